@@ -1,0 +1,277 @@
+"""The data model: what a source says about a work (records) and the merged corpus (tables).
+
+Sources produce *records*: one `WorkRecord` per work as one service describes it, with its
+`AuthorRecord`s, plus `LinkRecord`s between works. `citegraph.merge` turns records from every
+source into one `Corpus`: four pandas tables in which each row says which sources asserted it.
+
+Node ids are stable strings (see `citegraph.ids.work_id` and `citegraph.ids.author_id`):
+``pmid:40603629``, ``doi:10.1038/...``, ``W2741809807`` for works; ``orcid:0000-...``,
+``A5023888391`` or ``name:wobma|h`` for authors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+#: Services that can assert a work or a link; "facts" is hand-verified bibliographic facts.
+SOURCE_NAMES = ("pubmed", "icite", "openalex", "facts")
+
+#: Kinds of link between works.
+#: references: source cites target (also used for "cited by": the citing work is the source).
+#: similar: PubMed "similar articles" (source is the paper asked about, score kept).
+#: related: OpenAlex ``related_works`` (source is the paper asked about).
+LINK_KINDS = ("references", "similar", "related")
+
+
+@dataclass
+class Institution:
+    """An institution as a source names it (OpenAlex gives ROR and country; PubMed does not)."""
+
+    name: str
+    ror: str | None = None
+    country: str | None = None
+    openalex_id: str | None = None
+
+
+@dataclass
+class AuthorRecord:
+    """One author of one work, as one source lists them."""
+
+    name: str
+    position: int = 0
+    last_name: str | None = None
+    fore_name: str | None = None
+    initials: str | None = None
+    orcid: str | None = None
+    openalex_id: str | None = None
+    affiliations: list[str] = field(default_factory=list)
+    institutions: list[Institution] = field(default_factory=list)
+    is_corresponding: bool | None = None
+
+
+@dataclass
+class WorkRecord:
+    """One work as one source describes it. Unknown values are None or empty lists."""
+
+    source: str
+    pmid: str | None = None
+    doi: str | None = None
+    pmcid: str | None = None
+    openalex_id: str | None = None
+    title: str | None = None
+    journal: str | None = None
+    journal_abbrev: str | None = None
+    issn: list[str] = field(default_factory=list)
+    year: int | None = None
+    pub_date: str | None = None
+    epub_date: str | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    pub_types: list[str] = field(default_factory=list)
+    abstract: str | None = None
+    mesh: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    cited_by_count: int | None = None
+    collective_author: str | None = None
+    authors: list[AuthorRecord] = field(default_factory=list)
+    #: The URL (or request) this record was read from: its provenance.
+    url: str | None = None
+    #: Per-field provenance when fields came from different places (field -> where).
+    field_sources: dict[str, str] = field(default_factory=dict)
+    #: Ids of works this one cites, as the source gave them (PMIDs, W-ids or DOIs).
+    references: list[str] = field(default_factory=list)
+    #: OpenAlex related_works (W-ids).
+    related: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LinkRecord:
+    """A link between two works asserted by one source.
+
+    ``source`` and ``target`` are work ids (``pmid:…``, ``doi:…``, ``W…``). ``asserted_by`` is the
+    service; ``evidence`` says how (e.g. ``elink:pubmed_pubmed_refs``, ``icite:cited_by``,
+    ``openalex:referenced_works``); ``score`` is PubMed's neighbour score for similar articles.
+    """
+
+    source: str
+    target: str
+    kind: str
+    asserted_by: str
+    evidence: str
+    score: float | None = None
+
+
+WORK_COLUMNS = [
+    "id", "pmid", "doi", "pmcid", "openalex_id", "title", "journal", "journal_abbrev", "issn",
+    "year", "pub_date", "epub_date", "volume", "issue", "pages", "pub_types", "abstract", "mesh",
+    "keywords", "cited_by_count", "collective_author", "is_seed", "sources", "field_sources",
+    "urls",
+]  # fmt: skip
+AUTHOR_COLUMNS = [
+    "id", "name", "last_name", "fore_name", "orcid", "openalex_id", "affiliations",
+    "institutions", "countries", "variants", "sources", "merge_rule", "merge_confidence",
+]  # fmt: skip
+AUTHORSHIP_COLUMNS = [
+    "work_id", "author_id", "position", "name", "affiliations", "institutions", "sources",
+]  # fmt: skip
+LINK_COLUMNS = ["source", "target", "kind", "sources", "evidence", "score"]
+
+#: Columns that hold lists (of strings) in every table.
+LIST_COLUMNS = {
+    "works": ["issn", "pub_types", "mesh", "keywords", "sources", "urls"],
+    "authors": ["affiliations", "institutions", "countries", "variants", "sources"],
+    "authorships": ["affiliations", "institutions", "sources"],
+    "links": ["sources", "evidence"],
+}
+#: Columns that hold dicts.
+DICT_COLUMNS = {"works": ["field_sources"]}
+
+TABLE_COLUMNS = {
+    "works": WORK_COLUMNS,
+    "authors": AUTHOR_COLUMNS,
+    "authorships": AUTHORSHIP_COLUMNS,
+    "links": LINK_COLUMNS,
+}
+
+
+def make_table(name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Build one corpus table from row dicts, with the canonical columns in canonical order.
+
+    Missing keys become None (lists and dicts become empty); extra keys are an error, so a typo
+    cannot create a column silently.
+    """
+    columns = TABLE_COLUMNS[name]
+    lists = set(LIST_COLUMNS.get(name, ()))
+    dicts = set(DICT_COLUMNS.get(name, ()))
+    clean = []
+    for row in rows:
+        extra = set(row) - set(columns)
+        if extra:
+            raise ValueError(f"unknown {name} column(s): {sorted(extra)}")
+        out = {}
+        for col in columns:
+            value = row.get(col)
+            if col in lists:
+                value = list(value) if value is not None else []
+            elif col in dicts:
+                value = dict(value) if value is not None else {}
+            out[col] = value
+        clean.append(out)
+    df = pd.DataFrame(clean, columns=columns)
+    df = df.astype(object)
+    for col in ("year", "cited_by_count", "position"):
+        if col in df.columns:
+            df[col] = pd.array(
+                [None if _isna(v) else int(v) for v in df[col]], dtype="Int64"
+            )
+    if "score" in df.columns:
+        df["score"] = pd.array(
+            [None if _isna(v) else float(v) for v in df["score"]], dtype="Float64"
+        )
+    if "merge_confidence" in df.columns:
+        df["merge_confidence"] = pd.array(
+            [None if _isna(v) else float(v) for v in df["merge_confidence"]], dtype="Float64"
+        )
+    if "is_seed" in df.columns:
+        df["is_seed"] = df["is_seed"].map(bool).astype(bool)
+    return df
+
+
+def _isna(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+@dataclass
+class Corpus:
+    """A merged set of works, authors, authorships and links, with the manifest that says
+    where it came from.
+
+    Tables (pandas DataFrames, columns in `TABLE_COLUMNS`):
+
+    - ``works``: one row per real paper, ``id`` is its node id.
+    - ``authors``: one row per person, ``id`` is its node id; ``merge_rule`` and
+      ``merge_confidence`` say how records were merged into this person.
+    - ``authorships``: (work_id, author_id, position) with the affiliations printed on that work.
+    - ``links``: (source, target, kind) with the ``sources`` that asserted it and ``evidence``.
+
+    The manifest is a plain dict (see `citegraph.snapshot` for its fields).
+    """
+
+    works: pd.DataFrame
+    authors: pd.DataFrame
+    authorships: pd.DataFrame
+    links: pd.DataFrame
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_rows(
+        cls,
+        *,
+        works: list[dict[str, Any]] = (),
+        authors: list[dict[str, Any]] = (),
+        authorships: list[dict[str, Any]] = (),
+        links: list[dict[str, Any]] = (),
+        manifest: dict[str, Any] | None = None,
+    ) -> Corpus:
+        """Build a corpus from row dicts (missing columns default to None / empty).
+
+        Examples
+        --------
+        >>> c = Corpus.from_rows(works=[{"id": "pmid:1", "title": "A", "year": 2020}])
+        >>> len(c.works), c.works.loc[0, "year"]
+        (1, 2020)
+        """
+        return cls(
+            works=make_table("works", list(works)),
+            authors=make_table("authors", list(authors)),
+            authorships=make_table("authorships", list(authorships)),
+            links=make_table("links", list(links)),
+            manifest=dict(manifest or {}),
+        )
+
+    @classmethod
+    def empty(cls, manifest: dict[str, Any] | None = None) -> Corpus:
+        """A corpus with no rows."""
+        return cls.from_rows(manifest=manifest)
+
+    def table(self, name: str) -> pd.DataFrame:
+        """One of the four tables by name."""
+        return getattr(self, name)
+
+    def counts(self) -> dict[str, int]:
+        """Row counts, links per kind and links per asserting source.
+
+        Examples
+        --------
+        >>> Corpus.empty().counts()["works"]
+        0
+        """
+        out = {
+            "works": len(self.works),
+            "authors": len(self.authors),
+            "authorships": len(self.authorships),
+            "links": len(self.links),
+        }
+        for kind in LINK_KINDS:
+            out[f"links.{kind}"] = int((self.links["kind"] == kind).sum())
+        per_source: dict[str, int] = {}
+        for sources in self.links["sources"]:
+            for name in sources:
+                per_source[name] = per_source.get(name, 0) + 1
+        for name in sorted(per_source):
+            out[f"links.source.{name}"] = per_source[name]
+        out["missing"] = len(self.manifest.get("missing", []))
+        return out
+
+    def seed_ids(self) -> list[str]:
+        """Ids of the seed works, in the order of the manifest's seeds where known."""
+        return [str(i) for i in self.works.loc[self.works["is_seed"], "id"]]
