@@ -276,8 +276,10 @@ def parse_seed(text: str) -> SeedId:
         if pmid:
             return SeedId("pmid", pmid)
     if re.fullmatch(r"[\w:./-]+", raw) and any(c.isdigit() for c in raw):
-        raise IdError(f"'{raw}' looks like an identifier but is not one Citegraph knows. "
-                      f"Enter one of: {ACCEPTED_FORMS}.")
+        raise IdError(
+            f"'{raw}' looks like an identifier but is not one Citegraph knows. "
+            f"Enter one of: {ACCEPTED_FORMS}."
+        )
     words = re.findall(r"\w+", raw)
     if len(words) >= 3 and len(raw) >= 10:
         return SeedId("title", re.sub(r"\s+", " ", raw))

@@ -165,9 +165,7 @@ def make_table(name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
     df = df.astype(object)
     for col in ("year", "cited_by_count", "position"):
         if col in df.columns:
-            df[col] = pd.array(
-                [None if _isna(v) else int(v) for v in df[col]], dtype="Int64"
-            )
+            df[col] = pd.array([None if _isna(v) else int(v) for v in df[col]], dtype="Int64")
     if "score" in df.columns:
         df["score"] = pd.array(
             [None if _isna(v) else float(v) for v in df["score"]], dtype="Float64"

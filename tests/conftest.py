@@ -72,7 +72,9 @@ def require_samples() -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Keep the HTTP cache of every test out of the repository's cache/ folder."""
     monkeypatch.setenv("CITEGRAPH_CACHE_DIR", str(tmp_path_factory.mktemp("http-cache")))
     for name in ("NCBI_API_KEY", "OPENALEX_API_KEY", "CITEGRAPH_EMAIL"):

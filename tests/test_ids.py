@@ -33,7 +33,9 @@ def test_parse_seed_accepts_every_form(text: str, kind: str, value: str) -> None
     assert (seed.kind, seed.value) == (kind, value)
 
 
-@pytest.mark.parametrize("text", ["", "   ", "pmid:abc", "10.1038", "abc", "https://example.org/x", "W12x"])
+@pytest.mark.parametrize(
+    "text", ["", "   ", "pmid:abc", "10.1038", "abc", "https://example.org/x", "W12x"]
+)
 def test_parse_seed_rejects_with_accepted_forms(text: str) -> None:
     with pytest.raises(IdError) as err:
         parse_seed(text)
@@ -50,5 +52,9 @@ def test_node_ids_prefer_stable_identifiers() -> None:
     assert work_id(doi="10.1/x", openalex_id="W1") == "doi:10.1/x"
     assert author_id(orcid="0000-0001-2345-6789", openalex_id="A1") == "orcid:0000-0001-2345-6789"
     assert author_id(openalex_id="A1", last_name="X") == "A1"
-    assert author_id(name="Holly Wobma") == author_id(last_name="Wobma", fore_name="H.") == "name:wobma|h"
+    assert (
+        author_id(name="Holly Wobma")
+        == author_id(last_name="Wobma", fore_name="H.")
+        == "name:wobma|h"
+    )
     assert normalize_doi("DOI: 10.1000/ABC.") == "10.1000/abc"
