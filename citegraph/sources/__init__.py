@@ -1,0 +1,191 @@
+"""Live sources: PubMed E-utilities, NIH iCite and OpenAlex, plus the errors they raise.
+
+Each module has three layers that can be tested separately: URL/parameter builders (pure),
+parsers (raw JSON/XML → `citegraph.model` records, pure) and a thin client doing I/O through an
+injected `requests.Session` (see `citegraph.http.make_session`).
+
+Every failure a client can meet is one of the `SourceError` subclasses below. Their messages say
+which service failed, for which id, and what to do; they never contain an API key or e-mail.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from citegraph import CitegraphError
+from citegraph.http import SERVICE_LABELS, redact
+
+__all__ = [
+    "AuthError",
+    "BudgetExceededError",
+    "NotFoundError",
+    "OfflineError",
+    "RateLimitError",
+    "SourceError",
+    "UpstreamError",
+    "batched",
+    "send_request",
+]
+
+
+class SourceError(CitegraphError):
+    """A live source failed. ``service`` is pubmed, icite or openalex; ``ident`` the id asked for.
+
+    Examples
+    --------
+    >>> err = NotFoundError("no such work; check the id", service="openalex", ident="W1")
+    >>> str(err)
+    'OpenAlex (W1): no such work; check the id'
+    >>> err.service, err.ident
+    ('openalex', 'W1')
+    """
+
+    def __init__(self, message: str, *, service: str, ident: str | None = None) -> None:
+        self.service = service
+        self.ident = ident
+        label = SERVICE_LABELS.get(service, service)
+        where = f"{label} ({ident})" if ident else label
+        super().__init__(redact(f"{where}: {message}"))
+
+
+class RateLimitError(SourceError):
+    """Too many requests per second (NCBI 429, OpenAlex 403) even after the retries."""
+
+
+class BudgetExceededError(SourceError):
+    """OpenAlex's daily budget is spent (HTTP 429); it resets at midnight UTC."""
+
+
+class AuthError(SourceError):
+    """The API key was refused (OpenAlex 401, NCBI "API key invalid") or one is required."""
+
+
+class NotFoundError(SourceError):
+    """The service does not know this id (HTTP 404 or an empty answer for a single id)."""
+
+
+class UpstreamError(SourceError):
+    """The service answered with an error: 5xx after retries, an ``<ERROR>`` element, or a
+    malformed or truncated body."""
+
+
+class OfflineError(SourceError):
+    """The service could not be reached (refused, DNS, timeout), or offline mode and the answer
+    is not in the cache."""
+
+
+def batched(items: list[str], size: int) -> list[list[str]]:
+    """Split ``items`` into consecutive chunks of at most ``size``.
+
+    Examples
+    --------
+    >>> [len(b) for b in batched([str(i) for i in range(450)], 200)]
+    [200, 200, 50]
+    """
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def unique(items: Any) -> list[str]:
+    """Strings of ``items`` in first-seen order without duplicates or empties.
+
+    Examples
+    --------
+    >>> unique(["2", "1", "2", "", None, 3])
+    ['2', '1', '3']
+    """
+    seen: dict[str, None] = {}
+    for item in items:
+        if item is None:
+            continue
+        text = str(item).strip()
+        if text:
+            seen.setdefault(text, None)
+    return list(seen)
+
+
+def send_request(
+    session: requests.Session,
+    service: str,
+    method: str,
+    url: str,
+    *,
+    params: Any = None,
+    data: Any = None,
+    ident: str | None = None,
+) -> requests.Response:
+    """Send one request and turn transport failures and offline cache misses into errors.
+
+    HTTP error statuses are left to the caller (each service maps them differently), except the
+    synthetic 504 that requests-cache returns for a cache miss in offline mode.
+    """
+    try:
+        response = session.request(method, url, params=params, data=data)
+    except requests.exceptions.Timeout as exc:
+        raise OfflineError(
+            f"no answer in time ({type(exc).__name__}). Check the network or try again later; "
+            "already fetched data is kept in the cache.",
+            service=service,
+            ident=ident,
+        ) from None
+    except (requests.exceptions.ConnectionError, requests.exceptions.RetryError) as exc:
+        reason = _short_reason(exc)
+        raise OfflineError(
+            f"cannot connect ({reason}). Check the network connection or the service's base URL "
+            "setting, then try again.",
+            service=service,
+            ident=ident,
+        ) from None
+    except requests.exceptions.RequestException as exc:
+        raise UpstreamError(
+            f"request failed ({type(exc).__name__}). Try again later.", service=service, ident=ident
+        ) from None
+    # requests-cache answers an offline miss with a synthetic 504; only 200s are ever cached,
+    # so in offline mode a 504 always means "not in the cache".
+    if response.status_code == 504 and _is_offline(session):
+        raise OfflineError(
+            "not in the local cache and offline mode is on. Run once with network access "
+            "(without --offline) to fetch it.",
+            service=service,
+            ident=ident,
+        )
+    return response
+
+
+def evict(session: requests.Session, response: requests.Response) -> None:
+    """Drop a response from the cache (used when a 200 answer turns out to be an error or junk,
+    so that the next run asks again instead of replaying it)."""
+    cache = getattr(session, "cache", None)
+    if cache is None:
+        return
+    try:
+        cache.delete(requests=[response.request])
+    except Exception:  # noqa: BLE001 - eviction is best effort; the error being raised matters more
+        pass
+
+
+def _from_cache(response: requests.Response) -> bool:
+    return bool(getattr(response, "from_cache", False))
+
+
+def _is_offline(session: requests.Session) -> bool:
+    settings = getattr(session, "settings", None)
+    return bool(getattr(settings, "only_if_cached", False))
+
+
+def _short_reason(exc: BaseException) -> str:
+    # requests wraps urllib3 errors several levels deep; the innermost names the real cause
+    # (refused, name resolution, max retries) without the full URL.
+    text = str(exc)
+    for marker in (
+        "Connection refused",
+        "Name or service not known",
+        "timed out",
+        "Temporary failure in name resolution",
+        "too many 5",
+        "Max retries exceeded",
+    ):
+        if marker.lower() in text.lower():
+            return marker
+    return type(exc).__name__

@@ -1,0 +1,614 @@
+"""PubMed E-utilities: resolve ids (esearch), metadata (efetch XML), links (elink).
+
+Three layers: parameter builders (``*_params``), parsers (``parse_*``: raw text → records or
+plain dicts, no I/O) and `PubMedClient`, which batches ids (≤ 200 per request, POST above the
+GET threshold) and maps every failure to a `citegraph.sources.SourceError`.
+
+ELink is always called with one repeated ``id=`` parameter per PMID, so NCBI returns one link
+set per paper ("one-to-one" links, NBK25499) rather than one merged set.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from citegraph.http import base_url as _base_url
+from citegraph.http import make_session
+from citegraph.ids import normalize_doi, normalize_orcid, normalize_pmcid, normalize_pmid
+from citegraph.model import AuthorRecord, WorkRecord
+from citegraph.sources import (
+    AuthError,
+    NotFoundError,
+    RateLimitError,
+    UpstreamError,
+    batched,
+    evict,
+    send_request,
+    unique,
+)
+
+SERVICE = "pubmed"
+#: NCBI: "if more than about 200 UIDs are to be provided, the request should be made using POST".
+BATCH_SIZE = 200
+POST_ABOVE = 200
+#: Keep GET URLs well below the lengths proxies reject.
+MAX_GET_URL = 4000
+
+LINK_SIMILAR = "pubmed_pubmed"
+LINK_CITEDIN = "pubmed_pubmed_citedin"
+LINK_REFS = "pubmed_pubmed_refs"
+
+_MONTHS = {m: i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}  # fmt: skip
+
+
+# --------------------------------------------------------------------------- parameter builders
+
+
+def esearch_params(term: str, *, retmax: int = 20) -> dict[str, str]:
+    """Query parameters of an ESearch over PubMed (JSON).
+
+    Examples
+    --------
+    >>> esearch_params("10.1038/x[doi]", retmax=2)
+    {'db': 'pubmed', 'term': '10.1038/x[doi]', 'retmax': '2', 'retmode': 'json'}
+    """
+    return {"db": "pubmed", "term": term, "retmax": str(retmax), "retmode": "json"}
+
+
+def efetch_params(pmids: list[str]) -> dict[str, str]:
+    """Parameters of an EFetch for PubMed records (XML is the only full format).
+
+    Examples
+    --------
+    >>> efetch_params(["1", "2"])
+    {'db': 'pubmed', 'retmode': 'xml', 'id': '1,2'}
+    """
+    return {"db": "pubmed", "retmode": "xml", "id": ",".join(pmids)}
+
+
+def elink_params(pmids: list[str], linkname: str) -> list[tuple[str, str]]:
+    """Parameters of an ELink PubMed→PubMed with one repeated ``id=`` per PMID.
+
+    Similar articles use ``cmd=neighbor_score`` so that scores come back.
+
+    Examples
+    --------
+    >>> elink_params(["1", "2"], "pubmed_pubmed_refs")  # doctest: +NORMALIZE_WHITESPACE
+    [('dbfrom', 'pubmed'), ('db', 'pubmed'), ('linkname', 'pubmed_pubmed_refs'),
+     ('cmd', 'neighbor'), ('retmode', 'json'), ('id', '1'), ('id', '2')]
+    """
+    cmd = "neighbor_score" if linkname == LINK_SIMILAR else "neighbor"
+    params = [("dbfrom", "pubmed"), ("db", "pubmed"), ("linkname", linkname), ("cmd", cmd),
+              ("retmode", "json")]  # fmt: skip
+    params.extend(("id", pmid) for pmid in pmids)
+    return params
+
+
+# --------------------------------------------------------------------------------- parsers
+
+
+@dataclass
+class LinkSet:
+    """One ELink link set: the PMIDs asked about and, per link name, the linked ids and scores."""
+
+    ids: list[str]
+    links: dict[str, list[tuple[str, float | None]]] = field(default_factory=dict)
+
+
+def parse_xml(text: str | bytes) -> ET.Element:
+    """Parse E-utilities XML safely; raise `UpstreamError` on entity declarations or bad XML.
+
+    Python's expat (≥ 2.4.1) already defuses entity-expansion bombs and ElementTree never
+    fetches external entities or DTDs; an internal ``<!ENTITY`` has no business in an
+    E-utilities answer, so it is refused outright.
+
+    Examples
+    --------
+    >>> parse_xml("<eSearchResult><Count>0</Count></eSearchResult>").tag
+    'eSearchResult'
+    """
+    data = text.encode() if isinstance(text, str) else text
+    if b"<!ENTITY" in data:
+        raise UpstreamError("the XML answer declares entities; refusing to parse it.",
+                            service=SERVICE)  # fmt: skip
+    try:
+        return ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise UpstreamError(
+            f"malformed or truncated XML ({exc}). Try again; if it persists, NCBI may be "
+            "having problems.",
+            service=SERVICE,
+        ) from None
+
+
+def _check_xml_error(root: ET.Element, ident: str | None = None) -> None:
+    errors = [(e.text or "").strip() for e in root.iter("ERROR")]
+    errors = [e for e in errors if e]
+    if errors:
+        raise UpstreamError(f"NCBI reported an error: {errors[0]}", service=SERVICE, ident=ident)
+
+
+def _load_json(text: str | bytes, ident: str | None = None) -> dict[str, Any]:
+    try:
+        data = json.loads(text)
+    except (ValueError, TypeError) as exc:
+        raise UpstreamError(
+            f"malformed or truncated JSON ({exc}). Try again later.", service=SERVICE, ident=ident
+        ) from None
+    if not isinstance(data, dict):
+        raise UpstreamError("unexpected JSON (not an object).", service=SERVICE, ident=ident)
+    return data
+
+
+def parse_esearch(text: str | bytes) -> list[str]:
+    """PMIDs from an ESearch answer, JSON or XML. "Not found" phrases give an empty list;
+    an ``ERROR`` is an `UpstreamError`.
+
+    Examples
+    --------
+    >>> parse_esearch('{"esearchresult": {"count": "1", "idlist": ["40603629"]}}')
+    ['40603629']
+    >>> parse_esearch("<eSearchResult><Count>0</Count><IdList/></eSearchResult>")
+    []
+    """
+    stripped = text.lstrip()[:1] if isinstance(text, str) else text.lstrip()[:1].decode()
+    if stripped == "<":
+        root = parse_xml(text)
+        _check_xml_error(root)
+        id_list = root.find("IdList")
+        return [i.text.strip() for i in id_list.iter("Id") if i.text] if id_list is not None else []
+    data = _load_json(text)
+    result = data.get("esearchresult") or {}
+    error = data.get("ERROR") or data.get("error") or result.get("ERROR")
+    if error:
+        raise UpstreamError(f"NCBI reported an error: {error}", service=SERVICE)
+    return [str(i) for i in result.get("idlist") or []]
+
+
+def parse_elink(text: str | bytes) -> list[LinkSet]:
+    """Link sets from an ELink answer: JSON (what the client asks for) or XML (older answers,
+    including 2008-era ``<Score>`` elements). Scores are floats or None.
+
+    Examples
+    --------
+    >>> body = ('{"linksets": [{"dbfrom": "pubmed", "ids": ["1"], "linksetdbs": [{"dbto": '
+    ...         '"pubmed", "linkname": "pubmed_pubmed", "links": [{"id": "2", "score": 9}]}]}]}')
+    >>> parse_elink(body)
+    [LinkSet(ids=['1'], links={'pubmed_pubmed': [('2', 9.0)]})]
+    """
+    head = text.lstrip()[:1] if isinstance(text, str) else text.lstrip()[:1].decode()
+    if head == "<":
+        return _parse_elink_xml(parse_xml(text))
+    data = _load_json(text)
+    if data.get("ERROR") or data.get("error"):
+        raise UpstreamError(f"NCBI reported an error: {data.get('ERROR') or data.get('error')}",
+                            service=SERVICE)  # fmt: skip
+    sets = []
+    for raw in data.get("linksets") or []:
+        if raw.get("ERROR"):
+            raise UpstreamError(f"NCBI reported an error: {raw['ERROR']}", service=SERVICE)
+        linkset = LinkSet(ids=[str(i) for i in raw.get("ids") or []])
+        for db in raw.get("linksetdbs") or []:
+            name = db.get("linkname") or f"{raw.get('dbfrom', '')}_{db.get('dbto', '')}"
+            out = linkset.links.setdefault(name, [])
+            for link in db.get("links") or []:
+                if isinstance(link, dict):
+                    score = link.get("score")
+                    out.append((str(link.get("id")), float(score) if score is not None else None))
+                else:
+                    out.append((str(link), None))
+        sets.append(linkset)
+    return sets
+
+
+def _parse_elink_xml(root: ET.Element) -> list[LinkSet]:
+    _check_xml_error(root)
+    sets = []
+    for raw in root.iter("LinkSet"):
+        id_list = raw.find("IdList")
+        ids = [i.text.strip() for i in id_list.iter("Id") if i.text] if id_list is not None else []
+        linkset = LinkSet(ids=ids)
+        for db in raw.findall("LinkSetDb"):
+            name = (db.findtext("LinkName") or "").strip() or (db.findtext("DbTo") or "").strip()
+            out = linkset.links.setdefault(name, [])
+            for link in db.findall("Link"):
+                pmid = (link.findtext("Id") or "").strip()
+                score = link.findtext("Score")
+                if pmid:
+                    out.append((pmid, float(score) if score and score.strip() else None))
+        sets.append(linkset)
+    return sets
+
+
+def parse_efetch(text: str | bytes, *, base_url: str | None = None) -> list[WorkRecord]:
+    """`WorkRecord`s from an EFetch PubmedArticleSet (``<ERROR>`` → `UpstreamError`).
+
+    Fields: PMID, title, journal (full and ISO), ISSNs, year, dates, volume/issue/pages, DOI,
+    PMCID, publication types, abstract, authors (affiliations, ORCID), collective author,
+    MeSH, keywords, and ``references`` from ``<ReferenceList>`` (``pmid:N``, else ``doi:…``).
+
+    Examples
+    --------
+    >>> xml = ('<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>7</PMID><Article>'
+    ...        '<ArticleTitle>A <i>title</i>.</ArticleTitle></Article></MedlineCitation>'
+    ...        '</PubmedArticle></PubmedArticleSet>')
+    >>> [(w.pmid, w.title) for w in parse_efetch(xml)]
+    [('7', 'A title.')]
+    """
+    root = parse_xml(text)
+    _check_xml_error(root)
+    base = (base_url or _base_url(SERVICE)).rstrip("/")
+    return [_parse_article(a, base) for a in root.iter("PubmedArticle")]
+
+
+def _text(elem: ET.Element | None) -> str | None:
+    if elem is None:
+        return None
+    value = re.sub(r"\s+", " ", "".join(elem.itertext())).strip()
+    return value or None
+
+
+def _parse_article(article: ET.Element, base: str) -> WorkRecord:
+    citation = article.find("MedlineCitation")
+    data = article.find("PubmedData")
+    art = citation.find("Article") if citation is not None else None
+    pmid = normalize_pmid(_text(citation.find("PMID"))) if citation is not None else None
+    work = WorkRecord(source=SERVICE, pmid=pmid)
+    work.url = f"{base}/efetch.fcgi?db=pubmed&retmode=xml&id={pmid}" if pmid else None
+    if art is not None:
+        work.title = _text(art.find("ArticleTitle")) or _text(art.find("VernacularTitle"))
+        journal = art.find("Journal")
+        if journal is not None:
+            work.journal = _text(journal.find("Title"))
+            work.journal_abbrev = _text(journal.find("ISOAbbreviation"))
+            work.issn = unique(_text(i) for i in journal.findall("ISSN"))
+            issue = journal.find("JournalIssue")
+            if issue is not None:
+                work.volume = _text(issue.find("Volume"))
+                work.issue = _text(issue.find("Issue"))
+                work.pub_date, work.year = _parse_date(issue.find("PubDate"))
+        work.pages = _text(art.find("Pagination/MedlinePgn")) or _pages(art.find("Pagination"))
+        for date in art.findall("ArticleDate"):
+            if date.get("DateType", "Electronic") == "Electronic":
+                work.epub_date, year = _parse_date(date)
+                work.year = work.year or year
+        work.pub_types = unique(
+            _text(t) for t in art.findall("PublicationTypeList/PublicationType")
+        )
+        work.abstract = _abstract(art.find("Abstract"))
+        for eloc in art.findall("ELocationID"):
+            if eloc.get("EIdType") == "doi" and not work.doi:
+                work.doi = normalize_doi(_text(eloc))
+        work.authors, work.collective_author = _authors(art.find("AuthorList"))
+    if citation is not None:
+        work.mesh = unique(
+            _text(d) for d in citation.findall("MeshHeadingList/MeshHeading/DescriptorName")
+        )
+        work.keywords = unique(_text(k) for k in citation.findall("KeywordList/Keyword"))
+    if data is not None:
+        # Only PubmedData's own ArticleIdList names this paper; the ones inside ReferenceList
+        # name the cited papers.
+        for aid in data.findall("ArticleIdList/ArticleId"):
+            kind, value = aid.get("IdType"), _text(aid)
+            if kind == "doi" and normalize_doi(value):
+                work.doi = normalize_doi(value)
+            elif kind == "pmc" and normalize_pmcid(value):
+                work.pmcid = normalize_pmcid(value)
+        work.references = unique(_reference_id(r) for r in data.iter("Reference"))
+        if work.year is None:
+            for date in data.findall("History/PubMedPubDate"):
+                if date.get("PubStatus") in ("pubmed", "entrez"):
+                    work.year = _parse_date(date)[1]
+                    break
+    return work
+
+
+def _reference_id(ref: ET.Element) -> str | None:
+    ids = {aid.get("IdType"): _text(aid) for aid in ref.findall("ArticleIdList/ArticleId")}
+    pmid = normalize_pmid(ids.get("pubmed"))
+    if pmid:
+        return f"pmid:{pmid}"
+    doi = normalize_doi(ids.get("doi"))
+    return f"doi:{doi}" if doi else None
+
+
+def _authors(author_list: ET.Element | None) -> tuple[list[AuthorRecord], str | None]:
+    authors: list[AuthorRecord] = []
+    collective = None
+    if author_list is None:
+        return authors, None
+    for author in author_list.findall("Author"):
+        if author.get("ValidYN", "Y") == "N":
+            continue  # an erratum-corrected name PubMed keeps only for the record
+        group = _text(author.find("CollectiveName"))
+        if group:
+            collective = collective or group
+            continue
+        last, fore = _text(author.find("LastName")), _text(author.find("ForeName"))
+        name = " ".join(p for p in (fore, last) if p) or None
+        if not name:
+            continue
+        orcid = None
+        for ident in author.findall("Identifier"):
+            if (ident.get("Source") or "").upper() == "ORCID":
+                orcid = normalize_orcid(_text(ident))
+        authors.append(AuthorRecord(
+            name=name, position=len(authors) + 1, last_name=last, fore_name=fore,
+            initials=_text(author.find("Initials")), orcid=orcid,
+            affiliations=unique(_text(a) for a in author.findall("AffiliationInfo/Affiliation")),
+        ))  # fmt: skip
+    return authors, collective
+
+
+def _abstract(abstract: ET.Element | None) -> str | None:
+    if abstract is None:
+        return None
+    parts = []
+    for section in abstract.findall("AbstractText"):
+        body = _text(section)
+        if body:
+            label = section.get("Label")
+            parts.append(f"{label}: {body}" if label else body)
+    return "\n".join(parts) or None
+
+
+def _pages(pagination: ET.Element | None) -> str | None:
+    if pagination is None:
+        return None
+    start, end = _text(pagination.find("StartPage")), _text(pagination.find("EndPage"))
+    return f"{start}-{end}" if start and end else start
+
+
+def _parse_date(date: ET.Element | None) -> tuple[str | None, int | None]:
+    """(ISO-ish date string as precise as given, year) from a PubDate/ArticleDate element."""
+    if date is None:
+        return None, None
+    year = _text(date.find("Year"))
+    if not year:
+        medline = _text(date.find("MedlineDate")) or ""
+        match = re.search(r"\b(1[89]\d\d|20\d\d)\b", medline)
+        return (match.group(1), int(match.group(1))) if match else (None, None)
+    parts = [year]
+    month = _month(_text(date.find("Month")))
+    if month:
+        parts.append(f"{month:02d}")
+        day = _text(date.find("Day"))
+        if day and day.isdigit():
+            parts.append(f"{int(day):02d}")
+    return "-".join(parts), int(year) if year.isdigit() else None
+
+
+def _month(text: str | None) -> int | None:
+    if not text:
+        return None
+    if text.isdigit():
+        value = int(text)
+        return value if 1 <= value <= 12 else None
+    return _MONTHS.get(text[:3].lower())
+
+
+# ---------------------------------------------------------------------------------- client
+
+
+class PubMedClient:
+    """E-utilities client: search, metadata and PubMed→PubMed links, batched and cached.
+
+    Parameters
+    ----------
+    session
+        A session from `citegraph.http.make_session` (or any `requests.Session`); made here
+        when None.
+    base_url
+        Overrides ``$CITEGRAPH_PUBMED_URL`` and the real E-utilities base.
+    api_key, email, tool
+        Sent as NCBI's ``api_key``, ``email``, ``tool`` query parameters. When no session is
+        given, missing values come from the environment / Streamlit secrets.
+    offline
+        Answer only from the cache (only used when the client makes its own session).
+
+    ``requests_made`` counts real (non-cache) requests.
+    """
+
+    batch_size = BATCH_SIZE
+    post_above = POST_ABOVE
+
+    def __init__(
+        self,
+        session: requests.Session | None = None,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        email: str | None = None,
+        tool: str = "citegraph",
+        offline: bool = False,
+    ) -> None:
+        if session is None:
+            session = make_session(SERVICE, api_key=api_key, email=email, offline=offline)
+        self.session = session
+        keys = getattr(session, "keys", None)
+        self.api_key = api_key or getattr(keys, "api_key", None)
+        self.email = email or getattr(keys, "email", None)
+        self.tool = tool
+        self.base_url = _base_url(SERVICE, base_url)
+        self.requests_made = 0
+
+    # -- ids
+
+    def search(self, term: str, *, retmax: int = 20) -> list[str]:
+        """PMIDs matching an ESearch ``term`` (at most ``retmax``)."""
+        resp = self._call("GET", "esearch.fcgi", esearch_params(term, retmax=retmax), ident=term)
+        return self._parse(resp, parse_esearch, term)
+
+    def resolve_doi(self, doi: str) -> str | None:
+        """The PMID of a DOI, or None when PubMed has no (or no unique) record for it."""
+        value = normalize_doi(doi)
+        if not value:
+            return None
+        hits = self.search(f'"{value}"[doi]', retmax=2)
+        return hits[0] if len(hits) == 1 else None
+
+    def resolve_pmcid(self, pmcid: str) -> str | None:
+        """The PMID of a PMCID, or None."""
+        value = normalize_pmcid(pmcid)
+        if not value:
+            return None
+        hits = self.search(f"{value}[pmcid]", retmax=2)
+        return hits[0] if len(hits) == 1 else None
+
+    # -- metadata
+
+    def fetch_works(self, pmids: Iterable[str]) -> list[WorkRecord]:
+        """Records for the PMIDs, in the order NCBI returns them; unknown PMIDs are left out."""
+        ids = _clean_pmids(pmids)
+        works: list[WorkRecord] = []
+        for batch in batched(ids, self.batch_size):
+            params = efetch_params(batch)
+            method = "POST" if self._needs_post(batch, params) else "GET"
+            ident = batch[0] if len(batch) == 1 else f"{len(batch)} PMIDs from {batch[0]}"
+            resp = self._call(method, "efetch.fcgi", params, ident=ident)
+            works.extend(
+                self._parse(resp, lambda t: parse_efetch(t, base_url=self.base_url), ident)
+            )
+        return works
+
+    # -- links
+
+    def similar(self, pmids: Iterable[str]) -> dict[str, list[tuple[str, float | None]]]:
+        """Similar articles per PMID with NCBI's neighbour scores, best first, self excluded."""
+        links = self.links(pmids, LINK_SIMILAR)
+        return {
+            pmid: sorted(
+                [(t, s) for t, s in targets if t != pmid],
+                key=lambda ts: -(ts[1] if ts[1] is not None else float("-inf")),
+            )
+            for pmid, targets in links.items()
+        }
+
+    def cited_in(self, pmids: Iterable[str]) -> dict[str, list[str]]:
+        """PMIDs of articles citing each PMID (PMC-deposited citations only)."""
+        return {p: [t for t, _ in ts] for p, ts in self.links(pmids, LINK_CITEDIN).items()}
+
+    def refs(self, pmids: Iterable[str]) -> dict[str, list[str]]:
+        """PMIDs each PMID cites (where the reference list was deposited)."""
+        return {p: [t for t, _ in ts] for p, ts in self.links(pmids, LINK_REFS).items()}
+
+    def links(
+        self, pmids: Iterable[str], linkname: str
+    ) -> dict[str, list[tuple[str, float | None]]]:
+        """One ELink link name for every PMID: ``{pmid: [(linked_pmid, score), ...]}``.
+
+        Every PMID asked about is a key (an empty list when NCBI has no links for it).
+        """
+        ids = _clean_pmids(pmids)
+        out: dict[str, list[tuple[str, float | None]]] = {p: [] for p in ids}
+        for batch in batched(ids, self.batch_size):
+            params = elink_params(batch, linkname)
+            method = "POST" if self._needs_post(batch, params) else "GET"
+            ident = batch[0] if len(batch) == 1 else f"{len(batch)} PMIDs from {batch[0]}"
+            resp = self._call(method, "elink.fcgi", params, ident=ident)
+            for linkset in self._parse(resp, parse_elink, ident):
+                if len(linkset.ids) != 1:
+                    continue  # a merged set cannot be attributed to one paper
+                source = linkset.ids[0]
+                targets = linkset.links.get(linkname, [])
+                seen = {t for t, _ in out.setdefault(source, [])}
+                out[source].extend((t, s) for t, s in targets if t not in seen)
+        return out
+
+    # -- plumbing
+
+    def _needs_post(self, batch: list[str], params: Any) -> bool:
+        if len(batch) > self.post_above:
+            return True
+        return (
+            len(requests.Request("GET", self.base_url, params=params).prepare().url) > MAX_GET_URL
+        )
+
+    def _common(self) -> list[tuple[str, str]]:
+        out = [("tool", self.tool)]
+        if self.email:
+            out.append(("email", self.email))
+        if self.api_key:
+            out.append(("api_key", self.api_key))
+        return out
+
+    def _call(
+        self, method: str, endpoint: str, params: Any, *, ident: str | None
+    ) -> requests.Response:
+        url = f"{self.base_url}/{endpoint}"
+        pairs = list(params.items()) if isinstance(params, dict) else list(params)
+        if method == "POST":
+            # Keys stay in the query string (redacted by the cache), ids go in the form body.
+            resp = send_request(self.session, SERVICE, "POST", url, params=self._common(),
+                                data=pairs, ident=ident)  # fmt: skip
+        else:
+            resp = send_request(self.session, SERVICE, "GET", url, params=pairs + self._common(),
+                                ident=ident)  # fmt: skip
+        if not getattr(resp, "from_cache", False):
+            self.requests_made += 1
+        _raise_for_status(resp, ident)
+        return resp
+
+    def _parse(self, resp: requests.Response, parser: Any, ident: str | None) -> Any:
+        try:
+            return parser(resp.content)
+        except UpstreamError as exc:
+            evict(self.session, resp)  # a 200 with an error body must not be replayed from cache
+            raise UpstreamError(str(exc).split(": ", 1)[-1], service=SERVICE, ident=ident) from None
+
+
+def _clean_pmids(pmids: Iterable[str]) -> list[str]:
+    if isinstance(pmids, str):
+        pmids = [pmids]
+    return unique(normalize_pmid(p) for p in pmids)
+
+
+def _raise_for_status(resp: requests.Response, ident: str | None) -> None:
+    status = resp.status_code
+    if status < 400:
+        return
+    body = resp.text[:500] if resp.content else ""
+    message = _json_error(body)
+    if status == 429:
+        raise RateLimitError(
+            "NCBI rate limit exceeded even after retrying (HTTP 429). Wait a minute, or set "
+            "NCBI_API_KEY (10 requests/s instead of 3).",
+            service=SERVICE, ident=ident,
+        )  # fmt: skip
+    if "api key" in (message or body).lower() and status in (400, 401, 403):
+        raise AuthError(
+            "NCBI refused the API key. Check NCBI_API_KEY (keys are invalidated when a new one "
+            "is made) or unset it to use the keyless 3 requests/s.",
+            service=SERVICE, ident=ident,
+        )  # fmt: skip
+    if status == 404:
+        raise NotFoundError("not found (HTTP 404). Check the id and the PubMed base URL.",
+                            service=SERVICE, ident=ident)  # fmt: skip
+    detail = message or _xml_error(body) or resp.reason or ""
+    raise UpstreamError(
+        f"HTTP {status} {detail}".strip() + ". Try again later; if it persists, check NCBI's status.",
+        service=SERVICE, ident=ident,
+    )  # fmt: skip
+
+
+def _json_error(body: str) -> str | None:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    if isinstance(data, dict):
+        return str(data.get("error") or data.get("ERROR") or "") or None
+    return None
+
+
+def _xml_error(body: str) -> str | None:
+    match = re.search(r"<ERROR>(.*?)</ERROR>", body, re.S)
+    return match.group(1).strip()[:200] if match else None
