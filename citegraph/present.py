@@ -1,0 +1,174 @@
+"""Text and tables for the page, built from a Corpus (no Streamlit here, so it is testable).
+
+The page (``app.py``) only places what these functions return.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from citegraph.model import Corpus
+
+PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
+DOI_URL = "https://doi.org/{doi}"
+OPENALEX_URL = "https://openalex.org/{wid}"
+PMC_URL = "https://pmc.ncbi.nlm.nih.gov/articles/{pmcid}/"
+
+
+@dataclass(frozen=True)
+class Banner:
+    """What the page says about the loaded corpus: a level (info/warning) and markdown text."""
+
+    level: str
+    text: str
+
+
+def describe_corpus(corpus: Corpus, *, origin_label: str | None = None) -> Banner:
+    """One paragraph saying exactly what the loaded corpus holds and where it came from.
+
+    Examples
+    --------
+    >>> from citegraph.model import Corpus
+    >>> describe_corpus(Corpus.empty({"origin": "verified-facts"})).level
+    'warning'
+    """
+    m = corpus.manifest
+    counts = corpus.counts()
+    made = _date(m.get("created_at"))
+    seeds = ", ".join(_seed_label(s) for s in m.get("seeds", [])) or "none"
+    n_aff = int(sum(1 for a in corpus.authors["affiliations"] if len(a)))
+    holds = (
+        f"{_n(counts['works'], 'work')}, {_n(counts['authors'], 'author')} "
+        f"({n_aff} with affiliations) and {_n(counts['links'], 'link')} between works"
+    )
+    kinds = ", ".join(
+        f"{counts[f'links.{k}']} {k}"
+        for k in ("references", "similar", "related")
+        if counts[f"links.{k}"]
+    )
+    if kinds:
+        holds += f" ({kinds})"
+    missing = m.get("missing", [])
+    origin = m.get("origin")
+    if origin == "verified-facts":
+        text = (
+            f"**Offline snapshot — partial record.** Seed {seeds}; built {made} from "
+            f"hand-verified bibliographic facts only (every field traces to the public page it "
+            f"was read from). It holds {holds}. It does **not** hold the seed's references, the "
+            f"works citing it or its similar articles ({len(missing)} gaps, listed under "
+            f"*What is missing*). Fetch live from PubMed, iCite and OpenAlex (sidebar) where "
+            f"this machine has network access."
+        )
+        return Banner("warning", text)
+    where = origin_label or {
+        "live": "fetched live from " + ", ".join(m.get("sources", [])),
+        "upload": "loaded from an uploaded snapshot",
+    }.get(str(origin), "loaded from a snapshot file")
+    text = f"**{where.capitalize()}** on {made}. Seed {seeds}. It holds {holds}."
+    if missing:
+        text += f" {len(missing)} item(s) could not be fetched (see *What is missing*)."
+    return Banner("warning" if missing else "info", text)
+
+
+def missing_table(corpus: Corpus) -> pd.DataFrame:
+    """The manifest's ``missing`` list as a table (id, source, reason)."""
+    rows = corpus.manifest.get("missing", [])
+    return pd.DataFrame(rows, columns=["id", "source", "reason"])
+
+
+def work_card(corpus: Corpus, work_id: str) -> str:
+    """Markdown card of one work: title, all authors, journal, year, volume/issue/pages, links.
+
+    Every value from the data is escaped for markdown/HTML, so a title cannot inject markup.
+    """
+    rows = corpus.works[corpus.works["id"] == work_id]
+    if rows.empty:
+        return f"Work {_md(work_id)} is not in this corpus."
+    w = rows.iloc[0]
+    authors = corpus.authorships[corpus.authorships["work_id"] == work_id].sort_values("position")
+    names = [_md(str(n)) for n in authors["name"]]
+    lines = [f"### {_md(_s(w['title']) or work_id)}"]
+    if names:
+        lines.append(
+            ", ".join(names)
+            + (f"; {_md(_s(w['collective_author']))}" if _s(w["collective_author"]) else "")
+        )
+    citation = _md(_s(w["journal"]) or "Journal unknown")
+    if _s(w["journal_abbrev"]) and _s(w["journal_abbrev"]) != _s(w["journal"]):
+        citation += f" ({_md(_s(w['journal_abbrev']))})"
+    if not pd.isna(w["year"]):
+        citation += f", {int(w['year'])}"
+    vol = "".join(
+        part
+        for part in (
+            _s(w["volume"]),
+            f"({_s(w['issue'])})" if _s(w["issue"]) else "",
+            f":{_s(w['pages'])}" if _s(w["pages"]) else "",
+        )
+    )
+    if vol:
+        citation += f";{_md(vol)}"
+    if _s(w["epub_date"]):
+        citation += f" · epub {_md(_s(w['epub_date']))}"
+    lines.append(citation)
+    links = work_links(w)
+    if links:
+        lines.append(" · ".join(f"[{_md(label)}]({url})" for label, url in links))
+    if len(w["pub_types"]):
+        lines.append("Type: " + _md(", ".join(w["pub_types"])))
+    return "\n\n".join(lines)
+
+
+def work_links(work: pd.Series | dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, URL) pairs for a work's DOI, PubMed, PMC and OpenAlex pages."""
+    out = []
+    if _s(work.get("doi")):
+        out.append((f"DOI {work['doi']}", DOI_URL.format(doi=work["doi"])))
+    if _s(work.get("pmid")):
+        out.append((f"PubMed {work['pmid']}", PUBMED_URL.format(pmid=work["pmid"])))
+    if _s(work.get("pmcid")):
+        out.append((work["pmcid"], PMC_URL.format(pmcid=work["pmcid"])))
+    if _s(work.get("openalex_id")):
+        out.append(
+            (f"OpenAlex {work['openalex_id']}", OPENALEX_URL.format(wid=work["openalex_id"]))
+        )
+    return out
+
+
+def provenance_table(corpus: Corpus, work_id: str) -> pd.DataFrame:
+    """Which source (or page) each field of a work came from."""
+    rows = corpus.works[corpus.works["id"] == work_id]
+    if rows.empty:
+        return pd.DataFrame(columns=["field", "source"])
+    fs = rows.iloc[0]["field_sources"] or {}
+    return pd.DataFrame(sorted(fs.items()), columns=["field", "source"])
+
+
+def _seed_label(seed: str) -> str:
+    return seed.replace("pmid:", "PMID ").replace("doi:", "DOI ")
+
+
+def _date(value: Any) -> str:
+    return str(value)[:10] if value else "at an unknown date"
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _s(value: Any) -> str:
+    if value is None or (not isinstance(value, str | list | dict) and pd.isna(value)):
+        return ""
+    return str(value)
+
+
+def _md(text: str) -> str:
+    """Escape text for Streamlit markdown: HTML entities plus markdown control characters."""
+    escaped = html.escape(text, quote=False)
+    for ch in "\\`*_{}[]#|~$":
+        escaped = escaped.replace(ch, "\\" + ch)
+    return escaped

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from citegraph.model import Corpus
+from citegraph.present import describe_corpus, missing_table, provenance_table, work_card
+from citegraph.snapshot import new_manifest
+
+
+def _corpus(origin: str = "live", missing: list | None = None) -> Corpus:
+    """Hand-built test corpus (not real bibliographic data)."""
+    return Corpus.from_rows(
+        works=[
+            {"id": "pmid:1", "pmid": "1", "doi": "10.1/x", "title": "A <b>bold</b> *claim*",
+             "journal": "J Test", "journal_abbrev": "J Tst", "year": 2024, "volume": "3",
+             "issue": "2", "pages": "10-20", "is_seed": True, "pub_types": ["Review"],
+             "field_sources": {"title": "https://example.org/page"}},
+            {"id": "W2", "openalex_id": "W2", "title": "Other", "year": 2020},
+        ],
+        authors=[{"id": "name:lee|a", "name": "Ann Lee", "affiliations": ["Univ X"]},
+                 {"id": "name:roe|b", "name": "Bo Roe"}],
+        authorships=[{"work_id": "pmid:1", "author_id": "name:roe|b", "position": 2, "name": "Bo Roe"},
+                     {"work_id": "pmid:1", "author_id": "name:lee|a", "position": 1, "name": "Ann Lee"}],
+        links=[{"source": "pmid:1", "target": "W2", "kind": "references", "sources": ["pubmed"]}],
+        manifest=new_manifest(seeds=["pmid:1"], sources=["pubmed"], origin=origin,
+                              missing=missing or []),
+    )  # fmt: skip
+
+
+def test_facts_banner_says_what_is_held_and_missing() -> None:
+    corpus = _corpus("verified-facts", [{"id": "pmid:1", "source": "pubmed", "reason": "r"}])
+    banner = describe_corpus(corpus)
+    assert banner.level == "warning"
+    assert "partial record" in banner.text
+    assert "2 works, 2 authors (1 with affiliations) and 1 link" in banner.text
+    assert "1 gaps" in banner.text and "PMID 1" in banner.text
+    assert len(missing_table(corpus)) == 1
+
+
+def test_live_banner_is_info_without_gaps() -> None:
+    banner = describe_corpus(_corpus("live"))
+    assert banner.level == "info"
+    assert banner.text.startswith("**Fetched live from pubmed**")
+
+
+def test_work_card_lists_authors_in_order_and_escapes_markup() -> None:
+    card = work_card(_corpus(), "pmid:1")
+    assert "<b>" not in card and "&lt;b&gt;" in card
+    assert "\\*claim\\*" in card
+    assert card.index("Ann Lee") < card.index("Bo Roe")
+    assert "J Test (J Tst), 2024;3(2):10-20" in card
+    assert "https://doi.org/10.1/x" in card and "https://pubmed.ncbi.nlm.nih.gov/1/" in card
+    assert "not in this corpus" in work_card(_corpus(), "pmid:404")
+
+
+def test_provenance_table_lists_field_sources() -> None:
+    table = provenance_table(_corpus(), "pmid:1")
+    assert table.to_dict("records") == [{"field": "title", "source": "https://example.org/page"}]
