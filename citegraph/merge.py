@@ -1,0 +1,863 @@
+"""Merge records from every source into one `Corpus`, keeping who said what.
+
+One work per real paper (union of identifiers across PubMed, iCite, OpenAlex and verified facts),
+one link row per (source, target, kind) with the set of services that asserted it, one author row
+per person (merged by ORCID, OpenAlex author id, same-work alignment, then name plus evidence),
+each with the rule and confidence of the merge. The rules and the field precedence table are in
+``docs/merge-rules.md``; this module is their only implementation.
+
+Output is deterministic: the same records in any order give identical tables.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from citegraph import CitegraphError
+from citegraph.ids import author_id as _author_node_id
+from citegraph.ids import (
+    fold_name,
+    name_key,
+    normalize_doi,
+    normalize_openalex_id,
+    normalize_orcid,
+    normalize_pmcid,
+    normalize_pmid,
+)
+from citegraph.ids import work_id as _work_node_id
+from citegraph.model import LINK_KINDS, AuthorRecord, Corpus, LinkRecord, WorkRecord
+
+__all__ = ["MergeError", "merge_records", "FIELD_PRECEDENCE", "RULE_CONFIDENCE"]
+
+
+class MergeError(CitegraphError):
+    """Records cannot be merged because one of them is malformed (a parser bug, not bad data)."""
+
+
+#: Which source wins for each work field (first source with a value wins).
+_BIBLIO = ("facts", "pubmed", "openalex", "icite")
+FIELD_PRECEDENCE: dict[str, tuple[str, ...]] = {
+    "title": _BIBLIO,
+    "journal": _BIBLIO,
+    "journal_abbrev": _BIBLIO,
+    "issn": _BIBLIO,
+    "year": _BIBLIO,
+    "pub_date": _BIBLIO,
+    "epub_date": _BIBLIO,
+    "volume": _BIBLIO,
+    "issue": _BIBLIO,
+    "pages": _BIBLIO,
+    "pub_types": _BIBLIO,
+    "collective_author": _BIBLIO,
+    "abstract": ("facts", "pubmed", "openalex"),
+    "mesh": ("facts", "pubmed"),
+    "keywords": ("facts", "pubmed", "openalex"),
+    # OpenAlex owns its ids; facts may carry one that was checked by hand.
+    "openalex_id": ("openalex", "facts"),
+    # Identifier provenance: the first source (in this order) that gave the merged value.
+    "pmid": _BIBLIO,
+    "doi": _BIBLIO,
+    "pmcid": _BIBLIO,
+}
+#: cited_by_count is the maximum over sources; on a tie the first of these wins.
+_COUNT_TIE_ORDER = ("openalex", "icite", "pubmed", "facts")
+
+#: Confidence attached to each author merge rule (the weakest rule used names the person's rule).
+RULE_CONFIDENCE: dict[str, float] = {
+    "single": 1.0,
+    "orcid": 1.0,
+    "openalex": 0.95,
+    "same-work": 0.9,
+    "name+affiliation": 0.8,
+    "name+coauthor": 0.7,
+    "name-only": 0.5,
+}
+
+_SOURCE_RANK = {"facts": 0, "pubmed": 1, "openalex": 2, "icite": 3}
+_ID_FIELDS = ("pmid", "doi", "openalex_id", "pmcid")
+#: Evidence strings for links read from WorkRecord.references / .related, by record source.
+_REFERENCE_EVIDENCE = {
+    "pubmed": "pubmed:ReferenceList",
+    "openalex": "openalex:referenced_works",
+    "icite": "icite:references",
+    "facts": "facts:references",
+}
+#: Affiliation segments that name an institution (not a department, city or country).
+_INSTITUTION_WORDS = re.compile(
+    r"univ|hospital|institut|college|cent(?:er|re)|school|clinic|foundation|laborator|academ"
+    r"|children|medical|health|ecole|klinik|universit"
+)
+_DEPARTMENT_START = re.compile(r"^(?:dept|department|division|section|unit|program|lab )")
+_EMAIL = re.compile(r"\S+@\S+")
+
+
+def merge_records(
+    works: Iterable[WorkRecord],
+    links: Iterable[LinkRecord] = (),
+    *,
+    seeds: Iterable[str] = (),
+    manifest: dict | None = None,
+) -> Corpus:
+    """Merge work records and link records from every source into one `Corpus`.
+
+    Parameters
+    ----------
+    works
+        One `WorkRecord` per work per source (PubMed, iCite, OpenAlex, facts), in any order.
+    links
+        `LinkRecord`s; endpoints may be ``pmid:…``, ``doi:…``, ``pmcid:…`` or ``W…`` in any
+        namespace. Endpoints that match no record become stub works (id only, no sources).
+    seeds
+        Seed ids in any namespace; they are remapped to the merged work ids (``is_seed``).
+    manifest
+        Carried through (copied). Merge adds ``merge_conflicts`` (identifiers not merged
+        because two PMIDs or two DOIs disagreed), ``merge_skipped`` (unreadable link endpoints)
+        and ``author_name_only`` (people kept apart that share only a name).
+
+    Returns
+    -------
+    Corpus
+        Tables sorted by id so the same input always gives the same corpus.
+
+    Raises
+    ------
+    MergeError
+        When a record has no identifier at all or a link has an unknown kind.
+
+    Examples
+    --------
+    >>> a = WorkRecord(source="pubmed", pmid="1", doi="10.1/X", title="A paper")
+    >>> b = WorkRecord(source="openalex", openalex_id="W9", doi="https://doi.org/10.1/x",
+    ...                title="A Paper", cited_by_count=3)
+    >>> c = merge_records([a, b], seeds=["doi:10.1/x"])
+    >>> c.works.loc[0, ["id", "openalex_id", "title", "is_seed"]].tolist()
+    ['pmid:1', 'W9', 'A paper', True]
+    >>> c.works.loc[0, "sources"], c.works.loc[0, "field_sources"]["cited_by_count"]
+    (['openalex', 'pubmed'], 'openalex')
+    """
+    out_manifest: dict[str, Any] = dict(manifest or {})
+    conflicts: list[dict[str, Any]] = list(out_manifest.get("merge_conflicts", []))
+    skipped: list[dict[str, Any]] = list(out_manifest.get("merge_skipped", []))
+
+    records = sorted(works, key=_record_sort_key)
+    link_list = list(links)
+
+    # --- work identity: union-find over identifier keys ("pmid:1", "doi:…", "W…", "pmcid:…")
+    uf = _WorkUnion()
+    record_keys: list[str] = []
+    for rec in records:
+        keys = _record_keys(rec)
+        if not keys:
+            raise MergeError(
+                f"A {rec.source} record (title {rec.title!r}) has no pmid, doi, openalex_id or "
+                "pmcid; the parser must give every work at least one identifier."
+            )
+        first = keys[0]
+        uf.add(first)
+        for key in keys[1:]:
+            uf.add(key)
+            problem = uf.union(first, key)
+            if problem:
+                conflicts.append(
+                    {
+                        "source": rec.source,
+                        "record": first,
+                        "identifier": key,
+                        "reason": problem,
+                        "action": f"{key} kept on the other work, not merged into this one",
+                    }
+                )
+        record_keys.append(first)
+
+    # Link endpoints, references, related works and seeds: unknown ones become stubs.
+    def resolve(value: str, source: str, what: str) -> str | None:
+        key = _endpoint_key(value)
+        if key is None:
+            skipped.append({"value": str(value), "source": source, "reason": f"unreadable {what}"})
+            return None
+        uf.add(key)
+        return key
+
+    raw_links: list[tuple[str, str, str, str, str, float | None]] = []
+    for link in link_list:
+        if link.kind not in LINK_KINDS:
+            raise MergeError(
+                f"Link {link.source} -> {link.target} from {link.asserted_by} has kind "
+                f"{link.kind!r}; use one of {', '.join(LINK_KINDS)}."
+            )
+        src = resolve(link.source, link.asserted_by, "link source")
+        dst = resolve(link.target, link.asserted_by, "link target")
+        if src and dst:
+            raw_links.append((src, dst, link.kind, link.asserted_by, link.evidence, link.score))
+    for rec, key in zip(records, record_keys, strict=True):
+        for ref in rec.references:
+            dst = resolve(ref, rec.source, "reference")
+            if dst:
+                ev = _REFERENCE_EVIDENCE.get(rec.source, f"{rec.source}:references")
+                raw_links.append((key, dst, "references", rec.source, ev, None))
+        for rel in rec.related:
+            dst = resolve(rel, rec.source, "related work")
+            if dst:
+                raw_links.append(
+                    (key, dst, "related", rec.source, f"{rec.source}:related_works", None)
+                )
+    seed_keys = [k for k in (resolve(s, "seeds", "seed") for s in seeds) if k]
+
+    # --- one work row per component
+    comp_records: dict[str, list[WorkRecord]] = defaultdict(list)
+    for rec, key in zip(records, record_keys, strict=True):
+        comp_records[uf.find(key)].append(rec)
+    comp_id: dict[str, str] = {}
+    rows_by_id: dict[str, dict[str, Any]] = {}
+    for root in uf.roots():
+        row = _work_row(uf.members(root), comp_records.get(root, []))
+        comp_id[root] = row["id"]
+        rows_by_id[row["id"]] = row
+
+    def wid(key: str) -> str:
+        return comp_id[uf.find(key)]
+
+    for key in seed_keys:
+        rows_by_id[wid(key)]["is_seed"] = True
+
+    # --- links
+    merged_links: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for src, dst, kind, by, evidence, score in raw_links:
+        s, t = wid(src), wid(dst)
+        if s == t:
+            continue  # a self-loop only means two ids of one paper; not a citation
+        row = merged_links.setdefault(
+            (s, t, kind),
+            {"source": s, "target": t, "kind": kind, "sources": set(), "evidence": set(),
+             "_scores": []},
+        )  # fmt: skip
+        row["sources"].add(by)
+        if evidence:
+            row["evidence"].add(evidence)
+        if score is not None:
+            row["_scores"].append((0 if by == "pubmed" else 1, -float(score)))
+    link_rows = []
+    for key in sorted(merged_links):
+        row = merged_links[key]
+        scores = sorted(row.pop("_scores"))
+        row["score"] = -scores[0][1] if scores else None
+        row["sources"] = sorted(row["sources"])
+        row["evidence"] = sorted(row["evidence"])
+        link_rows.append(row)
+
+    # --- authors
+    work_authors = [(comp_id[root], recs) for root, recs in comp_records.items()]
+    author_rows, authorship_rows, name_only = _merge_authors(
+        sorted(work_authors, key=lambda x: x[0])
+    )
+
+    out_manifest["merge_conflicts"] = conflicts
+    out_manifest["merge_skipped"] = skipped
+    out_manifest["author_name_only"] = name_only
+    return Corpus.from_rows(
+        works=[rows_by_id[k] for k in sorted(rows_by_id)],
+        authors=author_rows,
+        authorships=authorship_rows,
+        links=link_rows,
+        manifest=out_manifest,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# works
+
+
+class _WorkUnion:
+    """Union-find over identifier keys that refuses to join two PMIDs or two DOIs."""
+
+    def __init__(self) -> None:
+        self._parent: dict[str, str] = {}
+        self._pmid: dict[str, str | None] = {}
+        self._doi: dict[str, str | None] = {}
+        self._members: dict[str, list[str]] = {}
+
+    def add(self, key: str) -> None:
+        if key in self._parent:
+            return
+        self._parent[key] = key
+        self._pmid[key] = key if key.startswith("pmid:") else None
+        self._doi[key] = key if key.startswith("doi:") else None
+        self._members[key] = [key]
+
+    def find(self, key: str) -> str:
+        parent = self._parent
+        root = key
+        while parent[root] != root:
+            root = parent[root]
+        while parent[key] != root:
+            parent[key], key = root, parent[key]
+        return root
+
+    def union(self, a: str, b: str) -> str | None:
+        """Join the works of a and b; return why not when they carry different PMIDs/DOIs."""
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return None
+        for table, what in ((self._pmid, "PMIDs"), (self._doi, "DOIs")):
+            x, y = table[ra], table[rb]
+            if x and y and x != y:
+                return f"different {what}: {x} and {y} would be one work"
+        # Smaller root string wins so the structure does not depend on input order.
+        if rb < ra:
+            ra, rb = rb, ra
+        self._parent[rb] = ra
+        self._pmid[ra] = self._pmid[ra] or self._pmid[rb]
+        self._doi[ra] = self._doi[ra] or self._doi[rb]
+        self._members[ra].extend(self._members.pop(rb))
+        return None
+
+    def roots(self) -> list[str]:
+        return sorted(self._members)
+
+    def members(self, root: str) -> list[str]:
+        return sorted(self._members[root])
+
+
+def _record_sort_key(rec: WorkRecord) -> tuple:
+    keys = _record_keys(rec)
+    return (_SOURCE_RANK.get(rec.source, 9), rec.source, keys, repr(rec))
+
+
+def _record_keys(rec: WorkRecord) -> list[str]:
+    """Identifier keys of a record, PMID first (the order decides which id a conflict drops)."""
+    keys = []
+    pmid = normalize_pmid(rec.pmid)
+    if pmid:
+        keys.append(f"pmid:{pmid}")
+    doi = normalize_doi(rec.doi)
+    if doi:
+        keys.append(f"doi:{doi}")
+    oa = normalize_openalex_id(rec.openalex_id)
+    if oa and oa.startswith("W"):
+        keys.append(oa)
+    pmcid = normalize_pmcid(rec.pmcid)
+    if pmcid:
+        keys.append(f"pmcid:{pmcid}")
+    return keys
+
+
+def _endpoint_key(value: Any) -> str | None:
+    """An identifier key for a link endpoint, reference or seed in any namespace."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    low = text.lower()
+    if low.startswith("pmid:") or text.isdigit():
+        pmid = normalize_pmid(text)
+        return f"pmid:{pmid}" if pmid else None
+    if low.startswith("pmcid:") or (low.startswith("pmc") and normalize_pmcid(text)):
+        pmcid = normalize_pmcid(text)
+        return f"pmcid:{pmcid}" if pmcid else None
+    if "openalex" in low or re.fullmatch(r"[Ww]\d+", text):
+        oa = normalize_openalex_id(text)
+        return oa if oa and oa.startswith("W") else None
+    if "pubmed.ncbi.nlm.nih.gov" in low:
+        match = re.search(r"/(\d+)/?$", text)
+        return f"pmid:{normalize_pmid(match.group(1))}" if match else None
+    doi = normalize_doi(text)
+    return f"doi:{doi}" if doi else None
+
+
+def _present(value: Any) -> bool:
+    return value is not None and value != "" and value != [] and value != {}
+
+
+def _field_source(rec: WorkRecord, field: str) -> str:
+    """The facts' page for a field when the record names one, else the source name."""
+    return rec.field_sources.get(field) or rec.source
+
+
+def _work_row(keys: list[str], recs: list[WorkRecord]) -> dict[str, Any]:
+    ids: dict[str, list[str]] = {"pmid": [], "doi": [], "openalex_id": [], "pmcid": []}
+    for key in keys:
+        if key.startswith("pmid:"):
+            ids["pmid"].append(key[5:])
+        elif key.startswith("doi:"):
+            ids["doi"].append(key[4:])
+        elif key.startswith("pmcid:"):
+            ids["pmcid"].append(key[6:])
+        else:
+            ids["openalex_id"].append(key)
+    by_source: dict[str, list[WorkRecord]] = defaultdict(list)
+    for rec in recs:  # already in precedence order
+        by_source[rec.source].append(rec)
+    ordered = sorted(recs, key=_record_sort_key)
+
+    row: dict[str, Any] = {"field_sources": {}}
+    field_sources: dict[str, str] = row["field_sources"]
+
+    # Identifiers come from the component, not from records: a conflicting id a record carries
+    # belongs to another work and must not appear twice.
+    normalizers = {
+        "pmid": normalize_pmid,
+        "doi": normalize_doi,
+        "pmcid": normalize_pmcid,
+        "openalex_id": normalize_openalex_id,
+    }
+    for field in _ID_FIELDS:
+        candidates = ids[field]
+        value = None
+        givers = [
+            r for r in _in_precedence(ordered, FIELD_PRECEDENCE[field])
+            if normalizers[field](getattr(r, field)) in candidates
+        ]  # fmt: skip
+        if givers:
+            value = normalizers[field](getattr(givers[0], field))
+            field_sources[field] = _field_source(givers[0], field)
+        elif candidates:
+            # Known only from link endpoints or from a source outside the precedence list.
+            others = [r for r in ordered if normalizers[field](getattr(r, field)) in candidates]
+            value = normalizers[field](getattr(others[0], field)) if others else candidates[0]
+            if others:
+                field_sources[field] = _field_source(others[0], field)
+        row[field] = value
+    row["id"] = _work_node_id(
+        pmid=row["pmid"], doi=row["doi"], openalex_id=row["openalex_id"], pmcid=row["pmcid"]
+    )
+
+    for field, order in FIELD_PRECEDENCE.items():
+        if field in _ID_FIELDS:
+            continue
+        for rec in _in_precedence(ordered, order):
+            value = getattr(rec, field)
+            if _present(value):
+                row[field] = list(value) if isinstance(value, list) else value
+                field_sources[field] = _field_source(rec, field)
+                break
+
+    counts = [
+        (-rec.cited_by_count, _tie_rank(rec.source), rec)
+        for rec in ordered
+        if rec.cited_by_count is not None
+    ]
+    if counts:
+        best = min(counts, key=lambda c: (c[0], c[1]))[2]
+        row["cited_by_count"] = best.cited_by_count
+        field_sources["cited_by_count"] = _field_source(best, "cited_by_count")
+
+    row["sources"] = sorted({rec.source for rec in recs})
+    urls = set()
+    for rec in recs:
+        if rec.url:
+            urls.add(rec.url)
+        urls.update(v for v in rec.field_sources.values() if v.startswith(("http://", "https://")))
+    row["urls"] = sorted(urls)
+    row["is_seed"] = False
+    return row
+
+
+def _in_precedence(ordered: list[WorkRecord], order: tuple[str, ...]) -> list[WorkRecord]:
+    rank = {name: i for i, name in enumerate(order)}
+    return sorted((r for r in ordered if r.source in rank), key=lambda r: rank[r.source])
+
+
+def _tie_rank(source: str) -> int:
+    return _COUNT_TIE_ORDER.index(source) if source in _COUNT_TIE_ORDER else len(_COUNT_TIE_ORDER)
+
+
+# ---------------------------------------------------------------------------------------------
+# authors
+
+
+class _Mention:
+    """One author of one work as one record lists them."""
+
+    __slots__ = ("idx", "work", "record", "source", "rank", "author", "last", "fore",
+                 "last_fold", "key", "orcid", "openalex", "aff_tokens")  # fmt: skip
+
+    def __init__(self, idx: int, work: str, record: int, source: str, author: AuthorRecord):
+        self.idx = idx
+        self.work = work
+        self.record = record
+        self.source = source
+        self.rank = _SOURCE_RANK.get(source, 9)
+        self.author = author
+        self.last, self.fore = _split_name(author)
+        self.last_fold = fold_name(self.last)
+        self.key = name_key(self.last, self.fore)
+        self.orcid = normalize_orcid(author.orcid)
+        oa = normalize_openalex_id(author.openalex_id)
+        self.openalex = oa if oa and oa.startswith("A") else None
+        self.aff_tokens = _affiliation_tokens(author)
+
+
+class _People:
+    """Union-find over mentions that never joins two ORCIDs, two OpenAlex ids, or two
+    mentions from one record (one record never lists the same person twice)."""
+
+    def __init__(self, mentions: list[_Mention]) -> None:
+        n = len(mentions)
+        self.parent = list(range(n))
+        self.orcid = [{m.orcid} - {None} for m in mentions]
+        self.openalex = [{m.openalex} - {None} for m in mentions]
+        self.records = [{m.record} for m in mentions]
+        self.works = [{m.work} for m in mentions]
+        self.fores = [{m.fore} if m.fore else set() for m in mentions]
+        self.tokens = [set(m.aff_tokens) for m in mentions]
+        self.rule = ["single"] * n
+
+    def find(self, i: int) -> int:
+        parent = self.parent
+        root = i
+        while parent[root] != root:
+            root = parent[root]
+        while parent[i] != root:
+            parent[i], i = root, parent[i]
+        return root
+
+    def can_join(self, a: int, b: int) -> bool:
+        return (
+            len(self.orcid[a] | self.orcid[b]) <= 1
+            and len(self.openalex[a] | self.openalex[b]) <= 1
+            and not (self.records[a] & self.records[b])
+        )
+
+    def union(self, i: int, j: int, rule: str) -> bool:
+        a, b = self.find(i), self.find(j)
+        if a == b:
+            return False
+        if not self.can_join(a, b):
+            return False
+        if b < a:
+            a, b = b, a
+        self.parent[b] = a
+        for attr in ("orcid", "openalex", "records", "works", "fores", "tokens"):
+            table = getattr(self, attr)
+            table[a] |= table[b]
+            table[b] = set()
+        weakest = min((self.rule[a], self.rule[b], rule), key=lambda r: RULE_CONFIDENCE[r])
+        self.rule[a] = rule if weakest == "single" else weakest
+        return True
+
+
+def _merge_authors(
+    works: list[tuple[str, list[WorkRecord]]],
+) -> tuple[list[dict], list[dict], list[dict]]:
+    mentions: list[_Mention] = []
+    per_record: list[list[_Mention]] = []
+    per_work: dict[str, list[list[_Mention]]] = {}
+    for work_id, recs in works:
+        lists = []
+        for rec in sorted(recs, key=_record_sort_key):
+            record_index = len(per_record)
+            ms = []
+            for author in sorted(rec.authors, key=lambda a: (a.position, a.name)):
+                m = _Mention(len(mentions), work_id, record_index, rec.source, author)
+                mentions.append(m)
+                ms.append(m)
+            per_record.append(ms)
+            lists.append(ms)
+        per_work[work_id] = lists
+    people = _People(mentions)
+
+    # 1. ORCID, 2. OpenAlex author id: everything that shares the id, in canonical order.
+    for attr, rule in (("orcid", "orcid"), ("openalex", "openalex")):
+        groups: dict[str, list[int]] = defaultdict(list)
+        for m in mentions:
+            value = getattr(m, attr)
+            if value:
+                groups[value].append(m.idx)
+        for value in sorted(groups):
+            first, *rest = groups[value]
+            for other in rest:
+                people.union(first, other, rule)
+
+    # 3. Same work, different records: align by position (compatible names) or by unique name key.
+    for work_id in sorted(per_work):
+        lists = per_work[work_id]
+        for i in range(len(lists)):
+            for j in range(i + 1, len(lists)):
+                _align(people, lists[i], lists[j])
+
+    # 4. Same name key with compatible fore names plus evidence, until nothing changes.
+    groups: dict[str, list[int]] = defaultdict(list)
+    for m in mentions:
+        if m.fore and m.last_fold:
+            groups[m.key].append(m.idx)
+    groups = {k: v for k, v in groups.items() if len(v) > 1}
+    by_work: dict[str, list[int]] = defaultdict(list)
+    for m in mentions:
+        by_work[m.work].append(m.idx)
+    changed = True
+    while changed:
+        changed = False
+        for key in sorted(groups):
+            roots = sorted({people.find(i) for i in groups[key]})
+            for a_pos in range(len(roots)):
+                for b_pos in range(a_pos + 1, len(roots)):
+                    a, b = people.find(roots[a_pos]), people.find(roots[b_pos])
+                    if a == b or not _could_be_same(people, a, b):
+                        continue
+                    if people.tokens[a] & people.tokens[b]:
+                        changed |= people.union(a, b, "name+affiliation")
+        for key in sorted(groups):
+            roots = sorted({people.find(i) for i in groups[key]})
+            if len(roots) < 2:
+                continue
+            coauthors = {r: _coauthors(people, r, by_work) for r in roots}
+            for a_pos in range(len(roots)):
+                for b_pos in range(a_pos + 1, len(roots)):
+                    a, b = people.find(roots[a_pos]), people.find(roots[b_pos])
+                    if a == b or not _could_be_same(people, a, b):
+                        continue
+                    shared = (coauthors[roots[a_pos]] & coauthors[roots[b_pos]]) - {a, b}
+                    if {people.find(x) for x in shared} - {a, b}:
+                        changed |= people.union(a, b, "name+coauthor")
+
+    # 5. Same name key, compatible names, no evidence: kept apart, listed for the reader.
+    name_only = []
+    for key in sorted(groups):
+        roots = sorted({people.find(i) for i in groups[key]})
+        kept = {
+            r
+            for a_pos, a in enumerate(roots)
+            for b in roots[a_pos + 1 :]
+            if _could_be_same(people, a, b)
+            for r in (a, b)
+        }
+        if kept:
+            name_only.append((key, sorted(kept)))
+
+    return _author_tables(mentions, people, name_only)
+
+
+def _align(people: _People, left: list[_Mention], right: list[_Mention]) -> None:
+    # Position 0 means "not given": only real positions can align people.
+    by_pos = {m.author.position: m for m in right if m.author.position}
+    right_keys: dict[str, list[_Mention]] = defaultdict(list)
+    for m in right:
+        right_keys[m.key].append(m)
+    left_keys: dict[str, int] = defaultdict(int)
+    for m in left:
+        left_keys[m.key] += 1
+    used: set[int] = set()
+    for m in left:
+        other = by_pos.get(m.author.position) if m.author.position else None
+        if (
+            other is not None
+            and other.idx not in used
+            and _last_compatible(m.last_fold, other.last_fold)
+            and _fore_compatible(m.fore, other.fore)
+        ):
+            pass
+        elif left_keys[m.key] == 1 and len(right_keys[m.key]) == 1:
+            other = right_keys[m.key][0]
+            if other.idx in used or not _fore_compatible(m.fore, other.fore):
+                continue
+        else:
+            continue
+        if people.union(m.idx, other.idx, "same-work"):
+            used.add(other.idx)
+
+
+def _could_be_same(people: _People, a: int, b: int) -> bool:
+    """Rule 4 preconditions: joinable, never on one paper together, all fore names compatible."""
+    if not people.can_join(a, b) or people.works[a] & people.works[b]:
+        return False
+    return all(_fore_compatible(x, y) for x in people.fores[a] for y in people.fores[b])
+
+
+def _coauthors(people: _People, root: int, by_work: dict[str, list[int]]) -> set[int]:
+    out: set[int] = set()
+    for work in people.works[root]:
+        for i in by_work[work]:
+            r = people.find(i)
+            if r != root:
+                out.add(r)
+    return out
+
+
+def _split_name(author: AuthorRecord) -> tuple[str, str]:
+    last, fore = author.last_name, author.fore_name
+    if not last and author.name:
+        name = author.name.strip()
+        if "," in name:
+            last, fore = name.split(",", 1)
+        else:
+            parts = name.split()
+            last, fore = (parts[-1], " ".join(parts[:-1])) if parts else ("", "")
+    if not fore and author.initials:
+        fore = author.initials
+    return (last or "").strip(), (fore or "").strip()
+
+
+def _fore_tokens(fore: str) -> list[str]:
+    tokens = []
+    for raw in re.split(r"[\s.\-]+", fore or ""):
+        if not raw:
+            continue
+        # "JA" as PubMed prints initials: two or three capitals are initials, not a name.
+        if raw.isupper() and 1 < len(raw) <= 3 and raw.isalpha():
+            tokens.extend(raw.lower())
+        else:
+            folded = fold_name(raw).replace(" ", "")
+            if folded:
+                tokens.append(folded)
+    return tokens
+
+
+def _fore_compatible(a: str, b: str) -> bool:
+    """Initials consistent: "J" ~ "John", "J A" ~ "John Andrew", "John" !~ "Jane".
+
+    Examples
+    --------
+    >>> _fore_compatible("J", "John"), _fore_compatible("John", "Jane")
+    (True, False)
+    >>> _fore_compatible("JA", "John A."), _fore_compatible("John A", "John B")
+    (True, False)
+    """
+    ta, tb = _fore_tokens(a), _fore_tokens(b)
+    for x, y in zip(ta, tb, strict=False):
+        if x == y:
+            continue
+        if (len(x) == 1 and y.startswith(x)) or (len(y) == 1 and x.startswith(y)):
+            continue
+        return False
+    return True
+
+
+def _last_compatible(a: str, b: str) -> bool:
+    if not a or not b:
+        return False
+    if a.replace(" ", "").replace("-", "") == b.replace(" ", "").replace("-", ""):
+        return True
+    ta, tb = set(re.split(r"[\s-]+", a)), set(re.split(r"[\s-]+", b))
+    return ta <= tb or tb <= ta
+
+
+def _affiliation_tokens(author: AuthorRecord) -> set[str]:
+    """Institution-level evidence: ROR ids, OpenAlex institution ids, institution names, and
+    affiliation segments that name an institution (departments, cities and countries are too
+    common to tell people apart)."""
+    tokens: set[str] = set()
+    for inst in author.institutions:
+        if inst.ror:
+            tokens.add(f"ror:{inst.ror.rstrip('/').rsplit('/', 1)[-1].lower()}")
+        if inst.openalex_id:
+            tokens.add(f"oa:{inst.openalex_id.rsplit('/', 1)[-1].upper()}")
+        if inst.name:
+            tokens.add(f"inst:{fold_name(inst.name)}")
+    for aff in author.affiliations:
+        for segment in _EMAIL.sub("", aff).split(","):
+            folded = fold_name(segment)
+            if (
+                len(folded) > 5
+                and _INSTITUTION_WORDS.search(folded)
+                and not _DEPARTMENT_START.match(folded)
+            ):
+                tokens.add(f"inst:{folded}")
+    return tokens
+
+
+def _author_tables(
+    mentions: list[_Mention], people: _People, name_only: list[tuple[str, list[int]]]
+) -> tuple[list[dict], list[dict], list[dict]]:
+    clusters: dict[int, list[_Mention]] = defaultdict(list)
+    for m in mentions:
+        clusters[people.find(m.idx)].append(m)
+
+    # Display name: the fullest fore name; ties go to the stronger source, then alphabetical.
+    def best(ms: list[_Mention]) -> _Mention:
+        return min(ms, key=lambda m: (-len(_fore_tokens(m.fore)), -len(m.fore), m.rank, m.fore))
+
+    base_ids: dict[int, str] = {}
+    for root, ms in clusters.items():
+        b = best(ms)
+        orcids = sorted(people.orcid[root])
+        oas = sorted(people.openalex[root])
+        base_ids[root] = _author_node_id(
+            orcid=orcids[0] if orcids else None,
+            openalex_id=oas[0] if oas else None,
+            last_name=b.last,
+            fore_name=b.fore,
+            name=b.author.name,
+        )
+    # Separate people who share a name id get "#2", "#3" in the order of their first authorship.
+    by_base: dict[str, list[int]] = defaultdict(list)
+    for root in clusters:
+        by_base[base_ids[root]].append(root)
+    final: dict[int, str] = {}
+    for base, roots in by_base.items():
+        roots.sort(key=lambda r: min((m.work, m.author.position, m.source) for m in clusters[r]))
+        for n, root in enumerate(roots, start=1):
+            final[root] = base if n == 1 else f"{base}#{n}"
+
+    author_rows = []
+    authorship_rows = []
+    for root, ms in clusters.items():
+        b = best(ms)
+        affs: dict[str, None] = {}
+        insts: dict[str, None] = {}
+        countries: dict[str, None] = {}
+        variants: dict[str, None] = {}
+        for m in ms:
+            affs.update(dict.fromkeys(a for a in m.author.affiliations if a))
+            insts.update(dict.fromkeys(i.name for i in m.author.institutions if i.name))
+            countries.update(dict.fromkeys(i.country for i in m.author.institutions if i.country))
+            if m.author.name:
+                variants[m.author.name] = None
+        rule = people.rule[root]
+        orcids = sorted(people.orcid[root])
+        oas = sorted(people.openalex[root])
+        display = f"{b.fore} {b.last}".strip() if b.last else b.author.name
+        author_rows.append(
+            {
+                "id": final[root],
+                "name": display,
+                "last_name": b.last or None,
+                "fore_name": b.fore or None,
+                "orcid": orcids[0] if orcids else None,
+                "openalex_id": oas[0] if oas else None,
+                "affiliations": list(affs),
+                "institutions": list(insts),
+                "countries": list(countries),
+                "variants": list(variants),
+                "sources": sorted({m.source for m in ms}),
+                "merge_rule": rule,
+                "merge_confidence": RULE_CONFIDENCE[rule],
+            }
+        )
+        per_work: dict[str, list[_Mention]] = defaultdict(list)
+        for m in ms:
+            per_work[m.work].append(m)
+        for work, wms in per_work.items():
+            wms.sort(key=lambda m: (m.rank, m.source, m.author.position))
+            lead = wms[0]
+            w_affs: dict[str, None] = {}
+            w_insts: dict[str, None] = {}
+            for m in wms:
+                w_affs.update(dict.fromkeys(a for a in m.author.affiliations if a))
+                w_insts.update(dict.fromkeys(i.name for i in m.author.institutions if i.name))
+            authorship_rows.append(
+                {
+                    "work_id": work,
+                    "author_id": final[root],
+                    "position": lead.author.position,
+                    "name": lead.author.name,
+                    "affiliations": list(w_affs),
+                    "institutions": list(w_insts),
+                    "sources": sorted({m.source for m in wms}),
+                }
+            )
+    author_rows.sort(key=lambda r: r["id"])
+    authorship_rows.sort(key=lambda r: (r["work_id"], r["position"] or 0, r["author_id"]))
+    notes = [
+        {
+            "name_key": key,
+            "author_ids": sorted(final[r] for r in roots),
+            "rule": "name-only",
+            "confidence": RULE_CONFIDENCE["name-only"],
+            "action": "not merged: same name key, compatible names, no shared affiliation or "
+            "co-author",
+        }
+        for key, roots in name_only
+    ]
+    return author_rows, authorship_rows, notes
