@@ -1,0 +1,199 @@
+"""NIH iCite: citing and cited PMIDs (the NIH Open Citation Collection), ≤ 1000 PMIDs a call.
+
+iCite's lists combine MEDLINE, PMC, Crossref and text-mined references, so they are usually
+fuller than PubMed's ``pubmed_pubmed_citedin`` (which only knows PMC-deposited citations).
+Legacy field names are used: ``cited_by``, ``references``, ``citation_count``, …
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from citegraph.http import base_url as _base_url
+from citegraph.http import make_session
+from citegraph.ids import normalize_doi, normalize_pmid
+from citegraph.model import WorkRecord
+from citegraph.sources import (
+    NotFoundError,
+    RateLimitError,
+    UpstreamError,
+    batched,
+    evict,
+    send_request,
+    unique,
+)
+
+SERVICE = "icite"
+#: iCite answers at most 1000 PMIDs per request.
+BATCH_SIZE = 1000
+FIELDS = (
+    "pmid", "doi", "title", "authors", "year", "journal", "citation_count",
+    "relative_citation_ratio", "cited_by", "references",
+)  # fmt: skip
+
+
+@dataclass
+class ICiteRecord:
+    """One PMID as iCite knows it. ``cited_by``/``references`` are PMIDs (strings)."""
+
+    pmid: str
+    cited_by: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    citation_count: int | None = None
+    doi: str | None = None
+    year: int | None = None
+    title: str | None = None
+    journal: str | None = None
+    relative_citation_ratio: float | None = None
+    url: str | None = None
+
+
+def pubs_params(pmids: list[str]) -> dict[str, str]:
+    """Query parameters of ``/pubs`` for a batch of PMIDs (legacy field names, only what we use).
+
+    Examples
+    --------
+    >>> pubs_params(["1", "2"])["pmids"]
+    '1,2'
+    """
+    return {"pmids": ",".join(pmids), "fl": ",".join(FIELDS)}
+
+
+def parse_pubs(text: str | bytes, *, base_url: str | None = None) -> list[ICiteRecord]:
+    """Records from an iCite ``/pubs`` answer ``{"meta": …, "data": [...]}``.
+
+    Examples
+    --------
+    >>> body = '{"data": [{"pmid": 7, "cited_by": [9, 8], "references": "3 4", "year": 2001}]}'
+    >>> r = parse_pubs(body)[0]
+    >>> r.pmid, r.cited_by, r.references, r.year
+    ('7', ['9', '8'], ['3', '4'], 2001)
+    """
+    try:
+        data = json.loads(text)
+    except (ValueError, TypeError) as exc:
+        raise UpstreamError(f"malformed or truncated JSON ({exc}). Try again later.",
+                            service=SERVICE) from None  # fmt: skip
+    if isinstance(data, dict) and data.get("error") and not data.get("data"):
+        raise UpstreamError(f"iCite reported an error: {data['error']}", service=SERVICE)
+    rows = data.get("data") if isinstance(data, dict) else data
+    if not isinstance(rows, list):
+        raise UpstreamError("unexpected JSON (no 'data' list).", service=SERVICE)
+    base = (base_url or _base_url(SERVICE)).rstrip("/")
+    out = []
+    for row in rows:
+        pmid = normalize_pmid(row.get("pmid") or row.get("_id"))
+        if not pmid:
+            continue
+        out.append(ICiteRecord(
+            pmid=pmid,
+            cited_by=_pmid_list(row.get("cited_by", row.get("citedByPmids"))),
+            references=_pmid_list(row.get("references", row.get("citedPmids"))),
+            citation_count=_int(row.get("citation_count", row.get("citationCount"))),
+            doi=normalize_doi(row.get("doi")),
+            year=_int(row.get("year")),
+            title=(row.get("title") or None),
+            journal=(row.get("journal") or None),
+            relative_citation_ratio=_float(row.get("relative_citation_ratio")),
+            url=f"{base}/pubs/{pmid}",
+        ))  # fmt: skip
+    return out
+
+
+def to_work_record(record: ICiteRecord) -> WorkRecord:
+    """A `WorkRecord` (source "icite") with ``references`` as ``pmid:`` node ids.
+
+    Examples
+    --------
+    >>> to_work_record(ICiteRecord(pmid="7", references=["3"])).references
+    ['pmid:3']
+    """
+    return WorkRecord(
+        source=SERVICE, pmid=record.pmid, doi=record.doi, title=record.title,
+        journal=record.journal, year=record.year, cited_by_count=record.citation_count,
+        url=record.url, references=[f"pmid:{p}" for p in record.references],
+    )  # fmt: skip
+
+
+def _pmid_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = value.replace(",", " ").split()
+    return unique(normalize_pmid(v) for v in value)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+class ICiteClient:
+    """iCite client: one GET per 1000 PMIDs; ``requests_made`` counts real requests."""
+
+    batch_size = BATCH_SIZE
+
+    def __init__(
+        self,
+        session: requests.Session | None = None,
+        *,
+        base_url: str | None = None,
+        offline: bool = False,
+    ) -> None:
+        self.session = session if session is not None else make_session(SERVICE, offline=offline)
+        self.base_url = _base_url(SERVICE, base_url)
+        self.requests_made = 0
+
+    def fetch(self, pmids: Iterable[str]) -> dict[str, ICiteRecord]:
+        """Records keyed by PMID; PMIDs iCite does not know are absent from the result."""
+        if isinstance(pmids, str):
+            pmids = [pmids]
+        ids = unique(normalize_pmid(p) for p in pmids)
+        out: dict[str, ICiteRecord] = {}
+        for batch in batched(ids, self.batch_size):
+            ident = batch[0] if len(batch) == 1 else f"{len(batch)} PMIDs from {batch[0]}"
+            resp = send_request(self.session, SERVICE, "GET", f"{self.base_url}/pubs",
+                                params=pubs_params(batch), ident=ident)  # fmt: skip
+            if not getattr(resp, "from_cache", False):
+                self.requests_made += 1
+            _raise_for_status(resp, ident)
+            try:
+                records = parse_pubs(resp.content, base_url=self.base_url)
+            except UpstreamError as exc:
+                evict(self.session, resp)
+                raise UpstreamError(str(exc).split(": ", 1)[-1], service=SERVICE,
+                                    ident=ident) from None  # fmt: skip
+            out.update((r.pmid, r) for r in records)
+        return out
+
+    def work_records(self, pmids: Iterable[str]) -> list[WorkRecord]:
+        """`fetch` as `WorkRecord`s (source "icite")."""
+        return [to_work_record(r) for r in self.fetch(pmids).values()]
+
+
+def _raise_for_status(resp: requests.Response, ident: str | None) -> None:
+    status = resp.status_code
+    if status < 400:
+        return
+    if status == 429:
+        raise RateLimitError("too many requests (HTTP 429) even after retrying. Wait a minute.",
+                             service=SERVICE, ident=ident)  # fmt: skip
+    if status == 404:
+        raise NotFoundError("not found (HTTP 404). Check the PMIDs and the iCite base URL.",
+                            service=SERVICE, ident=ident)  # fmt: skip
+    raise UpstreamError(f"HTTP {status} {resp.reason or ''}".strip() + ". Try again later.",
+                        service=SERVICE, ident=ident)  # fmt: skip

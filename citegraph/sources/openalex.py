@@ -1,0 +1,474 @@
+"""OpenAlex: works by id, references, related works, citing works, authorships, cost.
+
+Costs (late 2026): singleton lookups (``/works/W…``, ``/works/pmid:…``, ``/works/doi:…``) are
+free; list calls are metered (``X-RateLimit-Cost-USD``). So single ids use singletons, and sets
+of ids use ``filter=openalex:W1|W2|…`` with ≤ 100 values and ``per_page=100``: one metered call
+per 100 works. Batch lookup by PMID is broken upstream, so PMIDs go through free singletons.
+
+Citing works (``filter=cites:W…``) are paged with ``page=N`` without a key and with
+``cursor=*`` → ``meta.next_cursor`` with one (cursor paging without a key answers 401).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from citegraph.http import base_url as _base_url
+from citegraph.http import make_session, redact_url
+from citegraph.ids import (
+    normalize_doi,
+    normalize_openalex_id,
+    normalize_orcid,
+    normalize_pmcid,
+    normalize_pmid,
+)
+from citegraph.model import AuthorRecord, Institution, WorkRecord
+from citegraph.sources import (
+    AuthError,
+    BudgetExceededError,
+    NotFoundError,
+    RateLimitError,
+    UpstreamError,
+    batched,
+    evict,
+    send_request,
+    unique,
+)
+
+SERVICE = "openalex"
+#: "You can combine up to 100 values with | in a single filter. Use per_page=100."
+MAX_OR_VALUES = 100
+PER_PAGE = 100
+#: Basic paging stops at page * per_page = 10,000.
+MAX_BASIC_PAGING = 10_000
+RATE_HEADERS = (
+    "X-RateLimit-Limit-USD", "X-RateLimit-Remaining-USD", "X-RateLimit-Cost-USD",
+    "X-RateLimit-Prepaid-Remaining-USD", "X-RateLimit-Limit", "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- URL builders
+
+
+def singleton_path(ident: str) -> str:
+    """The ``/works/…`` path of one work: ``W…``, ``pmid:…``, ``doi:…`` (or a DOI/OpenAlex URL).
+
+    Examples
+    --------
+    >>> singleton_path("https://openalex.org/W2741809807")
+    '/works/W2741809807'
+    >>> singleton_path("pmid:29456894")
+    '/works/pmid:29456894'
+    >>> singleton_path("doi:10.7717/PEERJ.4375")
+    '/works/doi:10.7717/peerj.4375'
+    """
+    text = str(ident).strip()
+    wid = normalize_openalex_id(text)
+    if wid and wid.startswith("W"):
+        return f"/works/{wid}"
+    if text.lower().startswith("pmid:") or text.isdigit():
+        pmid = normalize_pmid(text)
+        if pmid:
+            return f"/works/pmid:{pmid}"
+    if text.lower().startswith("pmcid:") or text.upper().startswith("PMC"):
+        pmcid = normalize_pmcid(text)
+        if pmcid:
+            return f"/works/pmcid:{pmcid}"
+    doi = normalize_doi(text)
+    if doi:
+        return f"/works/doi:{quote(doi, safe='/:().;-_')}"
+    raise ValueError(f"not an OpenAlex work id, pmid:…, pmcid:… or doi:…: {ident!r}")
+
+
+def list_params(
+    filter_: str | None = None,
+    *,
+    search: str | None = None,
+    per_page: int = PER_PAGE,
+    page: int | None = None,
+    cursor: str | None = None,
+) -> dict[str, str]:
+    """Query parameters of a ``/works`` list call.
+
+    Examples
+    --------
+    >>> list_params("openalex:W1|W2", page=1)
+    {'filter': 'openalex:W1|W2', 'per_page': '100', 'page': '1'}
+    """
+    params: dict[str, str] = {}
+    if filter_:
+        params["filter"] = filter_
+    if search:
+        params["search"] = search
+    params["per_page"] = str(per_page)
+    if cursor is not None:
+        params["cursor"] = cursor
+    elif page is not None:
+        params["page"] = str(page)
+    return params
+
+
+# ---------------------------------------------------------------------------------- parsers
+
+
+def rebuild_abstract(inverted: dict[str, list[int]] | None) -> str | None:
+    """Rebuild an abstract from OpenAlex's inverted index (word → positions).
+
+    Examples
+    --------
+    >>> rebuild_abstract({"world": [1], "Hello": [0], "again": [3], "hello": [2]})
+    'Hello world hello again'
+    """
+    if not inverted:
+        return None
+    slots = [(pos, word) for word, positions in inverted.items() for pos in positions or []]
+    return " ".join(word for _, word in sorted(slots)) or None
+
+
+def parse_work(data: dict[str, Any], *, url: str | None = None) -> WorkRecord:
+    """A `WorkRecord` (source "openalex") from one OpenAlex Work object.
+
+    ``references`` are the ``referenced_works`` W-ids, ``related`` the ``related_works``;
+    authors keep OpenAlex's order (1-based ``position``), ORCID, institutions with ROR and
+    country, and the raw affiliation strings.
+
+    Examples
+    --------
+    >>> w = parse_work({"id": "https://openalex.org/W1", "display_name": "T",
+    ...                 "ids": {"pmid": "https://pubmed.ncbi.nlm.nih.gov/7"},
+    ...                 "referenced_works": ["https://openalex.org/W2"]})
+    >>> w.openalex_id, w.pmid, w.title, w.references
+    ('W1', '7', 'T', ['W2'])
+    """
+    ids = data.get("ids") or {}
+    location = data.get("primary_location") or {}
+    source = location.get("source") or {}
+    biblio = data.get("biblio") or {}
+    first, last = biblio.get("first_page"), biblio.get("last_page")
+    pages = first if not last or last == first else f"{first}-{last}" if first else None
+    work = WorkRecord(
+        source=SERVICE,
+        openalex_id=normalize_openalex_id(data.get("id") or ids.get("openalex")),
+        doi=normalize_doi(data.get("doi") or ids.get("doi")),
+        pmid=_pmid_from_url(ids.get("pmid")),
+        pmcid=_pmcid_from_url(ids.get("pmcid")),
+        title=data.get("display_name") or data.get("title"),
+        journal=source.get("display_name"),
+        issn=unique(source.get("issn") or ([source["issn_l"]] if source.get("issn_l") else [])),
+        year=_int(data.get("publication_year")),
+        pub_date=data.get("publication_date"),
+        volume=biblio.get("volume"),
+        issue=biblio.get("issue"),
+        pages=pages,
+        pub_types=unique([data.get("type")]),
+        abstract=rebuild_abstract(data.get("abstract_inverted_index")),
+        mesh=unique(m.get("descriptor_name") for m in data.get("mesh") or []),
+        keywords=unique(k.get("display_name") for k in data.get("keywords") or []),
+        cited_by_count=_int(data.get("cited_by_count")),
+        authors=[_author(a, i) for i, a in enumerate(data.get("authorships") or [], start=1)],
+        url=redact_url(url),
+        references=unique(normalize_openalex_id(w) for w in data.get("referenced_works") or []),
+        related=unique(normalize_openalex_id(w) for w in data.get("related_works") or []),
+    )  # fmt: skip
+    return work
+
+
+def parse_list(text: str | bytes, *, url: str | None = None) -> tuple[list[WorkRecord], dict]:
+    """(works, meta) from a ``/works`` list answer.
+
+    Examples
+    --------
+    >>> works, meta = parse_list('{"meta": {"count": 1}, "results": [{"id": "W5"}]}')
+    >>> [w.openalex_id for w in works], meta["count"]
+    (['W5'], 1)
+    """
+    data = _load_json(text)
+    if "results" not in data:
+        raise UpstreamError("unexpected JSON (no 'results' list).", service=SERVICE)
+    works = [parse_work(r, url=url) for r in data.get("results") or [] if isinstance(r, dict)]
+    return works, dict(data.get("meta") or {})
+
+
+def parse_single(text: str | bytes, *, url: str | None = None) -> WorkRecord:
+    """A `WorkRecord` from a singleton ``/works/…`` answer."""
+    data = _load_json(text)
+    if not data.get("id"):
+        raise UpstreamError("unexpected JSON (a work without 'id').", service=SERVICE)
+    return parse_work(data, url=url)
+
+
+def rate_limit_headers(headers: Any) -> dict[str, str]:
+    """The ``X-RateLimit-*`` headers present (case-insensitive), with canonical names.
+
+    Examples
+    --------
+    >>> rate_limit_headers({"x-ratelimit-cost-usd": "0.0001", "Server": "x"})
+    {'X-RateLimit-Cost-USD': '0.0001'}
+    """
+    lower = {str(k).lower(): v for k, v in dict(headers).items()}
+    return {name: str(lower[name.lower()]) for name in RATE_HEADERS if name.lower() in lower}
+
+
+def _author(authorship: dict[str, Any], position: int) -> AuthorRecord:
+    author = authorship.get("author") or {}
+    institutions = [
+        Institution(
+            name=inst.get("display_name") or "",
+            ror=inst.get("ror"),
+            country=inst.get("country_code"),
+            openalex_id=normalize_openalex_id(inst.get("id")) or _short_id(inst.get("id")),
+        )
+        for inst in authorship.get("institutions") or []
+        if inst
+    ]
+    return AuthorRecord(
+        name=author.get("display_name") or authorship.get("raw_author_name") or "",
+        position=position,
+        orcid=normalize_orcid(author.get("orcid")),
+        openalex_id=normalize_openalex_id(author.get("id")),
+        affiliations=unique(authorship.get("raw_affiliation_strings") or []),
+        institutions=institutions,
+        is_corresponding=authorship.get("is_corresponding"),
+    )
+
+
+def _short_id(url: str | None) -> str | None:
+    return url.rstrip("/").rsplit("/", 1)[-1] if url else None
+
+
+def _pmid_from_url(value: str | None) -> str | None:
+    if not value:
+        return None
+    match = re.search(r"(\d+)/?$", str(value))
+    return normalize_pmid(match.group(1)) if match else None
+
+
+def _pmcid_from_url(value: str | None) -> str | None:
+    if not value:
+        return None
+    match = re.search(r"(?:PMC)?(\d+)/?$", str(value), re.I)
+    return normalize_pmcid(f"PMC{match.group(1)}") if match else None
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _load_json(text: str | bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(text)
+    except (ValueError, TypeError) as exc:
+        raise UpstreamError(f"malformed or truncated JSON ({exc}). Try again later.",
+                            service=SERVICE) from None  # fmt: skip
+    if not isinstance(data, dict):
+        raise UpstreamError("unexpected JSON (not an object).", service=SERVICE)
+    return data
+
+
+# ----------------------------------------------------------------------------------- client
+
+
+class OpenAlexClient:
+    """OpenAlex client: free singletons, batched filters, paged citing works, cost tracking.
+
+    ``cost_usd`` adds up the cost OpenAlex reports for uncached list calls; ``rate_limit`` holds
+    the last ``X-RateLimit-*`` headers seen; ``requests_made`` counts real requests.
+    """
+
+    def __init__(
+        self,
+        session: requests.Session | None = None,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        email: str | None = None,
+        offline: bool = False,
+    ) -> None:
+        if session is None:
+            session = make_session(SERVICE, api_key=api_key, email=email, offline=offline)
+        self.session = session
+        keys = getattr(session, "keys", None)
+        self.api_key = api_key or getattr(keys, "api_key", None)
+        self.base_url = _base_url(SERVICE, base_url)
+        self.cost_usd = 0.0
+        self.rate_limit: dict[str, str] = {}
+        self.requests_made = 0
+
+    def work(self, ident: str) -> WorkRecord:
+        """One work by ``W…``, ``pmid:…``, ``pmcid:…`` or ``doi:…`` (free). Raises
+        `NotFoundError` when OpenAlex does not know it."""
+        try:
+            path = singleton_path(ident)
+        except ValueError:
+            raise NotFoundError(
+                "not an id OpenAlex can look up; give W…, pmid:…, pmcid:… or doi:….",
+                service=SERVICE, ident=str(ident),
+            ) from None  # fmt: skip
+        resp = self._get(path, None, ident=str(ident))
+        return self._parse(resp, lambda t: parse_single(t, url=resp.url), str(ident))
+
+    def works(self, openalex_ids: Iterable[str]) -> list[WorkRecord]:
+        """Works by OpenAlex id: one list call per 100 ids (a single id uses the free singleton)."""
+        ids = unique(normalize_openalex_id(i) for i in _as_list(openalex_ids))
+        if len(ids) == 1:
+            return [self.work(ids[0])]
+        return self._batched_filter("openalex", ids)
+
+    def works_by_doi(self, dois: Iterable[str]) -> list[WorkRecord]:
+        """Works by DOI: one list call per 100 DOIs (a single DOI uses the free singleton)."""
+        values = unique(normalize_doi(d) for d in _as_list(dois))
+        if len(values) == 1:
+            try:
+                return [self.work(f"doi:{values[0]}")]
+            except NotFoundError:
+                return []
+        return self._batched_filter("doi", values)
+
+    def works_by_pmid(self, pmids: Iterable[str]) -> list[WorkRecord]:
+        """Works by PMID, one free singleton each (OpenAlex's PMID batch filter is broken).
+        PMIDs OpenAlex does not know are skipped."""
+        out = []
+        for pmid in unique(normalize_pmid(p) for p in _as_list(pmids)):
+            try:
+                out.append(self.work(f"pmid:{pmid}"))
+            except NotFoundError:
+                continue
+        return out
+
+    def citing(self, openalex_id: str, *, limit: int | None = None) -> list[WorkRecord]:
+        """Works that cite ``openalex_id`` (``filter=cites:``), all pages or the first ``limit``."""
+        wid = normalize_openalex_id(openalex_id)
+        if not wid:
+            raise NotFoundError("not an OpenAlex work id (W…).", service=SERVICE,
+                                ident=str(openalex_id))  # fmt: skip
+        out: list[WorkRecord] = []
+        for works in self._pages(f"cites:{wid}", ident=wid, limit=limit):
+            out.extend(works)
+            if limit is not None and len(out) >= limit:
+                return out[:limit]
+        return out
+
+    def search_title(self, title: str, *, limit: int = 5) -> list[WorkRecord]:
+        """Best matches for a title (``search=``, one list call; search calls cost more)."""
+        per_page = max(1, min(limit, PER_PAGE))
+        resp = self._get("/works", list_params(search=title, per_page=per_page, page=1),
+                         ident=title[:60])  # fmt: skip
+        works, _ = self._parse(resp, lambda t: parse_list(t, url=resp.url), title[:60])
+        return works[:limit]
+
+    # -- plumbing
+
+    def _batched_filter(self, field: str, values: list[str]) -> list[WorkRecord]:
+        out: list[WorkRecord] = []
+        for batch in batched(values, MAX_OR_VALUES):
+            ident = batch[0] if len(batch) == 1 else f"{len(batch)} ids from {batch[0]}"
+            params = list_params(f"{field}:{'|'.join(batch)}", per_page=PER_PAGE, page=1)
+            resp = self._get("/works", params, ident=ident)
+            works, _ = self._parse(resp, lambda t, r=resp: parse_list(t, url=r.url), ident)
+            out.extend(works)
+        return out
+
+    def _pages(self, filter_: str, *, ident: str, limit: int | None) -> Iterator[list[WorkRecord]]:
+        per_page = PER_PAGE if limit is None else max(1, min(PER_PAGE, limit))
+        if self.api_key:
+            cursor: str | None = "*"
+            while cursor:
+                resp = self._get("/works", list_params(filter_, per_page=per_page, cursor=cursor),
+                                 ident=ident)  # fmt: skip
+                works, meta = self._parse(resp, lambda t, r=resp: parse_list(t, url=r.url), ident)
+                yield works
+                cursor = meta.get("next_cursor") if works else None
+            return
+        page = 1
+        while page * per_page <= MAX_BASIC_PAGING:
+            resp = self._get("/works", list_params(filter_, per_page=per_page, page=page),
+                             ident=ident)  # fmt: skip
+            works, meta = self._parse(resp, lambda t, r=resp: parse_list(t, url=r.url), ident)
+            yield works
+            count = _int(meta.get("count"))
+            if not works or (count is not None and page * per_page >= count):
+                return
+            page += 1
+
+    def _get(self, path: str, params: dict[str, str] | None, *, ident: str) -> requests.Response:
+        query = dict(params or {})
+        if self.api_key:
+            query["api_key"] = self.api_key
+        resp = send_request(self.session, SERVICE, "GET", f"{self.base_url}{path}",
+                            params=query or None, ident=ident)  # fmt: skip
+        if not getattr(resp, "from_cache", False):
+            self.requests_made += 1
+            headers = rate_limit_headers(resp.headers)
+            if headers:
+                self.rate_limit = headers
+                cost = headers.get("X-RateLimit-Cost-USD")
+                try:
+                    self.cost_usd += float(cost) if cost is not None else 0.0
+                except ValueError:
+                    pass
+        _raise_for_status(resp, ident, has_key=bool(self.api_key))
+        return resp
+
+    def _parse(self, resp: requests.Response, parser: Any, ident: str) -> Any:
+        try:
+            return parser(resp.content)
+        except UpstreamError as exc:
+            evict(self.session, resp)
+            raise UpstreamError(str(exc).split(": ", 1)[-1], service=SERVICE,
+                                ident=ident) from None  # fmt: skip
+
+
+def _as_list(values: Iterable[str] | str) -> list[str]:
+    return [values] if isinstance(values, str) else list(values)
+
+
+def _raise_for_status(resp: requests.Response, ident: str, *, has_key: bool) -> None:
+    status = resp.status_code
+    if status < 400:
+        return
+    detail = _error_text(resp)
+    if status == 401:
+        what = ("OpenAlex refused the API key (HTTP 401). Check OPENALEX_API_KEY; keys are free "
+                "at openalex.org." if has_key else
+                "OpenAlex needs an API key for this (HTTP 401). Set OPENALEX_API_KEY (free at "
+                "openalex.org).")  # fmt: skip
+        raise AuthError(what, service=SERVICE, ident=ident)
+    if status == 403:
+        raise RateLimitError("too many requests per second (HTTP 403 'slow down') even after "
+                             "retrying. Wait a few seconds and try again.",
+                             service=SERVICE, ident=ident)  # fmt: skip
+    if status == 429:
+        raise BudgetExceededError(
+            "the daily OpenAlex budget is spent (HTTP 429). It resets at midnight UTC; a free "
+            "API key (OPENALEX_API_KEY) raises it. Data already fetched is kept.",
+            service=SERVICE, ident=ident,
+        )  # fmt: skip
+    if status == 404:
+        raise NotFoundError("OpenAlex has no such work (HTTP 404). Check the id, or try its "
+                            "DOI or PMID.", service=SERVICE, ident=ident)  # fmt: skip
+    if status == 400:
+        raise UpstreamError(f"OpenAlex rejected the request (HTTP 400{': ' + detail if detail else ''})."
+                            " This is a Citegraph bug; please report it.",
+                            service=SERVICE, ident=ident)  # fmt: skip
+    raise UpstreamError(f"HTTP {status}{': ' + detail if detail else ''}. Try again later.",
+                        service=SERVICE, ident=ident)  # fmt: skip
+
+
+def _error_text(resp: requests.Response) -> str:
+    try:
+        data = resp.json()
+    except ValueError:
+        return ""
+    if isinstance(data, dict):
+        return str(data.get("message") or data.get("error") or "")[:200]
+    return ""
