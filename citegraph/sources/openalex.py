@@ -141,11 +141,11 @@ def parse_work(data: dict[str, Any], *, url: str | None = None) -> WorkRecord:
 
     Examples
     --------
-    >>> w = parse_work({"id": "https://openalex.org/W1", "display_name": "T",
+    >>> w = parse_work({"id": "https://openalex.org/W11", "display_name": "T",
     ...                 "ids": {"pmid": "https://pubmed.ncbi.nlm.nih.gov/7"},
-    ...                 "referenced_works": ["https://openalex.org/W2"]})
+    ...                 "referenced_works": ["https://openalex.org/W22"]})
     >>> w.openalex_id, w.pmid, w.title, w.references
-    ('W1', '7', 'T', ['W2'])
+    ('W11', '7', 'T', ['W22'])
     """
     ids = data.get("ids") or {}
     location = data.get("primary_location") or {}
@@ -185,9 +185,9 @@ def parse_list(text: str | bytes, *, url: str | None = None) -> tuple[list[WorkR
 
     Examples
     --------
-    >>> works, meta = parse_list('{"meta": {"count": 1}, "results": [{"id": "W5"}]}')
+    >>> works, meta = parse_list('{"meta": {"count": 1}, "results": [{"id": "W55"}]}')
     >>> [w.openalex_id for w in works], meta["count"]
-    (['W5'], 1)
+    (['W55'], 1)
     """
     data = _load_json(text)
     if "results" not in data:
