@@ -125,16 +125,16 @@ def merge_records(
     Raises
     ------
     MergeError
-        When a record has no identifier at all or a link has an unknown kind.
+        When a link has a kind not in `citegraph.model.LINK_KINDS` (a parser bug).
 
     Examples
     --------
-    >>> a = WorkRecord(source="pubmed", pmid="1", doi="10.1/X", title="A paper")
-    >>> b = WorkRecord(source="openalex", openalex_id="W9", doi="https://doi.org/10.1/x",
+    >>> a = WorkRecord(source="pubmed", pmid="1", doi="10.1000/X", title="A paper")
+    >>> b = WorkRecord(source="openalex", openalex_id="W99", doi="https://doi.org/10.1000/x",
     ...                title="A Paper", cited_by_count=3)
-    >>> c = merge_records([a, b], seeds=["doi:10.1/x"])
-    >>> c.works.loc[0, ["id", "openalex_id", "title", "is_seed"]].tolist()
-    ['pmid:1', 'W9', 'A paper', True]
+    >>> c = merge_records([a, b], seeds=["doi:10.1000/x"])
+    >>> [c.works.loc[0, k] for k in ("id", "openalex_id", "title")], bool(c.works.loc[0, "is_seed"])
+    (['pmid:1', 'W99', 'A paper'], True)
     >>> c.works.loc[0, "sources"], c.works.loc[0, "field_sources"]["cited_by_count"]
     (['openalex', 'pubmed'], 'openalex')
     """
@@ -148,13 +148,20 @@ def merge_records(
     # --- work identity: union-find over identifier keys ("pmid:1", "doi:…", "W…", "pmcid:…")
     uf = _WorkUnion()
     record_keys: list[str] = []
+    kept: list[WorkRecord] = []
     for rec in records:
         keys = _record_keys(rec)
         if not keys:
-            raise MergeError(
-                f"A {rec.source} record (title {rec.title!r}) has no pmid, doi, openalex_id or "
-                "pmcid; the parser must give every work at least one identifier."
+            # One unreadable record must not sink a whole crawl: note it and go on.
+            skipped.append(
+                {
+                    "value": str(rec.title),
+                    "source": rec.source,
+                    "reason": "work record without a readable pmid, doi, openalex_id or pmcid",
+                }
             )
+            continue
+        kept.append(rec)
         first = keys[0]
         uf.add(first)
         for key in keys[1:]:
@@ -171,6 +178,7 @@ def merge_records(
                     }
                 )
         record_keys.append(first)
+    records = kept
 
     # Link endpoints, references, related works and seeds: unknown ones become stubs.
     def resolve(value: str, source: str, what: str) -> str | None:
