@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.emulator.fixtures import emulator, emulator_server  # noqa: F401
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 API_SAMPLES = SHARED / "data" / "api-samples"
