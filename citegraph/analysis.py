@@ -1,0 +1,437 @@
+"""Communities and summary tables: author clusters, institutions, works and authors tables.
+
+Clustering is deterministic: the same graph and seed give the same clusters, numbered 1, 2, …
+from the largest down, whatever order the graph's nodes were added in.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+
+from citegraph import CitegraphError
+from citegraph.model import Corpus, _isna
+
+CLUSTER_METHODS = ("louvain", "leiden")
+
+
+class AnalysisError(CitegraphError):
+    """An analysis was asked for with options it does not support."""
+
+
+def author_clusters(
+    G: nx.Graph, *, seed: int = 42, resolution: float = 1.0, method: str = "louvain"
+) -> dict[str, int]:
+    """Communities of ``G`` as ``{node: cluster}``, clusters numbered 1.. by size (largest first).
+
+    ``method="louvain"`` uses networkx's Louvain; ``method="leiden"`` uses igraph's
+    ``community_leiden`` with the modularity objective. Both use the edge attribute ``weight``
+    when edges have one. A directed graph is clustered as undirected. Isolated nodes each form a
+    cluster of their own. Ties in size are broken by the smallest node id, so numbering is stable.
+
+    Examples
+    --------
+    >>> G = nx.Graph([("a", "b"), ("b", "c"), ("a", "c"), ("x", "y")])
+    >>> G.add_node("z")
+    >>> author_clusters(G)
+    {'a': 1, 'b': 1, 'c': 1, 'x': 2, 'y': 2, 'z': 3}
+    """
+    if method not in CLUSTER_METHODS:
+        raise AnalysisError(
+            f"Unknown clustering method {method!r}. Choose one of: {', '.join(CLUSTER_METHODS)}."
+        )
+    if G.number_of_nodes() == 0:
+        return {}
+    H = _canonical(G)
+    weighted = any("weight" in d for _, _, d in H.edges(data=True))
+    if H.number_of_edges() == 0:
+        communities = [{n} for n in H]
+    elif method == "louvain":
+        communities = nx.community.louvain_communities(
+            H, weight="weight" if weighted else None, resolution=resolution, seed=seed
+        )
+    else:
+        communities = _leiden(H, seed=seed, resolution=resolution, weighted=weighted)
+    ordered = sorted((sorted(c) for c in communities), key=lambda c: (-len(c), c[0]))
+    out = {node: number for number, members in enumerate(ordered, 1) for node in members}
+    return {node: out[node] for node in sorted(out)}
+
+
+def assign_clusters(G: nx.Graph, clusters: dict[str, int]) -> None:
+    """Set the node attribute ``cluster`` (0 for nodes that have no cluster).
+
+    Examples
+    --------
+    >>> G = nx.Graph([("a", "b")])
+    >>> assign_clusters(G, {"a": 1})
+    >>> dict(G.nodes(data="cluster"))
+    {'a': 1, 'b': 0}
+    """
+    for node in G:
+        G.nodes[node]["cluster"] = int(clusters.get(node, 0))
+
+
+_KEEP = [
+    # (tier, pattern): the highest tier wins; within a tier the last segment wins, because
+    # affiliations run from the smallest unit to the parent organisation.
+    (4, r"\bNational Institutes of Health\b"),
+    (3, r"\bUniversit|\bUniversidad|\bUniversidade|\bUniversiteit|\bUniwersytet|\bInstitutet\b"),
+    (
+        2,
+        r"\bHospital|\bHôpital|\bHospitalier|\bKlinik|\bClinic\b|\bInstitut|\bIstituto"
+        r"|\bMedical Cent|\bHealth System\b|\bChildren's\b|\bCancer Cent",
+    ),  # fmt: skip
+    (
+        1,
+        r"\bCollege\b|\bSchool\b|\bCent(?:er|re|ro)\b|\bFoundation\b|\bAcademy\b|\bAcademia"
+        r"|\bLaborator(?:y|ies)\b|\bCouncil\b|\bAgency\b|\bMinistry\b|\bInc\b|\bLtd\b|\bGmbH\b"
+        r"|\bLLC\b|\bCorporation\b|\bPharmaceuticals?\b|\bConsortium\b",
+    ),  # fmt: skip
+]
+_UNIT = re.compile(
+    r"^(?:the\s+)?(?:Dept\.?|Departments?|Division|Section|Unit|Program(?:me)?|Service|Lab\b"
+    r"|Laboratory of|Graduate|Faculty of|Chair of|Group|Branch|Team)\b"
+    r"|\b(?:Unit|Branch|Section|Program(?:me)?|Group|Division|Department|Team)$",
+    re.IGNORECASE,
+)
+_EMAIL = re.compile(r"(?:Electronic address:)?\s*\S+@\S+", re.IGNORECASE)
+_SUBUNIT = re.compile(r"\s+(?:School|College|Faculty|Department) of .*$", re.IGNORECASE)
+_COUNTRIES = {
+    "usa", "united states", "united states of america", "uk", "united kingdom", "england",
+    "scotland", "wales", "canada", "australia", "germany", "france", "italy", "spain", "china",
+    "japan", "netherlands", "the netherlands", "switzerland", "sweden", "norway", "denmark",
+    "finland", "belgium", "austria", "israel", "india", "brazil", "korea", "south korea",
+    "republic of korea", "singapore", "ireland", "portugal", "poland", "mexico", "turkey",
+}  # fmt: skip
+
+
+def parse_institution(affiliation: str) -> str | None:
+    """The institution named in an affiliation string, or None when none is recognisable.
+
+    Departments, divisions and units, street addresses and postcodes, countries and e-mail
+    addresses are dropped; of the rest, a segment naming a university beats a hospital or
+    institute, which beats a school, centre or company; among equals the last one (the parent
+    organisation) wins. "X University School of Medicine" is shortened to "X University".
+
+    Examples
+    --------
+    >>> parse_institution("Division of Immunology, Boston Children's Hospital, Boston, MA, USA.")
+    "Boston Children's Hospital"
+    >>> parse_institution("Department of Oncology, Johns Hopkins University School of Medicine, "
+    ...                   "Baltimore, MD, USA.")
+    'Johns Hopkins University'
+    >>> parse_institution("Boston, MA, USA.") is None
+    True
+    """
+    if not affiliation or _isna(affiliation):
+        return None
+    text = _EMAIL.sub("", str(affiliation))
+    best: tuple[int, int, str] | None = None
+    for index, raw in enumerate(re.split(r"[,;]", text)):
+        segment = raw.strip().strip(".").strip()
+        if not segment or _UNIT.search(segment) or segment.lower() in _COUNTRIES:
+            continue
+        if re.search(r"\d", segment):  # street numbers, postcodes, PO boxes
+            continue
+        for tier, pattern in _KEEP:
+            if re.search(pattern, segment, re.IGNORECASE if tier < 2 else 0):
+                if best is None or (tier, index) >= best[:2]:
+                    best = (tier, index, segment)
+                break
+    if best is None:
+        return None
+    name = best[2]
+    if best[0] >= 3:
+        name = _SUBUNIT.sub("", name)
+    return re.sub(r"^the\s+", "", name, flags=re.IGNORECASE).strip() or None
+
+
+def cluster_table(
+    corpus: Corpus, G: nx.Graph, clusters: dict[str, int], *, top: int = 5
+) -> pd.DataFrame:
+    """One row per cluster: what it is made of, largest cluster first.
+
+    Works as nodes (citation or similarity graph) and authors as nodes (co-author graph) are
+    both understood: a cluster's works are its member works, or the works of its member authors.
+
+    Columns: ``cluster``, ``label`` (its most frequent institution, else its top author, else its
+    top journal), ``size`` (nodes), ``works``, ``top_authors``, ``institutions`` and ``journals``
+    (the ``top`` most frequent, "; "-joined, with counts) and ``years`` ("2019–2025").
+
+    Examples
+    --------
+    >>> c = Corpus.from_rows(works=[{"id": "w", "year": 2020, "journal": "J"}],
+    ...     authors=[{"id": "a", "name": "Ann A"}],
+    ...     authorships=[{"work_id": "w", "author_id": "a", "affiliations": ["Oxford University"]}])
+    >>> G = nx.Graph(); G.add_node("a")
+    >>> print(cluster_table(c, G, {"a": 1})[["label", "size", "works", "years"]].to_string())
+                   label  size  works years
+    0  Oxford University     1      1  2020
+    """
+    columns = ["cluster", "label", "size", "works", "top_authors", "institutions", "journals",
+               "years"]  # fmt: skip
+    ctx = _Context(corpus)
+    members: dict[int, list[str]] = defaultdict(list)
+    for node in G:
+        if node in clusters:
+            members[int(clusters[node])].append(str(node))
+    rows = []
+    for number, nodes in members.items():
+        work_ids: set[str] = set()
+        author_ids: list[str] = []
+        for node in nodes:
+            if node in ctx.works:
+                work_ids.add(node)
+                author_ids.extend(ctx.authors_of.get(node, ()))
+            else:
+                author_ids.append(node)
+                work_ids.update(ctx.works_of.get(node, ()))
+        author_counts = Counter(author_ids)
+        # Rank authors by works inside the cluster, then by name for a stable order.
+        ranked = sorted(author_counts, key=lambda a: (-len(set(ctx.works_of.get(a, ())) & work_ids),
+                                                      ctx.name(a)))  # fmt: skip
+        institutions = Counter(i for a in set(author_ids) for i in ctx.institutions(a))
+        journals = Counter(ctx.works[w]["journal"] for w in work_ids if ctx.works[w]["journal"])
+        years = [ctx.works[w]["year"] for w in work_ids if ctx.works[w]["year"] is not None]
+        top_authors = [ctx.name(a) for a in ranked[:top]]
+        label = (
+            _most_common(institutions) or (top_authors[0] if top_authors else "")
+            or _most_common(journals) or f"Cluster {number}"
+        )  # fmt: skip
+        rows.append({
+            "cluster": number,
+            "label": label,
+            "size": len(nodes),
+            "works": len(work_ids),
+            "top_authors": "; ".join(top_authors),
+            "institutions": _counted(institutions, top),
+            "journals": _counted(journals, top),
+            "years": _span(years),
+        })  # fmt: skip
+    df = pd.DataFrame(rows, columns=columns)
+    if len(df):
+        df = df.sort_values(["size", "cluster"], ascending=[False, True], kind="stable")
+    return df.reset_index(drop=True)
+
+
+def author_table(corpus: Corpus, clusters: dict[str, int] | None = None) -> pd.DataFrame:
+    """One row per author with at least one authorship: most works first, then by name.
+
+    Columns: ``name``, ``works``, ``first_year``, ``last_year``, ``affiliations``,
+    ``institutions``, ``orcid``, ``cluster`` (0 when not clustered), ``id``.
+
+    Examples
+    --------
+    >>> c = Corpus.from_rows(works=[{"id": "w", "year": 2021}], authors=[{"id": "a", "name": "Ann"}],
+    ...                      authorships=[{"work_id": "w", "author_id": "a"}])
+    >>> print(author_table(c, {"a": 2})[["name", "works", "first_year", "cluster"]].to_string())
+      name  works  first_year  cluster
+    0  Ann      1        2021        2
+    """
+    columns = ["name", "works", "first_year", "last_year", "affiliations", "institutions",
+               "orcid", "cluster", "id"]  # fmt: skip
+    ctx = _Context(corpus)
+    rows = []
+    for aid, wids in ctx.works_of.items():
+        years = [ctx.works[w]["year"] for w in wids if w in ctx.works
+                 and ctx.works[w]["year"] is not None]  # fmt: skip
+        rows.append({
+            "name": ctx.name(aid),
+            "works": len(wids),
+            "first_year": min(years) if years else None,
+            "last_year": max(years) if years else None,
+            "affiliations": "; ".join(ctx.affiliations(aid)),
+            "institutions": "; ".join(ctx.institutions(aid)),
+            "orcid": ctx.author_field(aid, "orcid"),
+            "cluster": int((clusters or {}).get(aid, 0)),
+            "id": aid,
+        })  # fmt: skip
+    df = pd.DataFrame(rows, columns=columns)
+    for col in ("first_year", "last_year"):
+        df[col] = pd.array(df[col].tolist(), dtype="Int64")
+    if len(df):
+        df = df.sort_values(["works", "name", "id"], ascending=[False, True, True], kind="stable")
+    return df.reset_index(drop=True)
+
+
+def works_table(corpus: Corpus) -> pd.DataFrame:
+    """The works as a display table: seeds first, then newest first, then by title.
+
+    Columns: ``title``, ``first_author``, ``authors`` (short: "Wobma H, Ardoin SP, … Lamb M"),
+    ``journal``, ``year``, ``doi``, ``pmid``, ``cited_by_count``, ``sources`` ("; "-joined),
+    ``is_seed``, ``id``.
+
+    Examples
+    --------
+    >>> c = Corpus.from_rows(works=[{"id": "a", "year": 2020}, {"id": "b", "year": 2024},
+    ...                             {"id": "c", "year": 2010, "is_seed": True}])
+    >>> works_table(c)["id"].tolist()
+    ['c', 'b', 'a']
+    """
+    columns = ["title", "first_author", "authors", "journal", "year", "doi", "pmid",
+               "cited_by_count", "sources", "is_seed", "id"]  # fmt: skip
+    ctx = _Context(corpus)
+    rows = []
+    for row in corpus.works.to_dict("records"):
+        wid = str(row["id"])
+        names = [ctx.short_name(a) for a in ctx.authors_of.get(wid, ())]
+        if len(names) > 4:
+            names = names[:3] + ["…", names[-1]]
+        if not names and _text(row["collective_author"]):
+            names = [_text(row["collective_author"])]
+        rows.append({
+            "title": _text(row["title"]),
+            "first_author": names[0] if names else "",
+            "authors": ", ".join(names),
+            "journal": _text(row["journal"]) or _text(row["journal_abbrev"]),
+            "year": None if _isna(row["year"]) else int(row["year"]),
+            "doi": _text(row["doi"]),
+            "pmid": _text(row["pmid"]),
+            "cited_by_count": None if _isna(row["cited_by_count"]) else int(row["cited_by_count"]),
+            "sources": "; ".join(sorted(str(s) for s in row["sources"] or ())),
+            "is_seed": bool(row["is_seed"]),
+            "id": wid,
+        })  # fmt: skip
+    df = pd.DataFrame(rows, columns=columns)
+    for col in ("year", "cited_by_count"):
+        df[col] = pd.array(df[col].tolist(), dtype="Int64")
+    df["is_seed"] = df["is_seed"].astype(bool)
+    if len(df):
+        order = df.assign(_y=df["year"].fillna(-1).astype(int))
+        order = order.sort_values(["is_seed", "_y", "title", "id"],
+                                  ascending=[False, False, True, True], kind="stable")  # fmt: skip
+        df = df.loc[order.index]
+    return df.reset_index(drop=True)
+
+
+class _Context:
+    """Look-ups over one corpus shared by the table builders (built once per call)."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        self.works: dict[str, dict[str, Any]] = {}
+        for wid, year, journal, abbrev in zip(corpus.works["id"], corpus.works["year"],
+                                              corpus.works["journal"],
+                                              corpus.works["journal_abbrev"], strict=True):  # fmt: skip
+            self.works[str(wid)] = {
+                "year": None if _isna(year) else int(year),
+                "journal": _text(journal) or _text(abbrev),
+            }
+        self.authors = {str(r["id"]): r for r in corpus.authors.to_dict("records")}
+        ships = corpus.authorships[corpus.authorships["work_id"].isin(set(self.works))]
+        ships = ships.sort_values(["work_id", "position"], kind="stable", na_position="last")
+        self.authors_of: dict[str, list[str]] = defaultdict(list)
+        self.works_of: dict[str, list[str]] = defaultdict(list)
+        self._ship_names: dict[str, str] = {}
+        self._ship_affs: dict[str, list[str]] = defaultdict(list)
+        for wid, aid, name, affs in zip(ships["work_id"], ships["author_id"], ships["name"],
+                                        ships["affiliations"], strict=True):  # fmt: skip
+            wid, aid = str(wid), str(aid)
+            if aid not in self.authors_of[wid]:
+                self.authors_of[wid].append(aid)
+            if wid not in self.works_of[aid]:
+                self.works_of[aid].append(wid)
+            if _text(name):
+                self._ship_names.setdefault(aid, _text(name))
+            for aff in affs or ():
+                if aff and aff not in self._ship_affs[aid]:
+                    self._ship_affs[aid].append(str(aff))
+        self._institutions: dict[str, list[str]] = {}
+
+    def author_field(self, aid: str, column: str) -> str:
+        return _text(self.authors.get(aid, {}).get(column))
+
+    def name(self, aid: str) -> str:
+        return self.author_field(aid, "name") or self._ship_names.get(aid) or aid
+
+    def short_name(self, aid: str) -> str:
+        """ "Wobma H" style, as PubMed prints author lists."""
+        last = self.author_field(aid, "last_name")
+        fore = self.author_field(aid, "fore_name")
+        if not last:
+            return self.name(aid)
+        initials = "".join(p[0] for p in re.split(r"[\s.-]+", fore) if p)
+        return f"{last} {initials}".strip()
+
+    def affiliations(self, aid: str) -> list[str]:
+        listed = self.authors.get(aid, {}).get("affiliations")
+        return [str(a) for a in listed] if listed is not None and len(listed) else \
+            self._ship_affs.get(aid, [])  # fmt: skip
+
+    def institutions(self, aid: str) -> list[str]:
+        if aid not in self._institutions:
+            listed = self.authors.get(aid, {}).get("institutions")
+            if listed is not None and len(listed):
+                found = [str(i) for i in listed]
+            else:
+                found = list(dict.fromkeys(
+                    i for i in (parse_institution(a) for a in self.affiliations(aid)) if i
+                ))  # fmt: skip
+            self._institutions[aid] = found
+        return self._institutions[aid]
+
+
+def _canonical(G: nx.Graph) -> nx.Graph:
+    # Louvain's result depends on node and edge order; rebuilding in sorted order makes the
+    # clusters depend only on the graph and the seed, not on how it was assembled.
+    H = nx.Graph()
+    H.add_nodes_from(sorted(str(n) for n in G))
+    edges = []
+    for u, v, data in G.edges(data=True):
+        u, v = (str(u), str(v)) if str(u) <= str(v) else (str(v), str(u))
+        if u == v:
+            continue
+        w = data.get("weight")
+        edges.append((u, v, {} if w is None else {"weight": float(w)}))
+    for u, v, data in sorted(edges, key=lambda e: (e[0], e[1])):
+        if H.has_edge(u, v) and "weight" in data:  # both directions of a DiGraph: add up
+            H.edges[u, v]["weight"] = H.edges[u, v].get("weight", 1.0) + data["weight"]
+        else:
+            H.add_edge(u, v, **data)
+    return H
+
+
+def _leiden(H: nx.Graph, *, seed: int, resolution: float, weighted: bool) -> list[set[str]]:
+    import igraph as ig
+
+    nodes = list(H)
+    index = {n: i for i, n in enumerate(nodes)}
+    g = ig.Graph(n=len(nodes), edges=[(index[u], index[v]) for u, v in H.edges()])
+    weights = [d.get("weight", 1.0) for _, _, d in H.edges(data=True)] if weighted else None
+    # igraph draws from a process-wide generator; give it a seeded one for this call only.
+    ig.set_random_number_generator(random.Random(seed))
+    try:
+        parts = g.community_leiden(
+            objective_function="modularity", weights=weights, resolution=resolution,
+            n_iterations=-1,
+        )  # fmt: skip
+    finally:
+        ig.set_random_number_generator(random)
+    return [{nodes[i] for i in part} for part in parts]
+
+
+def _counted(counter: Counter[str], top: int) -> str:
+    ranked = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    return "; ".join(f"{name} ({n})" for name, n in ranked)
+
+
+def _most_common(counter: Counter[str]) -> str:
+    ranked = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+    return ranked[0][0] if ranked else ""
+
+
+def _span(years: Iterable[int]) -> str:
+    years = list(years)
+    if not years:
+        return ""
+    lo, hi = min(years), max(years)
+    return str(lo) if lo == hi else f"{lo}–{hi}"
+
+
+def _text(value: Any) -> str:
+    return "" if _isna(value) else str(value).strip()

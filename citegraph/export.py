@@ -1,0 +1,261 @@
+"""Write a graph as GEXF, GraphML, JSON (node-link), CSV (nodes + edges, zipped) or HTML.
+
+GEXF and GraphML writers reject None and lists, misread lists as dynamic attributes, and write
+two keys with the same name when one attribute has mixed types (reference/tech-facts.md §5). So
+every export goes through `sanitize_graph` first: None dropped, lists and sets joined with "; ",
+numpy scalars cast to Python, dicts as JSON text, and each attribute given one type across the
+graph (bool, int, float or str). Every file reads back with networkx to the same graph.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import networkx as nx
+
+from citegraph import CitegraphError, __version__
+
+
+class ExportError(CitegraphError):
+    """A graph could not be exported in the requested format."""
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """How to write one format: file extension, MIME type and the writer (graph -> bytes)."""
+
+    extension: str
+    mime: str
+    writer: Callable[..., bytes]
+    description: str
+
+
+def sanitize_graph(G: nx.Graph) -> nx.Graph:
+    """A copy of ``G`` whose node, edge and graph attributes every networkx writer accepts.
+
+    Node ids become strings; None values are dropped; lists, tuples and sets are joined with
+    "; "; dicts become JSON text; numpy scalars become Python scalars. Each attribute then gets
+    one type across all nodes (or edges): bool if all values are bool, int if all are int,
+    float if all are numbers, otherwise str.
+
+    Examples
+    --------
+    >>> G = nx.Graph()
+    >>> G.add_node(1, year=2020, tags=["a", "b"], note=None)
+    >>> G.add_node(2, year="unknown")
+    >>> dict(sanitize_graph(G).nodes(data=True))
+    {'1': {'year': '2020', 'tags': 'a; b'}, '2': {'year': 'unknown'}}
+    """
+    H = G.__class__()
+    H.graph.update({k: v for k, v in ((k, _scalar(v)) for k, v in G.graph.items())
+                    if v is not None})  # fmt: skip
+    nodes = [(str(n), {k: _scalar(v) for k, v in d.items()}) for n, d in G.nodes(data=True)]
+    edges = [(str(u), str(v), {k: _scalar(x) for k, x in d.items()})
+             for u, v, d in G.edges(data=True)]  # fmt: skip
+    _unify([d for _, d in nodes])
+    _unify([d for *_, d in edges])
+    H.add_nodes_from(nodes)
+    H.add_edges_from(edges)
+    return H
+
+
+def export_graph(G: nx.Graph, fmt: str, **kwargs: Any) -> bytes:
+    """The graph in format ``fmt`` (one of `FORMATS`) as bytes, ready for a download button.
+
+    Keyword arguments go to the format's writer: ``filters`` and ``name`` for the JSON header,
+    ``positions`` for GEXF (``viz`` positions Gephi shows) and any `citegraph.render.render_html`
+    option for HTML.
+
+    Examples
+    --------
+    >>> G = nx.Graph([("a", "b")])
+    >>> sorted(FORMATS)
+    ['csv', 'gexf', 'graphml', 'html', 'json']
+    >>> json.loads(export_graph(G, "json"))["edges"]
+    [{'source': 'a', 'target': 'b'}]
+    """
+    try:
+        spec = FORMATS[fmt]
+    except KeyError:
+        raise ExportError(
+            f"Unknown export format {fmt!r}. Choose one of: {', '.join(sorted(FORMATS))}."
+        ) from None
+    return spec.writer(G, **kwargs)
+
+
+def export_filename(graph_name: str, fmt: str) -> str:
+    """A file name for a download: ``citegraph-<graph name>.<extension>``.
+
+    Examples
+    --------
+    >>> export_filename("Co-author network", "csv")
+    'citegraph-co-author-network.zip'
+    >>> export_filename("citation", "gexf")
+    'citegraph-citation.gexf'
+    """
+    if fmt not in FORMATS:
+        raise ExportError(
+            f"Unknown export format {fmt!r}. Choose one of: {', '.join(sorted(FORMATS))}."
+        )
+    slug = re.sub(r"[^a-z0-9]+", "-", graph_name.lower()).strip("-") or "graph"
+    return f"citegraph-{slug}.{FORMATS[fmt].extension}"
+
+
+def export_csv_tables(G: nx.Graph) -> tuple[bytes, bytes]:
+    """``(nodes.csv, edges.csv)`` as UTF-8 bytes.
+
+    nodes.csv has ``id`` then every node attribute (``label`` first); edges.csv has ``source``,
+    ``target`` then every edge attribute. Missing values are empty cells.
+
+    Examples
+    --------
+    >>> nodes, edges = export_csv_tables(nx.Graph([("a", "b")]))
+    >>> nodes.decode().splitlines(), edges.decode().splitlines()
+    (['id', 'a', 'b'], ['source,target', 'a,b'])
+    """
+    H = sanitize_graph(G)
+    node_cols = _columns(d for _, d in H.nodes(data=True))
+    edge_cols = _columns(d for *_, d in H.edges(data=True))
+    nodes = _csv(["id", *node_cols], ([n, *(d.get(c) for c in node_cols)]
+                                      for n, d in H.nodes(data=True)))  # fmt: skip
+    edges = _csv(["source", "target", *edge_cols], ([u, v, *(d.get(c) for c in edge_cols)]
+                                                    for u, v, d in H.edges(data=True)))  # fmt: skip
+    return nodes, edges
+
+
+def _write_gexf(G: nx.Graph, *, positions: dict | None = None, **_: Any) -> bytes:
+    H = sanitize_graph(G)
+    if positions:
+        for node, (x, y) in positions.items():
+            if str(node) in H:
+                H.nodes[str(node)]["viz"] = {"position": {"x": float(x), "y": float(y), "z": 0.0}}
+    buffer = io.BytesIO()
+    nx.write_gexf(H, buffer, version="1.2draft")
+    return buffer.getvalue()
+
+
+def _write_graphml(G: nx.Graph, **_: Any) -> bytes:
+    buffer = io.BytesIO()
+    # Default key ids (d0, d1, …): named ids would collide where a node and an edge attribute
+    # share a name with different types (co-author node "works" is a count, edge "works" a list).
+    nx.write_graphml(sanitize_graph(G), buffer)
+    return buffer.getvalue()
+
+
+def _write_json(G: nx.Graph, *, name: str | None = None, filters: Any = None, **_: Any) -> bytes:
+    H = sanitize_graph(G)
+    data = nx.node_link_data(H, edges="edges")
+    header = dict(data.get("graph") or {})
+    header.update({
+        "name": name or header.get("name") or "graph",
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "software": "citegraph",
+        "software_version": __version__,
+    })  # fmt: skip
+    if filters is not None:
+        header["filters"] = filters
+    data["graph"] = header
+    return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def _write_csv_zip(G: nx.Graph, **_: Any) -> bytes:
+    nodes, edges = export_csv_tables(G)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("nodes.csv", nodes)
+        archive.writestr("edges.csv", edges)
+    return buffer.getvalue()
+
+
+def _write_html(G: nx.Graph, **kwargs: Any) -> bytes:
+    from citegraph.render import render_html
+
+    return render_html(sanitize_graph(G), **kwargs).encode("utf-8")
+
+
+FORMATS: dict[str, ExportFormat] = {
+    "gexf": ExportFormat("gexf", "application/gexf+xml", _write_gexf, "GEXF 1.2 (Gephi)"),
+    "graphml": ExportFormat(
+        "graphml", "application/graphml+xml", _write_graphml, "GraphML (Cytoscape, yEd, igraph)"
+    ),
+    "json": ExportFormat("json", "application/json", _write_json, "JSON node-link (networkx, D3)"),
+    "csv": ExportFormat("zip", "application/zip", _write_csv_zip, "CSV nodes + edges (zip)"),
+    "html": ExportFormat("html", "text/html", _write_html, "Interactive HTML (offline)"),
+}
+
+
+def _scalar(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, bool | int | float | str):
+        if isinstance(value, float) and value != value:  # NaN: unknown
+            return None
+        return value
+    if hasattr(value, "item") and not isinstance(value, list | tuple | set | dict):
+        try:
+            return _scalar(value.item())
+        except (TypeError, ValueError):
+            return str(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
+        return "; ".join(str(_scalar(v)) for v in items if v is not None)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def _unify(rows: list[dict[str, Any]]) -> None:
+    # Drop None, then give each key one type: bool < int < float < str.
+    kinds: dict[str, set[type]] = {}
+    for row in rows:
+        for key in [k for k, v in row.items() if v is None]:
+            del row[key]
+        for key, value in row.items():
+            kinds.setdefault(key, set()).add(type(value))
+    target: dict[str, type] = {}
+    for key, types in kinds.items():
+        if types <= {bool}:
+            target[key] = bool
+        elif types <= {int}:
+            target[key] = int
+        elif types <= {int, float}:
+            target[key] = float
+        else:
+            target[key] = str
+    for row in rows:
+        for key, value in row.items():
+            if type(value) is not target[key]:
+                row[key] = target[key](value)
+
+
+def _columns(rows: Any) -> list[str]:
+    seen: dict[str, None] = {}
+    for row in rows:
+        for key in row:
+            seen.setdefault(key, None)
+    cols = list(seen)
+    return (["label"] if "label" in seen else []) + [c for c in cols if c != "label"]
+
+
+def _csv(header: list[str], rows: Any) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    return buffer.getvalue().encode("utf-8")

@@ -1,0 +1,480 @@
+"""Graphs built from a Corpus: citation, similarity and co-author networks, and corpus filters.
+
+Every builder reads a `Corpus` and returns a new networkx graph whose node ids are the corpus'
+stable string ids and whose attributes are plain scalars (str, int, float, bool), so that the same
+graph can be drawn, clustered and written to GEXF/GraphML/JSON/CSV without conversion. Unknown
+strings are ``""``; unknown numbers are left out of the node's attributes (never None).
+
+Filters return a *filtered corpus*; the page, the CLI and every download build their graphs from
+it, so what is downloaded is exactly what is shown.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from itertools import combinations
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+
+from citegraph.model import Corpus, _isna
+
+#: At most this many work ids are listed in a co-author edge's ``works`` attribute.
+MAX_EDGE_WORKS = 20
+#: Works with more authors than this add no co-author edges (consortium papers would otherwise
+#: add hundreds of thousands of edges that say nothing about who works with whom).
+MAX_AUTHORS_PER_WORK = 200
+
+
+def filter_corpus(
+    corpus: Corpus,
+    *,
+    journals: Iterable[str] | None = None,
+    year_from: int | None = None,
+    year_to: int | None = None,
+    pub_types: Iterable[str] | None = None,
+    min_citations: int | None = None,
+) -> Corpus:
+    """Keep the works that pass every filter that is set, and what belongs to them.
+
+    Works whose year, journal or citation count is unknown are dropped only when that filter is
+    set. Seeds are **not** exempt: the filtered corpus is exactly what is shown and downloaded,
+    so a seed outside the journal or year range disappears from the graphs too.
+
+    Authorships and authors are restricted to the remaining works. Links that touch a removed
+    work are dropped; links to ids that were never works of the corpus (e.g. references that
+    were not fetched) are kept, because they still count for bibliographic coupling. The
+    manifest is copied with a ``filters`` entry naming the filters that were applied.
+
+    Parameters
+    ----------
+    corpus : Corpus
+    journals : iterable of str, optional
+        Keep works whose ``journal`` (or ``journal_abbrev``) is one of these.
+    year_from, year_to : int, optional
+        Inclusive year range.
+    pub_types : iterable of str, optional
+        Keep works with at least one of these publication types.
+    min_citations : int, optional
+        Keep works with ``cited_by_count`` at least this.
+
+    Examples
+    --------
+    >>> c = Corpus.from_rows(works=[{"id": "pmid:1", "year": 2019}, {"id": "pmid:2", "year": 2024}])
+    >>> f = filter_corpus(c, year_from=2020)
+    >>> list(f.works["id"]), f.manifest["filters"]
+    (['pmid:2'], {'year_from': 2020})
+    """
+    works = corpus.works
+    keep = pd.Series(True, index=works.index)
+    filters: dict[str, Any] = {}
+    if journals is not None:
+        wanted = {str(j) for j in journals}
+        if wanted:
+            filters["journals"] = sorted(wanted)
+            keep &= works["journal"].isin(wanted) | works["journal_abbrev"].isin(wanted)
+    if year_from is not None or year_to is not None:
+        years = works["year"]
+        known = years.notna()
+        keep &= known.fillna(False).astype(bool)
+        if year_from is not None:
+            filters["year_from"] = int(year_from)
+            keep &= (years >= int(year_from)).fillna(False).astype(bool)
+        if year_to is not None:
+            filters["year_to"] = int(year_to)
+            keep &= (years <= int(year_to)).fillna(False).astype(bool)
+    if pub_types is not None:
+        wanted_types = {str(t) for t in pub_types}
+        if wanted_types:
+            filters["pub_types"] = sorted(wanted_types)
+            keep &= works["pub_types"].map(lambda ts: bool(wanted_types.intersection(ts or ())))
+    if min_citations is not None:
+        filters["min_citations"] = int(min_citations)
+        keep &= (works["cited_by_count"] >= int(min_citations)).fillna(False).astype(bool)
+
+    kept = works[keep.astype(bool)].reset_index(drop=True)
+    kept_ids = set(kept["id"])
+    removed = set(works["id"]) - kept_ids
+    authorships = corpus.authorships[corpus.authorships["work_id"].isin(kept_ids)]
+    authors = corpus.authors[corpus.authors["id"].isin(set(authorships["author_id"]))]
+    links = corpus.links[
+        ~(corpus.links["source"].isin(removed) | corpus.links["target"].isin(removed))
+    ]
+    manifest = dict(corpus.manifest)
+    manifest["filters"] = {**dict(manifest.get("filters") or {}), **filters}
+    return Corpus(
+        works=kept,
+        authors=authors.reset_index(drop=True),
+        authorships=authorships.reset_index(drop=True),
+        links=links.reset_index(drop=True),
+        manifest=manifest,
+    )
+
+
+def journal_options(corpus: Corpus) -> list[str]:
+    """Journals of the corpus, most works first, then by name.
+
+    Examples
+    --------
+    >>> c = Corpus.from_rows(works=[{"id": "a", "journal": "B"}, {"id": "b", "journal": "A"},
+    ...                             {"id": "c", "journal": "B"}, {"id": "d"}])
+    >>> journal_options(c)
+    ['B', 'A']
+    """
+    counts = Counter(str(j) for j in corpus.works["journal"] if not _isna(j) and str(j).strip())
+    return [name for name, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def year_bounds(corpus: Corpus) -> tuple[int, int] | None:
+    """The earliest and latest known publication year, or None when no year is known.
+
+    Examples
+    --------
+    >>> year_bounds(Corpus.from_rows(works=[{"id": "a", "year": 2021}, {"id": "b", "year": 2018}]))
+    (2018, 2021)
+    >>> year_bounds(Corpus.empty()) is None
+    True
+    """
+    years = [int(y) for y in corpus.works["year"] if not _isna(y)]
+    if not years:
+        return None
+    return min(years), max(years)
+
+
+def build_citation_graph(corpus: Corpus, *, kinds: Iterable[str] = ("references",)) -> nx.DiGraph:
+    """The citation network: one node per work, an arrow from each citing work to the cited one.
+
+    Links whose endpoints are not works of the corpus are skipped. When several links join the
+    same ordered pair (e.g. ``kinds=("references", "similar")``), they become one edge whose
+    ``kind`` and ``sources`` list all of them and whose ``score`` is the highest known.
+
+    Node attributes: ``label`` ("FirstAuthor Year"), ``title``, ``journal``, ``year``, ``doi``,
+    ``pmid``, ``openalex_id``, ``is_seed``, ``cited_by_count``, ``in_degree_local`` (citations
+    from inside the graph), ``sources`` ("openalex; pubmed"), ``n_sources``. Edge attributes:
+    ``kind``, ``sources``, ``n_sources`` and ``score`` when known.
+
+    Examples
+    --------
+    >>> c = Corpus.from_rows(
+    ...     works=[{"id": "pmid:1", "year": 2020}, {"id": "pmid:2", "year": 2010}],
+    ...     links=[{"source": "pmid:1", "target": "pmid:2", "kind": "references",
+    ...             "sources": ["pubmed"]}])
+    >>> G = build_citation_graph(c)
+    >>> list(G.edges(data="kind")), G.nodes["pmid:2"]["in_degree_local"]
+    ([('pmid:1', 'pmid:2', 'references')], 1)
+    """
+    G = nx.DiGraph(name="citation", filters=_filters_text(corpus))
+    _add_work_nodes(G, corpus)
+    wanted = set(kinds)
+    links = corpus.links[corpus.links["kind"].isin(wanted)]
+    edges: dict[tuple[str, str], dict[str, Any]] = {}
+    for src, tgt, kind, sources, score in zip(
+        links["source"],
+        links["target"],
+        links["kind"],
+        links["sources"],
+        links["score"],
+        strict=True,
+    ):
+        src, tgt = str(src), str(tgt)
+        if src == tgt or src not in G or tgt not in G:
+            continue
+        edge = edges.setdefault((src, tgt), {"kinds": set(), "sources": set(), "score": None})
+        edge["kinds"].add(str(kind))
+        edge["sources"].update(str(s) for s in sources or ())
+        if not _isna(score):
+            edge["score"] = max(float(score), edge["score"] or float("-inf"))
+    for (src, tgt), edge in edges.items():
+        attrs: dict[str, Any] = {
+            "kind": "; ".join(sorted(edge["kinds"])),
+            "sources": "; ".join(sorted(edge["sources"])),
+            "n_sources": len(edge["sources"]),
+        }
+        if edge["score"] is not None:
+            attrs["score"] = edge["score"]
+        G.add_edge(src, tgt, **attrs)
+    for node, degree in G.in_degree():
+        G.nodes[node]["in_degree_local"] = int(degree)
+    return G
+
+
+def build_similarity_graph(corpus: Corpus, *, min_weight: float = 1) -> nx.Graph:
+    """The similarity network: works joined by co-citation, bibliographic coupling and the
+    similar/related links the services assert.
+
+    For each pair of works of the corpus:
+
+    - ``cocitation``: how many works (inside the corpus or not) cite both;
+    - ``coupling``: how many references (inside the corpus or not) both cite;
+    - ``similar``: 1 when PubMed lists one as a "similar article" of the other, with
+      ``similar_score`` (PubMed's neighbour score, the highest if both directions are known);
+    - ``related``: 1 when OpenAlex lists one as a related work of the other.
+
+    ``weight`` is the sum of the four; pairs below ``min_weight`` are left out. ``kind`` names
+    the kinds of evidence present ("cocitation; coupling"). Every work is a node, connected or
+    not, with the same attributes as in `build_citation_graph` (without ``in_degree_local``).
+
+    Examples
+    --------
+    >>> refs = [{"source": s, "target": t, "kind": "references", "sources": ["openalex"]}
+    ...         for s, t in [("a", "c"), ("b", "c"), ("a", "d"), ("b", "d")]]
+    >>> c = Corpus.from_rows(works=[{"id": i} for i in "abcd"], links=refs)
+    >>> G = build_similarity_graph(c)
+    >>> G.edges["a", "b"]["coupling"], G.edges["c", "d"]["cocitation"], G.edges["a", "b"]["weight"]
+    (2, 2, 2.0)
+    """
+    G = nx.Graph(name="similarity", filters=_filters_text(corpus))
+    _add_work_nodes(G, corpus, local_degree=False)
+    in_corpus = set(G)
+    links = corpus.links
+    cited_by: dict[str, set[str]] = defaultdict(set)  # citing id -> cited works in the corpus
+    citers: dict[str, set[str]] = defaultdict(set)  # any cited id -> citing works in the corpus
+    similar: dict[tuple[str, str], float | None] = {}
+    related: set[tuple[str, str]] = set()
+    for src, tgt, kind, score in zip(
+        links["source"], links["target"], links["kind"], links["score"], strict=True
+    ):
+        src, tgt = str(src), str(tgt)
+        if src == tgt:
+            continue
+        if kind == "references":
+            if tgt in in_corpus:
+                cited_by[src].add(tgt)
+            if src in in_corpus:
+                citers[tgt].add(src)
+        elif kind in ("similar", "related") and src in in_corpus and tgt in in_corpus:
+            pair = _pair(src, tgt)
+            if kind == "related":
+                related.add(pair)
+            else:
+                old = similar.get(pair)
+                new = None if _isna(score) else float(score)
+                similar[pair] = new if old is None else old if new is None else max(old, new)
+    cocitation = _count_pairs(cited_by.values())
+    coupling = _count_pairs(citers.values())
+    for pair in set(cocitation) | set(coupling) | set(similar) | related:
+        attrs: dict[str, Any] = {
+            "cocitation": cocitation.get(pair, 0),
+            "coupling": coupling.get(pair, 0),
+            "similar": int(pair in similar),
+            "related": int(pair in related),
+        }
+        weight = float(sum(attrs.values()))
+        if weight < min_weight:
+            continue
+        attrs["kind"] = "; ".join(k for k in ("cocitation", "coupling", "similar", "related")
+                                  if attrs[k])  # fmt: skip
+        attrs["weight"] = weight
+        if similar.get(pair) is not None:
+            attrs["similar_score"] = similar[pair]
+        G.add_edge(*pair, **attrs)
+    return G
+
+
+def build_coauthor_graph(
+    corpus: Corpus, *, max_authors_per_work: int | None = MAX_AUTHORS_PER_WORK
+) -> nx.Graph:
+    """The co-author network: one node per author with at least one authorship in the corpus,
+    an edge between two authors weighted by the number of works they share.
+
+    Node attributes: ``label`` and ``name``, ``orcid``, ``openalex_id``, ``affiliations`` and
+    ``institutions`` ("; "-joined), ``works`` (number of works in the corpus), ``first_year`` and
+    ``last_year`` (when known), ``is_seed_author``, ``merge_rule``. Edge attributes: ``weight``
+    and ``works`` (the shared work ids, "; "-joined, at most `MAX_EDGE_WORKS`).
+
+    Works with more than ``max_authors_per_work`` authors still count in ``works`` but add no
+    edges; their ids are listed in ``G.graph["skipped_works"]``.
+
+    Examples
+    --------
+    >>> c = Corpus.from_rows(
+    ...     works=[{"id": "w1", "year": 2020}, {"id": "w2", "year": 2022}],
+    ...     authors=[{"id": "name:a|a", "name": "Ann A"}, {"id": "name:b|b", "name": "Bo B"}],
+    ...     authorships=[{"work_id": w, "author_id": a, "position": p}
+    ...                  for w in ("w1", "w2") for p, a in enumerate(["name:a|a", "name:b|b"])])
+    >>> G = build_coauthor_graph(c)
+    >>> G.edges["name:a|a", "name:b|b"]["weight"], G.nodes["name:a|a"]["last_year"]
+    (2, 2022)
+    """
+    from citegraph.analysis import parse_institution
+
+    G = nx.Graph(name="coauthor", filters=_filters_text(corpus))
+    works = corpus.works.set_index("id", drop=False) if len(corpus.works) else None
+    work_ids = set(corpus.works["id"])
+    seeds = set(corpus.seed_ids())
+    ships = corpus.authorships[corpus.authorships["work_id"].isin(work_ids)]
+    ships = ships.sort_values(["work_id", "position"], kind="stable", na_position="last")
+    by_work: dict[str, list[str]] = defaultdict(list)
+    by_author: dict[str, list[str]] = defaultdict(list)
+    ship_affs: dict[str, list[str]] = defaultdict(list)
+    for wid, aid, affs in zip(ships["work_id"], ships["author_id"], ships["affiliations"],
+                              strict=True):  # fmt: skip
+        wid, aid = str(wid), str(aid)
+        if aid not in by_work[wid]:
+            by_work[wid].append(aid)
+        if wid not in by_author[aid]:
+            by_author[aid].append(wid)
+        for aff in affs or ():
+            if aff and aff not in ship_affs[aid]:
+                ship_affs[aid].append(str(aff))
+    authors = {str(r["id"]): r for r in corpus.authors.to_dict("records")}
+    name_from_ship = {str(a): str(n) for a, n in zip(ships["author_id"], ships["name"], strict=True)
+                      if not _isna(n)}  # fmt: skip
+    for aid in sorted(by_author, key=lambda a: (-len(by_author[a]), a)):
+        row = authors.get(aid, {})
+        name = _text(row.get("name")) or name_from_ship.get(aid) or aid
+        affs = list(row.get("affiliations") or []) or ship_affs.get(aid, [])
+        insts = list(row.get("institutions") or [])
+        if not insts:
+            insts = _unique(parse_institution(a) for a in affs)
+        years = [int(works.at[w, "year"]) for w in by_author[aid]
+                 if works is not None and not _isna(works.at[w, "year"])]  # fmt: skip
+        attrs: dict[str, Any] = {
+            "label": name,
+            "name": name,
+            "orcid": _text(row.get("orcid")),
+            "openalex_id": _text(row.get("openalex_id")),
+            "affiliations": "; ".join(affs),
+            "institutions": "; ".join(insts),
+            "works": len(by_author[aid]),
+            "is_seed_author": any(w in seeds for w in by_author[aid]),
+            "merge_rule": _text(row.get("merge_rule")),
+        }
+        if years:
+            attrs["first_year"], attrs["last_year"] = min(years), max(years)
+        G.add_node(aid, **attrs)
+    shared: dict[tuple[str, str], list[str]] = defaultdict(list)
+    skipped = []
+    for wid in sorted(by_work):
+        members = by_work[wid]
+        if max_authors_per_work is not None and len(members) > max_authors_per_work:
+            skipped.append(wid)
+            continue
+        for a, b in combinations(members, 2):
+            shared[_pair(a, b)].append(wid)
+    for (a, b), wids in shared.items():
+        listed = "; ".join(wids[:MAX_EDGE_WORKS])
+        if len(wids) > MAX_EDGE_WORKS:
+            listed += f"; … (+{len(wids) - MAX_EDGE_WORKS} more)"
+        G.add_edge(a, b, weight=len(wids), works=listed)
+    if skipped:
+        G.graph["skipped_works"] = "; ".join(skipped)
+    return G
+
+
+def work_label(first_author: str | None, year: int | None, fallback: str) -> str:
+    """The short label of a work node: "FirstAuthor Year", or the fallback when both are unknown.
+
+    Examples
+    --------
+    >>> work_label("Wobma", 2025, "pmid:1")
+    'Wobma 2025'
+    >>> work_label(None, None, "pmid:1")
+    'pmid:1'
+    """
+    parts = [p for p in (first_author, None if year is None else str(year)) if p]
+    return " ".join(parts) if parts else fallback
+
+
+def first_authors(corpus: Corpus) -> dict[str, str]:
+    """Family name of the first listed author of each work (collective author as fallback).
+
+    Examples
+    --------
+    >>> c = Corpus.from_rows(works=[{"id": "w"}], authors=[{"id": "x", "last_name": "Lamb"}],
+    ...                      authorships=[{"work_id": "w", "author_id": "x", "position": 1}])
+    >>> first_authors(c)
+    {'w': 'Lamb'}
+    """
+    out: dict[str, str] = {}
+    ships = corpus.authorships.sort_values(["work_id", "position"], kind="stable",
+                                           na_position="last")  # fmt: skip
+    last_names = {str(a): _text(n) for a, n in zip(corpus.authors["id"],
+                                                  corpus.authors["last_name"], strict=True)}  # fmt: skip
+    for wid, aid, name in zip(ships["work_id"], ships["author_id"], ships["name"], strict=True):
+        wid = str(wid)
+        if wid in out:
+            continue
+        family = last_names.get(str(aid)) or _family_from_name(_text(name))
+        if family:
+            out[wid] = family
+    for wid, collective in zip(corpus.works["id"], corpus.works["collective_author"], strict=True):
+        if str(wid) not in out and _text(collective):
+            out[str(wid)] = _text(collective)
+    return out
+
+
+def _add_work_nodes(G: nx.Graph, corpus: Corpus, *, local_degree: bool = True) -> None:
+    firsts = first_authors(corpus)
+    for row in corpus.works.to_dict("records"):
+        wid = str(row["id"])
+        year = None if _isna(row["year"]) else int(row["year"])
+        title = _text(row["title"])
+        sources = sorted(str(s) for s in row["sources"] or ())
+        attrs: dict[str, Any] = {
+            "label": work_label(firsts.get(wid), year, _short(title) or wid),
+            "title": title,
+            "journal": _text(row["journal"]) or _text(row["journal_abbrev"]),
+            "doi": _text(row["doi"]),
+            "pmid": _text(row["pmid"]),
+            "openalex_id": _text(row["openalex_id"]),
+            "is_seed": bool(row["is_seed"]),
+            "sources": "; ".join(sources),
+            "n_sources": len(sources),
+        }
+        if year is not None:
+            attrs["year"] = year
+        if not _isna(row["cited_by_count"]):
+            attrs["cited_by_count"] = int(row["cited_by_count"])
+        if local_degree:
+            attrs["in_degree_local"] = 0
+        G.add_node(wid, **attrs)
+
+
+def _count_pairs(groups: Iterable[set[str]]) -> Counter[tuple[str, str]]:
+    counts: Counter[tuple[str, str]] = Counter()
+    for group in groups:
+        if len(group) > 1:
+            counts.update(combinations(sorted(group), 2))
+    return counts
+
+
+def _pair(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a <= b else (b, a)
+
+
+def _filters_text(corpus: Corpus) -> str:
+    # A graph attribute must be a scalar to survive GEXF/GraphML; "" means "no filter".
+    filters = corpus.manifest.get("filters") or {}
+    parts = []
+    for key in sorted(filters):
+        value = filters[key]
+        if isinstance(value, list | tuple | set):
+            value = ", ".join(str(v) for v in value)
+        parts.append(f"{key}={value}")
+    return "; ".join(parts)
+
+
+def _text(value: Any) -> str:
+    return "" if _isna(value) else str(value).strip()
+
+
+def _short(title: str, limit: int = 40) -> str:
+    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
+
+
+def _family_from_name(name: str) -> str:
+    if "," in name:
+        return name.split(",", 1)[0].strip()
+    parts = name.split()
+    return parts[-1] if parts else ""
+
+
+def _unique(values: Iterable[str | None]) -> list[str]:
+    seen: dict[str, None] = {}
+    for value in values:
+        if value:
+            seen.setdefault(value, None)
+    return list(seen)

@@ -1,0 +1,281 @@
+"""Draw a graph as one self-contained, offline HTML page (pyvis / vis-network).
+
+pyvis is used only as a template for vis-network, with the fixes reference/tech-facts.md §4 calls
+for: vis-network is inlined (``cdn_resources="in_line"``), the Bootstrap CDN tags pyvis always
+adds are removed, ``heading=`` is never used (pyvis does not escape it), node ids are strings and
+attribute values native Python types, positions come from `citegraph.layout`, and physics is off
+above a node threshold. Text from third-party metadata (titles, names, journals) is HTML-escaped
+before it reaches any place that is parsed as HTML (tooltips, legend); in the page's script it is
+JSON-encoded by pyvis' template with ``<``, ``>`` and ``&`` as ``\\u003c`` etc.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+from collections import Counter
+from typing import Any
+
+import networkx as nx
+
+from citegraph.layout import compute_layout
+
+#: Colours for the most frequent values of ``color_by`` (colour-blind-safe "Tableau 10" order).
+PALETTE = [
+    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+    "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#17becf",
+    "#8cd17d", "#d37295",
+]  # fmt: skip
+OTHER_COLOR = "#bab0ac"
+SEED_BORDER = "#222222"
+
+#: Node attributes shown in the tooltip, in this order, when present.
+_TOOLTIP_FIELDS = [
+    ("title", ""), ("name", ""), ("journal", "Journal"), ("year", "Year"),
+    ("first_year", "First year"), ("last_year", "Last year"), ("works", "Works"),
+    ("institutions", "Institutions"), ("cited_by_count", "Cited by"), ("doi", "DOI"),
+    ("pmid", "PMID"), ("openalex_id", "OpenAlex"), ("orcid", "ORCID"), ("sources", "Sources"),
+    ("cluster", "Cluster"),
+]  # fmt: skip
+_EDGE_TOOLTIP_FIELDS = ["kind", "weight", "score", "similar_score", "sources", "works"]
+
+# Any <link>/<script> element that would load something from another host.
+_REMOTE_TAG = re.compile(
+    r"<link\b[^>]*\bhref\s*=\s*[\"']?(?:https?:)?//[^>]*>"
+    r"|<script\b[^>]*\bsrc\s*=\s*[\"']?(?:https?:)?//[^>]*>\s*</script>",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def render_html(
+    G: nx.Graph,
+    *,
+    positions: dict | None = None,
+    color_by: str = "cluster",
+    size_by: str | None = None,
+    height: int = 650,
+    physics_threshold: int = 300,
+) -> str:
+    """A self-contained HTML page drawing ``G`` that makes no request to any host.
+
+    Parameters
+    ----------
+    G : networkx.Graph or DiGraph
+        Nodes should have a ``label``; other scalar attributes go into the tooltip. Nodes with
+        ``is_seed`` true are drawn as stars with a dark border.
+    positions : dict, optional
+        ``{node: (x, y)}``; computed with `citegraph.layout.compute_layout` when not given.
+    color_by : str
+        Node attribute whose values pick the colours (the 12 most frequent values get a colour,
+        the rest grey); a legend inside the page names them.
+    size_by : str, optional
+        Numeric node attribute that scales node size (square root); seeds are drawn larger.
+    height : int
+        Height of the drawing in pixels.
+    physics_threshold : int
+        Above this many nodes physics is off and nodes stay at the computed positions; at or
+        below it the simulation starts from them, stabilises and then stops.
+
+    Examples
+    --------
+    >>> G = nx.Graph([("a", "b")])
+    >>> page = render_html(G)
+    >>> page.startswith("<html>") and 'src="http' not in page and 'href="http' not in page
+    True
+    >>> "No nodes to show" in render_html(nx.Graph())
+    True
+    """
+    if G.number_of_nodes() == 0:
+        return _empty_page(height)
+    from pyvis.network import Network
+
+    n = G.number_of_nodes()
+    if positions is None:
+        positions = compute_layout(G, scale=max(300.0, 40.0 * math.sqrt(n)))
+    physics = n <= physics_threshold
+    colors, legend = _colors(G, color_by)
+    sizes = _sizes(G, size_by)
+
+    net = Network(
+        height=f"{int(height)}px", width="100%", directed=G.is_directed(),
+        cdn_resources="in_line", notebook=False,
+    )  # fmt: skip
+    # Filling pyvis' lists directly: add_node/add_edge scan every existing item (quadratic).
+    for node, data in G.nodes(data=True):
+        node_id = str(node)
+        seed = bool(data.get("is_seed") or data.get("is_seed_author"))
+        item: dict[str, Any] = {
+            "id": node_id,
+            "label": _native(data.get("label", node_id)),
+            "title": _tooltip(node_id, data),
+            "color": {"background": colors[node], "border": SEED_BORDER if seed else colors[node]},
+            "borderWidth": 4 if seed else 1,
+            "shape": "star" if seed else "dot",
+            "size": sizes[node] * (1.6 if seed else 1.0),
+        }
+        if node in positions:
+            x, y = positions[node]
+            item["x"], item["y"] = float(x), float(y)
+            if not physics:
+                item["fixed"] = True
+        net.nodes.append(item)
+        net.node_ids.append(node_id)
+        net.node_map[node_id] = item
+    max_weight = max((float(d.get("weight", 1) or 1) for *_, d in G.edges(data=True)), default=1)
+    for u, v, data in G.edges(data=True):
+        weight = float(data.get("weight", 1) or 1)
+        edge = {
+            "from": str(u),
+            "to": str(v),
+            "title": _edge_tooltip(data),
+            "width": 1 + 4 * math.sqrt(weight / max_weight) if max_weight > 1 else 1,
+        }
+        if G.is_directed():
+            edge["arrows"] = "to"
+        net.edges.append(edge)
+    net.set_options(json.dumps(_options(physics, G.is_directed())))
+    page = net.generate_html()
+    page = _REMOTE_TAG.sub("", page)
+    page = page.replace("<body>", "<body>\n" + _legend_html(legend), 1)
+    page = page.replace("</body>", _after_script(physics) + "\n</body>", 1)
+    return page
+
+
+def _options(physics: bool, directed: bool) -> dict[str, Any]:
+    return {
+        "nodes": {"font": {"size": 14}, "scaling": {"min": 6, "max": 40}},
+        "edges": {
+            "color": {"color": "#9aa5b1", "highlight": "#333333", "opacity": 0.7},
+            "smooth": False,
+            "arrows": {"to": {"enabled": directed, "scaleFactor": 0.5}},
+        },
+        "interaction": {"hover": True, "tooltipDelay": 150, "hideEdgesOnDrag": True},
+        "physics": {
+            "enabled": physics,
+            "solver": "forceAtlas2Based",
+            "forceAtlas2Based": {"gravitationalConstant": -50, "springLength": 80},
+            "stabilization": {"enabled": physics, "iterations": 200, "fit": True},
+        },
+    }
+
+
+def _after_script(physics: bool) -> str:
+    # Tooltips: vis-network shows a string title as plain text; ours are already HTML-escaped
+    # (with <br> between lines), so turn them into elements to get line breaks and no entities.
+    stop = (
+        'network.once("stabilizationIterationsDone", function () {'
+        " network.setOptions({physics: {enabled: false}}); });"
+        if physics
+        else ""
+    )
+    return (
+        "<script>(function () {\n"
+        "  function el(t) { var d = document.createElement('div');"
+        " d.style.maxWidth = '420px'; d.style.whiteSpace = 'normal'; d.innerHTML = t; return d; }\n"
+        "  nodes.update(nodes.get().filter(function (n) { return typeof n.title === 'string'; })"
+        ".map(function (n) { return {id: n.id, title: el(n.title)}; }));\n"
+        "  edges.update(edges.get().filter(function (e) { return typeof e.title === 'string'; })"
+        ".map(function (e) { return {id: e.id, title: el(e.title)}; }));\n"
+        f"  {stop}\n"
+        "})();</script>"
+    )
+
+
+def _colors(G: nx.Graph, attr: str) -> tuple[dict[Any, str], list[tuple[str, str, int]]]:
+    values = {node: data.get(attr) for node, data in G.nodes(data=True)}
+    counts = Counter(v for v in values.values() if v not in (None, "", 0) or attr != "cluster")
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
+    palette = {value: PALETTE[i] for i, (value, _) in enumerate(ranked[: len(PALETTE)])}
+    colors = {node: palette.get(value, OTHER_COLOR) for node, value in values.items()}
+    legend = [(_legend_name(attr, value), palette[value], count)
+              for value, count in ranked[: len(PALETTE)]]  # fmt: skip
+    others = sum(count for _, count in ranked[len(PALETTE) :])
+    if others:
+        legend.append(("other", OTHER_COLOR, others))
+    return colors, legend
+
+
+def _legend_name(attr: str, value: Any) -> str:
+    if value is None or value == "":
+        return f"{attr} unknown"
+    if attr == "cluster":
+        return f"cluster {value}"
+    return str(value)
+
+
+def _legend_html(legend: list[tuple[str, str, int]]) -> str:
+    if not legend:
+        return ""
+    items = "".join(
+        f'<div><span style="display:inline-block;width:10px;height:10px;border-radius:5px;'
+        f'background:{color};margin-right:6px"></span>{html.escape(name)} ({count})</div>'
+        for name, color, count in legend
+    )
+    return (
+        '<div id="citegraph-legend" style="position:absolute;top:8px;right:8px;z-index:10;'
+        "background:rgba(255,255,255,0.9);border:1px solid #ddd;border-radius:4px;"
+        'padding:6px 8px;font:12px sans-serif;max-height:60%;overflow:auto">'
+        f"{items}<div>&#9733; seed</div></div>"
+    )
+
+
+def _sizes(G: nx.Graph, attr: str | None) -> dict[Any, float]:
+    if not attr:
+        return dict.fromkeys(G, 12.0)
+    values = {node: _number(data.get(attr)) for node, data in G.nodes(data=True)}
+    top = max(values.values(), default=0.0)
+    if top <= 0:
+        return dict.fromkeys(G, 12.0)
+    return {node: 8.0 + 32.0 * math.sqrt(max(v, 0.0) / top) for node, v in values.items()}
+
+
+def _number(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _tooltip(node_id: str, data: dict[str, Any]) -> str:
+    lines = []
+    for key, caption in _TOOLTIP_FIELDS:
+        value = data.get(key)
+        if value is None or value == "":
+            continue
+        text = html.escape(str(_native(value)))
+        lines.append(f"<b>{text}</b>" if not caption else f"{caption}: {text}")
+    lines.append(f"id: {html.escape(node_id)}")
+    return "<br>".join(lines)
+
+
+def _edge_tooltip(data: dict[str, Any]) -> str:
+    lines = []
+    for key in _EDGE_TOOLTIP_FIELDS:
+        value = data.get(key)
+        if value is None or value == "":
+            continue
+        if isinstance(value, float):
+            value = f"{value:g}"
+        lines.append(f"{key}: {html.escape(str(_native(value)))}")
+    return "<br>".join(lines)
+
+
+def _native(value: Any) -> Any:
+    # numpy scalars break pyvis' JSON encoding; .item() turns them into Python scalars.
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        try:
+            return value.item()
+        except (TypeError, ValueError):
+            return str(value)
+    return value
+
+
+def _empty_page(height: int) -> str:
+    return (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>Citegraph</title></head>'
+        f'<body><div style="height:{int(height)}px;display:flex;align-items:center;'
+        'justify-content:center;font:16px sans-serif;color:#555">No nodes to show'
+        "</div></body></html>"
+    )

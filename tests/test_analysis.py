@@ -1,0 +1,192 @@
+"""Clusters, institution parsing and the display tables."""
+
+from __future__ import annotations
+
+import random
+
+import networkx as nx
+import pytest
+
+from citegraph import CitegraphError
+from citegraph.analysis import (
+    assign_clusters,
+    author_clusters,
+    author_table,
+    cluster_table,
+    parse_institution,
+    works_table,
+)
+from citegraph.graphs import build_citation_graph, build_coauthor_graph
+from citegraph.model import Corpus
+from tests.corpora import seed_like_corpus, single_work_corpus, small_corpus
+
+
+def _two_cliques() -> nx.Graph:
+    G = nx.complete_graph([f"a{i}" for i in range(6)])
+    G.add_edges_from(nx.complete_graph([f"b{i}" for i in range(4)]).edges())
+    G.add_edge("a0", "b0")
+    G.add_node("lonely")
+    return G
+
+
+@pytest.mark.parametrize("method", ["louvain", "leiden"])
+def test_clusters_are_numbered_by_size_and_isolated_nodes_get_their_own(method):
+    clusters = author_clusters(_two_cliques(), method=method)
+    assert {clusters[f"a{i}"] for i in range(6)} == {1}
+    assert {clusters[f"b{i}"] for i in range(4)} == {2}
+    assert clusters["lonely"] == 3
+
+
+@pytest.mark.parametrize("method", ["louvain", "leiden"])
+def test_clusters_do_not_depend_on_insertion_order(method):
+    G = build_coauthor_graph(small_corpus())
+    nodes, edges = list(G.nodes(data=True)), list(G.edges(data=True))
+    random.Random(7).shuffle(nodes)
+    random.Random(7).shuffle(edges)
+    H = nx.Graph()
+    H.add_nodes_from(nodes)
+    H.add_edges_from(edges)
+    assert author_clusters(G, method=method, seed=5) == author_clusters(H, method=method, seed=5)
+
+
+def test_clusters_on_a_directed_graph_and_edge_cases():
+    G = build_citation_graph(small_corpus())
+    clusters = author_clusters(G)
+    assert set(clusters) == set(G) and min(clusters.values()) == 1
+    assert author_clusters(nx.Graph()) == {}
+    one = build_coauthor_graph(seed_like_corpus())
+    assert set(author_clusters(one).values()) == {1}
+    assert set(author_clusters(one, method="leiden").values()) == {1}
+
+
+def test_unknown_method_is_a_clear_error():
+    with pytest.raises(CitegraphError, match="Unknown clustering method 'kmeans'.*louvain, leiden"):
+        author_clusters(_two_cliques(), method="kmeans")
+
+
+def test_assign_clusters_sets_every_node():
+    G = _two_cliques()
+    assign_clusters(G, {"a0": 3})
+    assert G.nodes["a0"]["cluster"] == 3 and G.nodes["b1"]["cluster"] == 0
+
+
+@pytest.mark.parametrize(
+    ("affiliation", "expected"),
+    [
+        (
+            "Division of Immunology, Boston Children's Hospital, Boston, MA, USA.",
+            "Boston Children's Hospital",
+        ),
+        (
+            "Department of Paediatrics, Division of Rheumatology, Ohio State University, Columbus, "
+            "OH, USA.",
+            "Ohio State University",
+        ),
+        (
+            "The Sidney Kimmel Comprehensive Cancer Center, Department of Oncology, Johns Hopkins "
+            "University School of Medicine, Baltimore, MD, USA.",
+            "Johns Hopkins University",
+        ),
+        (
+            "Juvenile Myositis Pathogenesis and Therapeutics Unit, National Institute of Arthritis "
+            "Musculoskeletal and Skin Diseases, National Institutes of Health, Bethesda, MD, USA.",
+            "National Institutes of Health",
+        ),
+        (
+            "Department of Paediatrics, Section of Rheumatology, University of Colorado School of "
+            "Medicine, Children's Hospital Colorado, Aurora, CO, USA.",
+            "University of Colorado",
+        ),
+        (
+            "Center for Cancer and Immunology Research and Division of Allergy and Immunology, "
+            "Children's National Hospital, Washington, DC, USA.",
+            "Children's National Hospital",
+        ),
+        (
+            "Dept. of Medicine, Karolinska Institutet, 171 77 Stockholm, Sweden. x@ki.se",
+            "Karolinska Institutet",
+        ),
+        (
+            "Klinik für Innere Medizin, Universitätsklinikum Erlangen, Erlangen, Germany",
+            "Universitätsklinikum Erlangen",
+        ),
+        ("Boston, MA, USA.", None),
+        ("", None),
+    ],
+)
+def test_parse_institution(affiliation, expected):
+    assert parse_institution(affiliation) == expected
+
+
+def test_cluster_table_for_author_clusters():
+    c = small_corpus()
+    G = build_coauthor_graph(c)
+    clusters = author_clusters(G)
+    table = cluster_table(c, G, clusters, top=3)
+    assert list(table.columns) == [
+        "cluster",
+        "label",
+        "size",
+        "works",
+        "top_authors",
+        "institutions",
+        "journals",
+        "years",
+    ]
+    assert table["size"].tolist() == sorted(table["size"], reverse=True)
+    assert table["size"].sum() == G.number_of_nodes()
+    first = table.iloc[0]
+    members = [n for n, k in clusters.items() if k == first["cluster"]]
+    assert first["size"] == len(members)
+    assert len(first["top_authors"].split("; ")) == min(3, len(members))
+    lonely = table[table["top_authors"] == "Ivy Lonely"].iloc[0]
+    assert (lonely["label"], lonely["works"], lonely["years"]) == ("Ivy Lonely", 1, "2024")
+
+
+def test_cluster_table_for_the_seed_like_clique():
+    c = seed_like_corpus()
+    G = build_coauthor_graph(c)
+    table = cluster_table(c, G, author_clusters(G))
+    assert len(table) == 1
+    row = table.iloc[0]
+    assert (row["size"], row["works"], row["years"]) == (24, 1, "2025")
+    assert row["label"] == "Boston Children's Hospital"  # 4 of the 13 affiliations
+    assert row["institutions"].startswith("Boston Children's Hospital (4)")
+
+
+def test_cluster_table_for_work_clusters_and_empty():
+    c = small_corpus()
+    G = build_citation_graph(c)
+    clusters = author_clusters(G)
+    table = cluster_table(c, G, clusters)
+    assert table["works"].sum() == 8 and table["size"].sum() == 8
+    empty = cluster_table(Corpus.empty(), nx.Graph(), {})
+    assert len(empty) == 0 and "label" in empty.columns
+
+
+def test_author_table():
+    c = small_corpus()
+    table = author_table(c, {"name:samplesson|b": 2})
+    assert len(table) == 9
+    assert table.iloc[0]["name"] == "Ben Samplesson" and table.iloc[0]["works"] == 3
+    assert table.iloc[0]["cluster"] == 2 and table.iloc[1]["cluster"] == 0
+    row = table.set_index("id").loc["name:mockford|c"]
+    assert row["institutions"] == "North Test University"
+    assert (row["first_year"], row["last_year"]) == (2022, 2025)
+    assert len(author_table(single_work_corpus())) == 0
+
+
+def test_works_table_order_and_columns():
+    table = works_table(small_corpus())
+    assert table["id"].tolist()[:3] == ["pmid:900000001", "pmid:900000008", "pmid:900000002"]
+    assert table["id"].tolist()[-1] == "pmid:900000007"  # unknown year last
+    seed = table.iloc[0]
+    assert (
+        seed["is_seed"] and seed["authors"] == "Testwright A, Samplesson B, Mockford C, Fakeley D"
+    )
+    assert seed["sources"] == "openalex; pubmed"
+    big = works_table(seed_like_corpus()).iloc[0]
+    assert big["authors"] == "Testauthor01 S, Testauthor02 S, Testauthor03 S, …, Testauthor24 S"
+    lone = works_table(single_work_corpus())
+    assert lone.iloc[0]["authors"] == "" and lone["year"].isna().all()
+    assert len(works_table(Corpus.empty())) == 0

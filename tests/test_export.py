@@ -1,0 +1,172 @@
+"""Every export reads back with networkx to the same nodes, edges and attributes."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+
+from citegraph import CitegraphError
+from citegraph.analysis import assign_clusters, author_clusters
+from citegraph.export import (
+    FORMATS,
+    export_csv_tables,
+    export_filename,
+    export_graph,
+    sanitize_graph,
+)
+from citegraph.graphs import build_citation_graph, build_coauthor_graph, build_similarity_graph
+from citegraph.model import Corpus
+from tests.corpora import XSS_TITLE, seed_like_corpus, small_corpus
+
+
+def _graphs() -> dict[str, nx.Graph]:
+    c = small_corpus()
+    out = {
+        "citation": build_citation_graph(c, kinds=("references", "similar")),
+        "similarity": build_similarity_graph(c),
+        "coauthor": build_coauthor_graph(c),
+        "seed": build_coauthor_graph(seed_like_corpus()),
+    }
+    for G in out.values():
+        assign_clusters(G, author_clusters(G))
+    return out
+
+
+GRAPHS = _graphs()
+
+
+def _same(G: nx.Graph, H: nx.Graph, *, float_keys: tuple[str, ...] = ()) -> None:
+    assert set(H.nodes) == set(G.nodes)
+    assert {tuple(e) for e in H.edges} == {tuple(e) for e in G.edges} or not G.is_directed() and \
+        {frozenset(e) for e in H.edges} == {frozenset(e) for e in G.edges}  # fmt: skip
+    assert H.is_directed() == G.is_directed()
+    for n, data in G.nodes(data=True):
+        assert H.nodes[n] == data, n
+    for u, v, data in G.edges(data=True):
+        got = dict(H.edges[u, v])
+        for key in float_keys:
+            if key in got:
+                assert got[key] == pytest.approx(float(data[key]))
+                got[key] = data[key]
+        assert got == data, (u, v)
+
+
+@pytest.mark.parametrize("name", sorted(GRAPHS))
+def test_graphml_round_trip(name):
+    G = GRAPHS[name]
+    H = nx.read_graphml(io.BytesIO(export_graph(G, "graphml")))
+    _same(G, H)
+
+
+@pytest.mark.parametrize("name", sorted(GRAPHS))
+def test_gexf_round_trip(name):
+    G = GRAPHS[name]
+    H = nx.read_gexf(io.BytesIO(export_graph(G, "gexf")))
+    # GEXF stores an edge weight as a float and adds an edge id; nothing else changes.
+    for *_, data in H.edges(data=True):
+        data.pop("id", None)
+    _same(G, H, float_keys=("weight",))
+
+
+def test_gexf_carries_positions_for_gephi():
+    G = GRAPHS["coauthor"]
+    pos = {n: (float(i), float(-i)) for i, n in enumerate(G)}
+    H = nx.read_gexf(io.BytesIO(export_graph(G, "gexf", positions=pos)))
+    first = next(iter(G))
+    assert H.nodes[first]["viz"]["position"]["x"] == pos[first][0]
+
+
+@pytest.mark.parametrize("name", sorted(GRAPHS))
+def test_json_round_trip_and_header(name):
+    G = GRAPHS[name]
+    data = json.loads(export_graph(G, "json", filters={"year_from": 2020}))
+    assert "edges" in data and "links" not in data
+    header = data["graph"]
+    assert header["software"] == "citegraph" and header["filters"] == {"year_from": 2020}
+    assert header["created_at"].endswith("+00:00")
+    H = nx.node_link_graph(data, edges="edges")
+    _same(G, H)
+
+
+@pytest.mark.parametrize("name", sorted(GRAPHS))
+def test_csv_round_trip(name):
+    G = GRAPHS[name]
+    with zipfile.ZipFile(io.BytesIO(export_graph(G, "csv"))) as archive:
+        assert sorted(archive.namelist()) == ["edges.csv", "nodes.csv"]
+        nodes = pd.read_csv(archive.open("nodes.csv"), dtype=str, keep_default_na=False)
+        edges = pd.read_csv(archive.open("edges.csv"), dtype=str, keep_default_na=False)
+    H = nx.from_pandas_edgelist(edges, "source", "target", edge_attr=True,
+                                create_using=G.__class__())  # fmt: skip
+    for row in nodes.to_dict("records"):
+        H.add_node(row.pop("id"), **{k: v for k, v in row.items() if v != ""})
+    for *_, data in H.edges(data=True):
+        for key in [k for k, v in data.items() if v == ""]:
+            del data[key]
+    # CSV has no types and no difference between "" and missing: compare as non-empty text
+    # (True -> "True", 3 -> "3", 2.0 -> "2.0").
+    S = sanitize_graph(G)
+    for _, data in list(S.nodes(data=True)) + [(None, d) for *_, d in S.edges(data=True)]:
+        for key, value in list(data.items()):
+            if value == "":
+                del data[key]
+            else:
+                data[key] = str(value)
+    _same(S, H)
+
+
+def test_csv_tables_have_id_label_first():
+    nodes, edges = export_csv_tables(GRAPHS["citation"])
+    assert nodes.decode().splitlines()[0].startswith("id,label,")
+    assert edges.decode().splitlines()[0].startswith("source,target,")
+    assert XSS_TITLE in nodes.decode()  # data is kept verbatim in data files
+
+
+def test_html_export_is_the_rendered_page():
+    page = export_graph(GRAPHS["citation"], "html").decode()
+    assert page.startswith("<html>") and "<script>alert(1)</script>" not in page
+
+
+def test_sanitize_unifies_types_and_drops_none():
+    G = nx.DiGraph()
+    G.add_node(np.int64(1), a=np.int64(3), b=1, c=True, d=None, e=["x", None, "y"], f={"k": 1})
+    G.add_node("2", a=2, b=2.5, c=False, d=None, e=(), f={})
+    G.add_edge(np.int64(1), "2", w=np.float32(1.5))
+    H = sanitize_graph(G)
+    assert dict(H.nodes["1"]) == {"a": 3, "b": 1.0, "c": True, "e": "x; y", "f": '{"k": 1}'}
+    assert type(H.nodes["1"]["a"]) is int and type(H.nodes["1"]["b"]) is float
+    assert H.edges["1", "2"]["w"] == 1.5 and type(H.edges["1", "2"]["w"]) is float
+    assert isinstance(H, nx.DiGraph)
+    for fmt in ("gexf", "graphml", "json", "csv"):
+        assert export_graph(G, fmt)
+
+
+def test_mixed_types_make_one_graphml_key():
+    G = nx.Graph()
+    G.add_node("a", year=2020)
+    G.add_node("b", year="unknown")
+    text = export_graph(G, "graphml").decode()
+    assert text.count('attr.name="year"') == 1
+
+
+def test_empty_graph_exports():
+    G = build_coauthor_graph(Corpus.empty())
+    for fmt in FORMATS:
+        assert export_graph(G, fmt)
+    assert nx.read_graphml(io.BytesIO(export_graph(G, "graphml"))).number_of_nodes() == 0
+
+
+def test_formats_and_filenames():
+    assert set(FORMATS) == {"gexf", "graphml", "json", "csv", "html"}
+    assert FORMATS["csv"].mime == "application/zip"
+    assert export_filename("coauthor", "graphml") == "citegraph-coauthor.graphml"
+    assert export_filename("Citation (filtered)", "json") == "citegraph-citation-filtered.json"
+    with pytest.raises(CitegraphError, match="Unknown export format 'pdf'"):
+        export_graph(GRAPHS["seed"], "pdf")
+    with pytest.raises(CitegraphError, match="Choose one of"):
+        export_filename("x", "pdf")

@@ -1,0 +1,113 @@
+"""The rendered page: offline, escaped, physics by threshold, positions from Python."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import networkx as nx
+
+from citegraph.analysis import assign_clusters, author_clusters
+from citegraph.graphs import build_citation_graph, build_coauthor_graph
+from citegraph.render import render_html
+from tests.corpora import XSS_TITLE, generated_corpus, seed_like_corpus, small_corpus
+
+
+def _nodes(page: str) -> list[dict]:
+    match = re.search(r"nodes = new vis\.DataSet\((\[.*?\])\);", page, re.DOTALL)
+    assert match, "node data not found in the page"
+    return json.loads(match.group(1))
+
+
+def _options(page: str) -> dict:
+    match = re.search(r"var options = (\{.*?\});\n", page, re.DOTALL)
+    assert match, "options not found in the page"
+    return json.loads(match.group(1))
+
+
+def _citation():
+    G = build_citation_graph(small_corpus())
+    assign_clusters(G, author_clusters(G))
+    return G
+
+
+def test_page_loads_nothing_from_any_host():
+    page = render_html(_citation())
+    assert not re.search(r"(?:src|href)\s*=\s*[\"']?(?:https?:)?//", page, re.IGNORECASE)
+    assert "bootstrap" not in page.lower()
+    assert "vis-network" in page or "vis.Network" in page  # the library is inlined
+    assert "<h1>" not in page.replace("<h1></h1>", "")  # no pyvis heading
+
+
+def test_markup_in_titles_is_never_live():
+    page = render_html(_citation())
+    assert XSS_TITLE not in page
+    assert "<script>alert(1)</script>" not in page
+    titles = [n["title"] for n in _nodes(page)]
+    assert any("&lt;script&gt;alert(1)&lt;/script&gt;" in t for t in titles)
+
+
+def test_labels_and_ids_are_strings_and_seed_is_highlighted():
+    nodes = {n["id"]: n for n in _nodes(render_html(_citation()))}
+    assert len(nodes) == 8
+    seed = nodes["pmid:900000001"]
+    assert seed["label"] == "Testwright 2025" and seed["shape"] == "star"
+    assert seed["borderWidth"] > nodes["pmid:900000002"]["borderWidth"]
+
+
+def test_physics_on_below_threshold_off_above_with_positions_present():
+    G = _citation()
+    small = render_html(G, physics_threshold=100)
+    assert _options(small)["physics"]["enabled"] is True
+    assert "stabilizationIterationsDone" in small
+    assert all("x" in n and "y" in n for n in _nodes(small))
+    big = render_html(G, physics_threshold=5)
+    assert _options(big)["physics"]["enabled"] is False
+    nodes = _nodes(big)
+    assert all(n["fixed"] is True and isinstance(n["x"], float) for n in nodes)
+
+
+def test_given_positions_are_used():
+    G = nx.Graph([("a", "b")])
+    page = render_html(G, positions={"a": (1.5, -2.0), "b": (3.0, 4.0)}, physics_threshold=0)
+    nodes = {n["id"]: n for n in _nodes(page)}
+    assert (nodes["a"]["x"], nodes["a"]["y"]) == (1.5, -2.0)
+
+
+def test_legend_names_clusters_and_is_escaped():
+    G = build_coauthor_graph(seed_like_corpus())
+    assign_clusters(G, author_clusters(G))
+    page = render_html(G)
+    assert 'id="citegraph-legend"' in page and "cluster 1 (24)" in page
+    H = nx.Graph()
+    H.add_node("x", journal="<b>J</b>")
+    page = render_html(H, color_by="journal")
+    assert "&lt;b&gt;J&lt;/b&gt; (1)" in page and "<b>J</b>" not in page
+
+
+def test_size_by_scales_nodes():
+    G = _citation()
+    nodes = {n["id"]: n for n in _nodes(render_html(G, size_by="cited_by_count"))}
+    assert nodes["pmid:900000002"]["size"] > nodes["pmid:900000004"]["size"]
+
+
+def test_empty_graph_gives_a_valid_page():
+    page = render_html(nx.Graph())
+    assert "No nodes to show" in page and page.rstrip().endswith("</html>")
+
+
+def test_numpy_attributes_do_not_break_rendering():
+    import numpy as np
+
+    G = nx.Graph()
+    G.add_node("a", label="a", year=np.int64(2020), score=np.float32(0.5))
+    G.add_edge("a", "b", weight=np.float64(2.0))
+    assert "2020" in render_html(G)
+
+
+def test_a_thousand_nodes_render_with_physics_off():
+    G = build_coauthor_graph(generated_corpus(500, seed=2))
+    page = render_html(G)
+    assert G.number_of_nodes() > 300
+    assert _options(page)["physics"]["enabled"] is False
+    assert len(_nodes(page)) == G.number_of_nodes()
