@@ -14,13 +14,13 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from citegraph import CitegraphError
 from citegraph.ids import author_id as _author_node_id
 from citegraph.ids import (
     fold_name,
-    name_key,
     normalize_doi,
     normalize_openalex_id,
     normalize_orcid,
@@ -142,7 +142,7 @@ def merge_records(
     conflicts: list[dict[str, Any]] = list(out_manifest.get("merge_conflicts", []))
     skipped: list[dict[str, Any]] = list(out_manifest.get("merge_skipped", []))
 
-    records = sorted(works, key=_record_sort_key)
+    records = _canonical_order(works)
     link_list = list(links)
 
     # --- work identity: union-find over identifier keys ("pmid:1", "doi:…", "W…", "pmcid:…")
@@ -330,8 +330,26 @@ class _WorkUnion:
 
 
 def _record_sort_key(rec: WorkRecord) -> tuple:
-    keys = _record_keys(rec)
-    return (_SOURCE_RANK.get(rec.source, 9), rec.source, keys, repr(rec))
+    return (_SOURCE_RANK.get(rec.source, 9), rec.source, _record_keys(rec), rec.title or "")
+
+
+def _canonical_order(works: Iterable[WorkRecord]) -> list[WorkRecord]:
+    """Records in an order that does not depend on the input order (precedence first).
+
+    The full ``repr`` only breaks ties between records with the same source, ids and title,
+    which are rare, so it is computed for those alone.
+    """
+    keyed = sorted(((_record_sort_key(r), i, r) for i, r in enumerate(works)), key=lambda t: t[0])
+    out: list[WorkRecord] = []
+    start = 0
+    while start < len(keyed):
+        end = start + 1
+        while end < len(keyed) and keyed[end][0] == keyed[start][0]:
+            end += 1
+        group = [t[2] for t in keyed[start:end]]
+        out.extend(sorted(group, key=repr) if len(group) > 1 else group)
+        start = end
+    return out
 
 
 def _record_keys(rec: WorkRecord) -> list[str]:
@@ -397,7 +415,7 @@ def _work_row(keys: list[str], recs: list[WorkRecord]) -> dict[str, Any]:
     by_source: dict[str, list[WorkRecord]] = defaultdict(list)
     for rec in recs:  # already in precedence order
         by_source[rec.source].append(rec)
-    ordered = sorted(recs, key=_record_sort_key)
+    ordered = recs  # callers pass records in canonical order
 
     row: dict[str, Any] = {"field_sources": {}}
     field_sources: dict[str, str] = row["field_sources"]
@@ -489,8 +507,9 @@ class _Mention:
         self.rank = _SOURCE_RANK.get(source, 9)
         self.author = author
         self.last, self.fore = _split_name(author)
-        self.last_fold = fold_name(self.last)
-        self.key = name_key(self.last, self.fore)
+        self.last_fold = _fold(self.last)
+        # Same as citegraph.ids.name_key(last, fore), with the folding cached.
+        self.key = f"{self.last_fold}|{_fold(self.fore)[:1]}"
         self.orcid = normalize_orcid(author.orcid)
         oa = normalize_openalex_id(author.openalex_id)
         self.openalex = oa if oa and oa.startswith("A") else None
@@ -554,7 +573,7 @@ def _merge_authors(
     per_work: dict[str, list[list[_Mention]]] = {}
     for work_id, recs in works:
         lists = []
-        for rec in sorted(recs, key=_record_sort_key):
+        for rec in recs:  # canonical order
             record_index = len(per_record)
             ms = []
             for author in sorted(rec.authors, key=lambda a: (a.position, a.name)):
@@ -594,31 +613,23 @@ def _merge_authors(
     by_work: dict[str, list[int]] = defaultdict(list)
     for m in mentions:
         by_work[m.work].append(m.idx)
+    # Each pass may enable the next (a merged co-author is new evidence); stops when stable.
     changed = True
     while changed:
         changed = False
+        live = {}
         for key in sorted(groups):
             roots = sorted({people.find(i) for i in groups[key]})
-            for a_pos in range(len(roots)):
-                for b_pos in range(a_pos + 1, len(roots)):
-                    a, b = people.find(roots[a_pos]), people.find(roots[b_pos])
-                    if a == b or not _could_be_same(people, a, b):
-                        continue
-                    if people.tokens[a] & people.tokens[b]:
-                        changed |= people.union(a, b, "name+affiliation")
-        for key in sorted(groups):
-            roots = sorted({people.find(i) for i in groups[key]})
-            if len(roots) < 2:
-                continue
-            coauthors = {r: _coauthors(people, r, by_work) for r in roots}
-            for a_pos in range(len(roots)):
-                for b_pos in range(a_pos + 1, len(roots)):
-                    a, b = people.find(roots[a_pos]), people.find(roots[b_pos])
-                    if a == b or not _could_be_same(people, a, b):
-                        continue
-                    shared = (coauthors[roots[a_pos]] & coauthors[roots[b_pos]]) - {a, b}
-                    if {people.find(x) for x in shared} - {a, b}:
-                        changed |= people.union(a, b, "name+coauthor")
+            if len(roots) > 1:
+                live[key] = roots
+        for roots in live.values():
+            tokens = {r: people.tokens[r] for r in roots}
+            changed |= _merge_on_shared(people, roots, tokens, "name+affiliation")
+        for roots in live.values():
+            roots = sorted({people.find(r) for r in roots})
+            if len(roots) > 1:
+                coauthors = {r: _coauthors(people, r, by_work) for r in roots}
+                changed |= _merge_on_shared(people, roots, coauthors, "name+coauthor")
 
     # 5. Same name key, compatible names, no evidence: kept apart, listed for the reader.
     name_only = []
@@ -666,6 +677,26 @@ def _align(people: _People, left: list[_Mention], right: list[_Mention]) -> None
             used.add(other.idx)
 
 
+def _merge_on_shared(
+    people: _People, roots: list[int], evidence: dict[int, set], rule: str
+) -> bool:
+    """Merge clusters of one name key that share an evidence item (only those pairs are tried,
+    so a common name key costs what its evidence overlaps cost, not all pairs)."""
+    index: dict[Any, list[int]] = defaultdict(list)
+    for r in roots:
+        for item in evidence[r]:
+            index[item].append(r)
+    changed = False
+    for item in sorted(index):
+        members = index[item]
+        for i in range(len(members)):
+            for j in range(i + 1, len(members)):
+                a, b = people.find(members[i]), people.find(members[j])
+                if a != b and _could_be_same(people, a, b):
+                    changed |= people.union(a, b, rule)
+    return changed
+
+
 def _could_be_same(people: _People, a: int, b: int) -> bool:
     """Rule 4 preconditions: joinable, never on one paper together, all fore names compatible."""
     if not people.can_join(a, b) or people.works[a] & people.works[b]:
@@ -697,8 +728,15 @@ def _split_name(author: AuthorRecord) -> tuple[str, str]:
     return (last or "").strip(), (fore or "").strip()
 
 
-def _fore_tokens(fore: str) -> list[str]:
-    tokens = []
+@lru_cache(maxsize=200_000)
+def _fold(text: str) -> str:
+    # Names and affiliations repeat across records; folding is the costliest step of the merge.
+    return fold_name(text)
+
+
+@lru_cache(maxsize=200_000)
+def _fore_tokens(fore: str) -> tuple[str, ...]:
+    tokens: list[str] = []
     for raw in re.split(r"[\s.\-]+", fore or ""):
         if not raw:
             continue
@@ -706,10 +744,10 @@ def _fore_tokens(fore: str) -> list[str]:
         if raw.isupper() and 1 < len(raw) <= 3 and raw.isalpha():
             tokens.extend(raw.lower())
         else:
-            folded = fold_name(raw).replace(" ", "")
+            folded = _fold(raw).replace(" ", "")
             if folded:
                 tokens.append(folded)
-    return tokens
+    return tuple(tokens)
 
 
 def _fore_compatible(a: str, b: str) -> bool:
@@ -752,17 +790,24 @@ def _affiliation_tokens(author: AuthorRecord) -> set[str]:
         if inst.openalex_id:
             tokens.add(f"oa:{inst.openalex_id.rsplit('/', 1)[-1].upper()}")
         if inst.name:
-            tokens.add(f"inst:{fold_name(inst.name)}")
+            tokens.add(f"inst:{_fold(inst.name)}")
     for aff in author.affiliations:
-        for segment in _EMAIL.sub("", aff).split(","):
-            folded = fold_name(segment)
-            if (
-                len(folded) > 5
-                and _INSTITUTION_WORDS.search(folded)
-                and not _DEPARTMENT_START.match(folded)
-            ):
-                tokens.add(f"inst:{folded}")
+        tokens.update(_affiliation_string_tokens(aff))
     return tokens
+
+
+@lru_cache(maxsize=100_000)
+def _affiliation_string_tokens(aff: str) -> frozenset[str]:
+    tokens = set()
+    for segment in _EMAIL.sub("", aff).split(","):
+        folded = _fold(segment)
+        if (
+            len(folded) > 5
+            and _INSTITUTION_WORDS.search(folded)
+            and not _DEPARTMENT_START.match(folded)
+        ):
+            tokens.add(f"inst:{folded}")
+    return frozenset(tokens)
 
 
 def _author_tables(
