@@ -92,6 +92,12 @@ _INSTITUTION_WORDS = re.compile(
 )
 _DEPARTMENT_START = re.compile(r"^(?:dept|department|division|section|unit|program|lab )")
 _EMAIL = re.compile(r"\S+@\S+")
+_SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
+_COLLECTIVE = re.compile(
+    r"\b(?:group|consortium|committee|network|collaborat\w*|investigators|working|society|"
+    r"alliance|team|task force|study)\b",
+    re.IGNORECASE,
+)
 
 
 def merge_records(
@@ -715,13 +721,28 @@ def _coauthors(people: _People, root: int, by_work: dict[str, list[int]]) -> set
 
 
 def _split_name(author: AuthorRecord) -> tuple[str, str]:
+    """(last name, fore name) of a mention; a display name alone is split at its last word.
+
+    Examples
+    --------
+    >>> _split_name(AuthorRecord("Robert A. Colbert Jr."))
+    ('Colbert', 'Robert A.')
+    >>> _split_name(AuthorRecord("IMPAID Study Group"))
+    ('IMPAID Study Group', '')
+    """
     last, fore = author.last_name, author.fore_name
     if not last and author.name:
         name = author.name.strip()
+        if _COLLECTIVE.search(name):
+            # A group is one "person" named by its whole name; it has no fore name, so name
+            # rules (which need one) never join two groups.
+            return name, ""
         if "," in name:
             last, fore = name.split(",", 1)
         else:
             parts = name.split()
+            while len(parts) > 2 and parts[-1].lower().rstrip(".") in _SUFFIXES:
+                parts.pop()
             last, fore = (parts[-1], " ".join(parts[:-1])) if parts else ("", "")
     if not fore and author.initials:
         fore = author.initials
