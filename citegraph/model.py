@@ -225,7 +225,7 @@ class Corpus:
         Examples
         --------
         >>> c = Corpus.from_rows(works=[{"id": "pmid:1", "title": "A", "year": 2020}])
-        >>> len(c.works), c.works.loc[0, "year"]
+        >>> len(c.works), int(c.works.loc[0, "year"])
         (1, 2020)
         """
         return cls(

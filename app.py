@@ -1,0 +1,396 @@
+"""Citegraph: the Streamlit page. Widgets, layout and cached loaders only; logic is in citegraph/."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import networkx as nx
+import streamlit as st
+from citegraph.analysis import author_table, cluster_table, works_table
+from citegraph.export import FORMATS, export_csv_tables, export_filename, export_graph
+from citegraph.graphs import filter_corpus, journal_options, year_bounds
+from citegraph.render import render_html
+
+from citegraph import CitegraphError, __version__
+from citegraph.collect import Collector, FetchOptions, make_clients
+from citegraph.ids import ACCEPTED_FORMS, parse_seeds
+from citegraph.model import Corpus
+from citegraph.present import describe_corpus, missing_table, provenance_table, work_card
+from citegraph.snapshot import dumps_snapshot, load_snapshot, loads_snapshot
+from citegraph.views import VIEWS, ViewOptions, build_view
+
+ROOT = Path(__file__).resolve().parent
+BUNDLED = sorted((ROOT / "cache").glob("seed-*.json*"))
+DEFAULT_SEED = "40603629"
+SOURCE_LABELS = {"pubmed": "PubMed", "icite": "iCite", "openalex": "OpenAlex"}
+VIEW_LABELS = {"citation": "Citation", "similarity": "Similarity", "coauthor": "Co-author"}
+
+
+# ---------------------------------------------------------------- cached loaders
+@st.cache_resource(show_spinner=False)
+def _snapshot_file(path: str, mtime: float) -> Corpus:
+    return load_snapshot(path)
+
+
+@st.cache_data(show_spinner="Building the graph…", max_entries=64)
+def _graph(_corpus: Corpus, key: str, view: str, options: ViewOptions) -> nx.Graph:
+    return build_view(_corpus, view, options)
+
+
+@st.cache_data(show_spinner="Drawing the graph…", max_entries=32)
+def _html(_G: nx.Graph, key: str) -> str:
+    return render_html(_G)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _export(_G: nx.Graph, key: str, fmt: str) -> bytes:
+    return export_graph(_G, fmt)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _csv_tables(_G: nx.Graph, key: str) -> tuple[bytes, bytes]:
+    return export_csv_tables(_G)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _snapshot_bytes(_corpus: Corpus, key: str) -> bytes:
+    return dumps_snapshot(_corpus, compress=True)
+
+
+# ---------------------------------------------------------------- state
+def _set_corpus(corpus: Corpus, key: str, label: str) -> None:
+    st.session_state.corpus = corpus
+    st.session_state.corpus_key = key
+    st.session_state.corpus_label = label
+
+
+def _snapshot_choices() -> dict[str, Path]:
+    """Bundled snapshots, plus the file named by CITEGRAPH_SNAPSHOT (listed first) if set."""
+    choices = {}
+    extra = os.environ.get("CITEGRAPH_SNAPSHOT")
+    if extra:
+        choices[f"{Path(extra).name} (CITEGRAPH_SNAPSHOT)"] = Path(extra)
+    choices.update({p.name: p for p in BUNDLED})
+    return choices
+
+
+def _load_file(label: str, path: Path) -> bool:
+    try:
+        corpus = _snapshot_file(str(path), path.stat().st_mtime if path.exists() else 0.0)
+    except CitegraphError as exc:
+        kept = " The current corpus is kept." if "corpus" in st.session_state else ""
+        st.session_state.load_error = f"{exc}{kept}"
+        return False
+    _set_corpus(corpus, f"file:{path}:{path.stat().st_mtime}", f"snapshot {label}")
+    return True
+
+
+def _corpus_sidebar() -> None:
+    st.sidebar.header("Corpus")
+    choices = _snapshot_choices()
+    if choices:
+        choice = st.sidebar.selectbox(
+            "Snapshot",
+            list(choices),
+            help="Offline snapshots shipped in cache/ (or CITEGRAPH_SNAPSHOT).",
+        )
+        if st.session_state.get("chosen_file") != choice:
+            st.session_state.chosen_file = choice
+            st.session_state.pop("load_error", None)
+            if not _load_file(choice, choices[choice]) and "corpus" not in st.session_state:
+                for label, path in choices.items():  # fall back to the first one that loads
+                    if label != choice and _load_file(label, path):
+                        break
+    upload = st.sidebar.file_uploader(
+        "Load snapshot",
+        type=["json", "gz"],
+        help="A snapshot saved by Citegraph (.json or .json.gz).",
+    )
+    if upload is not None:
+        data = upload.getvalue()
+        key = "upload:" + hashlib.sha256(data).hexdigest()[:16]
+        if st.session_state.get("upload_key") != key:
+            st.session_state.upload_key = key
+            try:
+                corpus = loads_snapshot(data, name=upload.name)
+            except CitegraphError as exc:
+                st.session_state.load_error = f"{exc} The current corpus is kept."
+            else:
+                st.session_state.pop("load_error", None)
+                _set_corpus(corpus, key, f"uploaded snapshot {upload.name}")
+
+
+def _fetch_sidebar() -> None:
+    st.sidebar.header("Seed")
+    text = st.sidebar.text_area(
+        "PMID, DOI, OpenAlex id, PMCID, URL or title (one per line)",
+        DEFAULT_SEED,
+        height=68,
+        help=f"Accepted: {ACCEPTED_FORMS}.",
+        key="seed_text",
+    )
+    with st.sidebar.expander("Fetch options"):
+        cols = st.columns(3)
+        use = [
+            n
+            for i, n in enumerate(SOURCE_LABELS)
+            if cols[i].checkbox(SOURCE_LABELS[n], value=True, key=f"src_{n}")
+        ]
+        depth = st.radio(
+            "Depth",
+            [1, 2],
+            horizontal=True,
+            key="depth",
+            help="1: references, citing, similar and related works of the seed. "
+            "2: also the works most connected to those.",
+        )
+        cap = st.number_input(
+            "Max per kind",
+            1,
+            2000,
+            100,
+            step=25,
+            key="cap",
+            help="Cap on similar articles, citing works and depth-2 works per kind.",
+        )
+    with st.sidebar.expander("Settings (keys stay in this browser session)"):
+        keys = {
+            "ncbi_api_key": st.text_input(
+                "NCBI API key",
+                type="password",
+                key="ncbi_key",
+                help="Raises PubMed's limit from 3 to 10 requests/s.",
+            ),
+            "openalex_api_key": st.text_input(
+                "OpenAlex API key",
+                type="password",
+                key="oa_key",
+                help="Free; needed for OpenAlex list calls since 2026-02.",
+            ),
+            "email": st.text_input(
+                "Contact email",
+                key="email",
+                help="Sent to NCBI and in the User-Agent, as their terms ask.",
+            ),
+        }
+    if st.sidebar.button("Fetch", type="primary", width="stretch"):
+        try:
+            seeds = parse_seeds(text)
+            options = FetchOptions(depth=depth, max_per_kind=int(cap), sources=tuple(use))
+        except CitegraphError as exc:
+            st.session_state.fetch_error = str(exc)
+            return
+        clients = make_clients(use, **{k: v or None for k, v in keys.items()})
+        st.session_state.collector = Collector(seeds, clients, options)
+        st.session_state.pop("fetch_error", None)
+
+
+def _run_fetch() -> None:
+    """Run (or recover from an interrupted run of) the collector kept in the session."""
+    collector: Collector = st.session_state.collector
+    if collector.state == "running":  # the previous run was stopped: Cancel was pressed
+        collector.state = "cancelled"
+        corpus = collector.corpus()
+        del st.session_state.collector
+        _set_corpus(corpus, f"live:{id(collector)}", "partial live fetch")
+        st.session_state.fetch_notice = (
+            f"Fetch cancelled during {collector.stage or 'start-up'}: kept the "
+            f"{len(corpus.works)} works fetched so far. Fetch again to resume from the cache."
+        )
+        return
+    with st.status(
+        "Fetching from " + ", ".join(SOURCE_LABELS[s] for s in collector.clients.enabled()) + "…",
+        expanded=True,
+    ) as status:
+        bar = st.progress(0.0, text="starting")
+        st.button("Cancel fetch", key="cancel_fetch")
+
+        def progress(stage: str, done: int, total: int) -> None:
+            bar.progress(min(done / total, 1.0) if total else 0.0, text=f"{stage}: {done}/{total}")
+
+        collector.progress = progress
+        try:
+            corpus = collector.run()
+        except CitegraphError as exc:
+            status.update(label="Fetch failed", state="error")
+            st.session_state.fetch_error = f"{exc} The current corpus is kept."
+            del st.session_state.collector
+            return
+        status.update(label=f"Fetched {len(corpus.works)} works", state="complete", expanded=False)
+    del st.session_state.collector
+    _set_corpus(corpus, f"live:{id(collector)}", "live fetch")
+    st.session_state.pop("fetch_notice", None)
+
+
+def _filters_sidebar(corpus: Corpus) -> tuple[dict, str, ViewOptions]:
+    st.sidebar.header("Filters")
+    journals = st.sidebar.multiselect(
+        "Journals", journal_options(corpus), placeholder="All journals"
+    )
+    bounds = year_bounds(corpus)
+    year_from = year_to = None
+    if bounds and bounds[0] < bounds[1]:
+        year_from, year_to = st.sidebar.slider("Years", bounds[0], bounds[1], bounds)
+        if (year_from, year_to) == bounds:
+            year_from = year_to = None
+    elif bounds:
+        st.sidebar.caption(f"Years: all works are from {bounds[0]}.")
+    st.sidebar.header("View")
+    view = st.sidebar.radio(
+        "Network",
+        list(VIEWS),
+        format_func=VIEW_LABELS.get,
+        horizontal=True,
+        index=list(VIEWS).index("coauthor"),
+        help="\n\n".join(VIEWS.values()),
+    )
+    with st.sidebar.expander("Clustering"):
+        method = st.selectbox("Method", ["louvain", "leiden"], format_func=str.capitalize)
+        resolution = st.slider(
+            "Resolution", 0.2, 3.0, 1.0, 0.1, help="Higher values give more, smaller clusters."
+        )
+    filters = {"journals": journals or None, "year_from": year_from, "year_to": year_to}
+    return filters, view, ViewOptions(cluster_method=method, resolution=resolution)
+
+
+# ---------------------------------------------------------------- page
+st.set_page_config(page_title="Citegraph", layout="wide")
+st.title("Citegraph")
+st.caption(
+    "The literature around a paper: what it cites, what cites it, what is similar, who writes it."
+)
+
+_fetch_sidebar()
+_corpus_sidebar()
+if "collector" in st.session_state:
+    _run_fetch()
+for key in ("fetch_error", "load_error"):  # shown once, on the run that caused them
+    if key in st.session_state:
+        st.error(st.session_state.pop(key))
+if "fetch_notice" in st.session_state:
+    st.warning(st.session_state.fetch_notice)
+if "corpus" not in st.session_state:
+    st.error("No snapshot could be loaded. Run `make snapshot` to rebuild the bundled one.")
+    st.stop()
+
+corpus: Corpus = st.session_state.corpus
+filters, view, options = _filters_sidebar(corpus)
+filtered = filter_corpus(corpus, **filters)
+fkey = f"{st.session_state.corpus_key}|{sorted(filters['journals'] or [])}|{filters['year_from']}|{filters['year_to']}"
+
+st.sidebar.download_button(
+    "Save snapshot",
+    _snapshot_bytes(corpus, st.session_state.corpus_key),
+    file_name="citegraph-snapshot.json.gz",
+    mime="application/gzip",
+    on_click="ignore",
+    width="stretch",
+    help="The whole corpus (not only the filtered view), to reload later.",
+)
+banner = describe_corpus(corpus)
+getattr(st, banner.level)(banner.text)
+
+for seed in corpus.seed_ids():
+    with st.container(border=True):
+        st.markdown(work_card(corpus, seed))
+        with st.expander("Where each field comes from"):
+            st.dataframe(provenance_table(corpus, seed), hide_index=True, width="stretch")
+            urls = corpus.works.loc[corpus.works["id"] == seed, "urls"].iloc[0]
+            st.markdown("\n".join(f"- <{u}>" for u in urls))
+if len(missing_table(corpus)):
+    with st.expander(f"What is missing ({len(missing_table(corpus))})"):
+        st.dataframe(missing_table(corpus), hide_index=True, width="stretch")
+
+coauthors = _graph(filtered, fkey, "coauthor", options)
+clusters = {n: d["cluster"] for n, d in coauthors.nodes(data=True)}
+G = coauthors if view == "coauthor" else _graph(filtered, fkey, view, options)
+gkey = f"{fkey}|{view}|{options}"
+
+cols = st.columns(4)
+cols[0].metric("Works", len(filtered.works))
+cols[1].metric("Authors", coauthors.number_of_nodes())
+cols[2].metric("Links", len(filtered.links))
+cols[3].metric("Author clusters", len(set(clusters.values())))
+
+tab_graph, tab_works, tab_authors, tab_clusters, tab_dl = st.tabs(
+    ["Graph", "Works", "Authors", "Clusters", "Downloads"]
+)
+with tab_graph:
+    st.caption(VIEWS[view] + f" — {G.number_of_nodes()} nodes, {G.number_of_edges()} edges.")
+    if filtered.works.empty:
+        st.info("No works match these filters. Clear the journal filter or widen the year range.")
+    elif G.number_of_nodes() == 0:
+        st.info(
+            f"The {VIEW_LABELS[view].lower()} network of this corpus has no nodes yet "
+            "(this snapshot holds no links of that kind). Try the co-author view."
+        )
+    else:
+        st.iframe(_html(G, gkey), height=700)
+with tab_works:
+    st.dataframe(works_table(filtered), hide_index=True, width="stretch")
+with tab_authors:
+    st.dataframe(author_table(filtered, clusters), hide_index=True, width="stretch")
+with tab_clusters:
+    table = cluster_table(filtered, coauthors, clusters)
+    if table.empty:
+        st.info("No authors in the filtered corpus, so no clusters.")
+    else:
+        picked = st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            on_select="rerun",
+            selection_mode="single-row",
+            key="cluster_pick",
+        )
+        rows = picked.selection.rows if picked else []
+        if rows:
+            cid = int(table.iloc[rows[0]]["cluster"])
+            members = [n for n, c in clusters.items() if c == cid]
+            st.subheader(f"Cluster {cid}: {len(members)} authors")
+            st.dataframe(
+                author_table(filtered, clusters).query("cluster == @cid"),
+                hide_index=True,
+                width="stretch",
+            )
+            ids = set(
+                filtered.authorships.loc[filtered.authorships["author_id"].isin(members), "work_id"]
+            )
+            st.dataframe(
+                works_table(filtered).query("id in @ids"), hide_index=True, width="stretch"
+            )
+        else:
+            st.caption("Select a cluster row to see its authors and papers.")
+with tab_dl:
+    st.caption(f"Exactly what is on screen: the {VIEW_LABELS[view].lower()} network after filters.")
+    dl = st.columns(6)
+    for i, fmt in enumerate(["gexf", "graphml", "json", "html"]):
+        dl[i].download_button(
+            fmt.upper() if fmt != "json" else "JSON (node-link)",
+            data=_export(G, gkey, fmt),
+            file_name=export_filename(view, fmt),
+            mime=FORMATS[fmt].mime,
+            on_click="ignore",
+            key=f"dl-{fmt}",
+        )
+    nodes_csv, edges_csv = _csv_tables(G, gkey)
+    dl[4].download_button(
+        "Nodes CSV",
+        nodes_csv,
+        file_name=f"{view}-nodes.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key="dl-nodes",
+    )
+    dl[5].download_button(
+        "Edges CSV",
+        edges_csv,
+        file_name=f"{view}-edges.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key="dl-edges",
+    )
+
+st.caption(f"Citegraph {__version__} · GPL-3.0-or-later · data: PubMed, NIH iCite, OpenAlex")

@@ -1,0 +1,260 @@
+"""Command line: ``python -m citegraph {info,export,import-facts,fetch} ...``.
+
+Errors print one message on stderr and exit with status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from citegraph import CitegraphError, __version__
+
+DEFAULT_FACTS = (
+    Path(__file__).resolve().parent.parent.parent / "shared/data/seed-40603629/works.jsonl"
+)
+DEFAULT_SNAPSHOT = Path(__file__).resolve().parent.parent / "cache" / "seed-40603629.json"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except CitegraphError as exc:
+        print(f"citegraph: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("citegraph: interrupted; nothing was written.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: still no traceback for the user, but say what to report
+        print(
+            f"citegraph: unexpected error ({type(exc).__name__}: {exc}). "
+            "Please report it with the command you ran.",
+            file=sys.stderr,
+        )
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m citegraph",
+        description="Citation, similarity and co-author networks around a seed paper.",
+    )
+    parser.add_argument("--version", action="version", version=f"citegraph {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    info = sub.add_parser("info", help="print what a snapshot holds, one 'name: value' per line")
+    info.add_argument("snapshot", type=Path)
+    info.set_defaults(func=_cmd_info)
+
+    export = sub.add_parser("export", help="write a (filtered) graph from a snapshot")
+    export.add_argument("snapshot", type=Path)
+    export.add_argument("--graph", choices=["citation", "similarity", "coauthor"], required=True)
+    export.add_argument(
+        "--format", choices=["gexf", "graphml", "json", "csv", "html"], required=True
+    )
+    export.add_argument(
+        "--journal",
+        action="append",
+        default=[],
+        metavar="J",
+        help="keep works in this journal (repeatable)",
+    )
+    export.add_argument("--year-from", type=int, metavar="Y")
+    export.add_argument("--year-to", type=int, metavar="Y")
+    export.add_argument("-o", "--output", type=Path, required=True)
+    export.set_defaults(func=_cmd_export)
+
+    fetch = sub.add_parser(
+        "fetch", help="fetch a seed's neighbourhood from PubMed, iCite and OpenAlex into a snapshot"
+    )
+    fetch.add_argument(
+        "seeds",
+        nargs="+",
+        metavar="SEED",
+        help="PMID, DOI, OpenAlex id, PMCID, PubMed/doi.org URL or a title",
+    )
+    fetch.add_argument("--depth", type=int, choices=[1, 2], default=1)
+    fetch.add_argument(
+        "--max-per-kind",
+        type=int,
+        default=100,
+        metavar="N",
+        help="cap on similar articles, citing works and depth-2 works per kind",
+    )
+    fetch.add_argument(
+        "--sources",
+        default="pubmed,icite,openalex",
+        help="comma-separated subset of pubmed,icite,openalex",
+    )
+    fetch.add_argument("--pubmed-url", metavar="U", help="E-utilities base URL")
+    fetch.add_argument("--icite-url", metavar="U", help="iCite API base URL")
+    fetch.add_argument("--openalex-url", metavar="U", help="OpenAlex API base URL")
+    fetch.add_argument(
+        "--offline",
+        action="store_true",
+        help="answer only from the HTTP cache (no network requests)",
+    )
+    fetch.add_argument("-o", "--output", type=Path, required=True)
+    fetch.set_defaults(func=_cmd_fetch)
+
+    facts = sub.add_parser(
+        "import-facts", help="(re)build the bundled snapshot from verified facts (works.jsonl)"
+    )
+    facts.add_argument("--facts", type=Path, default=DEFAULT_FACTS)
+    facts.add_argument("-o", "--output", type=Path, default=DEFAULT_SNAPSHOT)
+    facts.set_defaults(func=_cmd_import_facts)
+    return parser
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    from citegraph.snapshot import load_snapshot
+
+    corpus = load_snapshot(args.snapshot)
+    manifest = corpus.manifest
+    lines = {
+        "file": str(args.snapshot),
+        "format_version": manifest.get("format_version"),
+        "created_at": manifest.get("created_at"),
+        "software_version": manifest.get("software_version"),
+        "origin": manifest.get("origin", ""),
+        "seeds": ", ".join(manifest.get("seeds", [])),
+        "sources": ", ".join(manifest.get("sources", [])),
+        "state": manifest.get("state", "complete"),
+    }
+    lines.update(corpus.counts())
+    for service, count in manifest.get("requests", {}).items():
+        lines[f"requests.{service}"] = count
+    for name, value in lines.items():
+        print(f"{name}: {value}")
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from citegraph.export import export_graph
+    from citegraph.graphs import filter_corpus
+    from citegraph.snapshot import load_snapshot
+    from citegraph.views import build_view
+
+    corpus = load_snapshot(args.snapshot)
+    filtered = filter_corpus(
+        corpus, journals=args.journal or None, year_from=args.year_from, year_to=args.year_to
+    )
+    G = build_view(filtered, args.graph)
+    data = export_graph(G, args.format)
+    _write(args.output, data)
+    print(
+        f"wrote {args.output} ({args.graph} graph, {G.number_of_nodes()} nodes, "
+        f"{G.number_of_edges()} edges, {args.format})",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _cmd_fetch(args: argparse.Namespace) -> int:
+    from citegraph.collect import Collector, FetchOptions, make_clients
+    from citegraph.ids import parse_seed
+    from citegraph.snapshot import save_snapshot
+
+    seeds = [parse_seed(s) for s in args.seeds]
+    sources = tuple(s.strip() for s in args.sources.split(",") if s.strip())
+    options = FetchOptions(depth=args.depth, max_per_kind=args.max_per_kind, sources=sources)
+    clients = make_clients(
+        sources,
+        pubmed_url=args.pubmed_url,
+        icite_url=args.icite_url,
+        openalex_url=args.openalex_url,
+        offline=args.offline,
+    )
+    bar = _ProgressBar()
+    collector = Collector(seeds, clients, options, progress=bar)
+    try:
+        corpus = collector.run()
+    except KeyboardInterrupt:
+        bar.close()
+        collector.state = "cancelled"
+        corpus = collector.corpus()
+        save_snapshot(corpus, args.output)
+        print(
+            f"citegraph: interrupted; the partial corpus was saved to {args.output}.",
+            file=sys.stderr,
+        )
+        return 130
+    finally:
+        bar.close()
+    save_snapshot(corpus, args.output)
+    counts = corpus.counts()
+    requests = ", ".join(f"{k} {v}" for k, v in corpus.manifest.get("requests", {}).items())
+    print(
+        f"wrote {args.output}: {counts['works']} works, {counts['authors']} authors, "
+        f"{counts['links']} links; requests: {requests or 'none'}",
+        file=sys.stderr,
+    )
+    if counts["missing"]:
+        print(
+            f"{counts['missing']} item(s) could not be fetched: see `python -m citegraph info "
+            f"{args.output}` and the snapshot's manifest.missing.",
+            file=sys.stderr,
+        )
+    return 0
+
+
+class _ProgressBar:
+    """A tqdm bar per crawl stage on stderr (quiet when stderr is not a terminal)."""
+
+    def __init__(self) -> None:
+        self._bar = None
+        self._stage = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        if stage != self._stage:
+            self.close()
+            self._stage = stage
+            self._bar = tqdm(
+                total=total,
+                desc=stage,
+                unit="step",
+                file=sys.stderr,
+                leave=False,
+                disable=not sys.stderr.isatty(),
+            )
+        if self._bar is not None:
+            self._bar.total = total
+            self._bar.n = done
+            self._bar.refresh()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+def _cmd_import_facts(args: argparse.Namespace) -> int:
+    from citegraph.collect import collect_facts
+    from citegraph.snapshot import save_snapshot
+
+    corpus = collect_facts(args.facts)
+    save_snapshot(corpus, args.output)
+    counts = corpus.counts()
+    print(
+        f"wrote {args.output}: {counts['works']} works, {counts['authors']} authors, "
+        f"{counts['links']} links from {args.facts.name}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".part")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError as exc:
+        raise CitegraphError(f"cannot write {path}: {exc.strerror}.") from None

@@ -1,0 +1,103 @@
+"""The running app in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright)."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import shutil
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.apprunner import CHROMIUM, CHROMIUM_ARGS, ROOT, running_app
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium"),
+]
+SHOTS = ROOT / "test-results"
+
+
+def _is_local(url: str) -> bool:
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https", "ws", "wss"):
+        return True  # data:, blob:, about:
+    host = parsed.hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page_with_guard(browser):
+    """A page whose every non-loopback request is recorded and aborted."""
+    context = browser.new_context(viewport={"width": 1500, "height": 1100})
+    outside: list[str] = []
+
+    def route(route):
+        if _is_local(route.request.url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", route)
+    context.on("websocket", lambda ws: None if _is_local(ws.url) else outside.append(ws.url))
+    page = context.new_page()
+    yield page, outside
+    context.close()
+
+
+def _shot(page, name: str) -> Path:
+    SHOTS.mkdir(exist_ok=True)
+    path = SHOTS / name
+    page.screenshot(path=str(path), full_page=True)
+    if os.environ.get("CITEGRAPH_DOCS_SCREENSHOTS"):
+        shutil.copy(path, ROOT / "docs" / name)
+    return path
+
+
+def test_app_shows_seed_and_coauthor_graph_without_leaving_loopback(page_with_guard) -> None:
+    page, outside = page_with_guard
+    with running_app() as base:
+        page.goto(base, wait_until="domcontentloaded")
+        page.get_by_text("CAR T cell therapy for children with rheumatic disease").first.wait_for(
+            timeout=60_000
+        )
+        page.get_by_text("Offline snapshot").first.wait_for()
+        frame = page.frame_locator("iframe").first
+        frame.locator("canvas").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)  # let vis-network draw its first frame for the screenshot
+        shot = _shot(page, "screenshot-coauthor.png")
+        assert shot.stat().st_size > 10_000
+        body = page.locator("body").inner_text()
+        assert "Traceback" not in body
+        assert "Wobma" in body
+    assert outside == [], f"requests left loopback: {outside}"
+
+
+def test_citation_view_switches_without_errors(page_with_guard) -> None:
+    page, outside = page_with_guard
+    with running_app() as base:
+        page.goto(base, wait_until="domcontentloaded")
+        page.get_by_text("Offline snapshot").first.wait_for(timeout=60_000)
+        page.get_by_text("Citation", exact=True).first.click()
+        page.get_by_text("Citation network").first.wait_for(timeout=30_000)
+        page.wait_for_timeout(1500)
+        _shot(page, "screenshot-citation.png")
+        assert "Traceback" not in page.locator("body").inner_text()
+    assert outside == [], f"requests left loopback: {outside}"

@@ -1,0 +1,269 @@
+"""The crawl end to end against the emulator's default (SYNTHETIC, generated) corpus."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from citegraph.cli import main as cli_main
+from citegraph.collect import (
+    Cancelled,
+    CollectError,
+    Collector,
+    FetchOptions,
+    collect_facts,
+    fetch_corpus,
+    make_clients,
+)
+from citegraph.ids import work_id
+from citegraph.snapshot import load_snapshot
+from tests.conftest import SEED_FACTS
+
+
+def _clients(emulator, **kwargs):  # type: ignore[no-untyped-def]
+    return make_clients(
+        pubmed_url=emulator.pubmed_url,
+        icite_url=emulator.icite_url,
+        openalex_url=emulator.openalex_url,
+        rate=1000,
+        **kwargs,
+    )
+
+
+def _node(work: dict) -> str:
+    return work_id(pmid=work["pmid"], doi=work["doi"], openalex_id=work["openalex_id"])
+
+
+def _expected_seed_references(emulator) -> dict[str, set[str]]:  # type: ignore[no-untyped-def]
+    """Truly cited works of the seed that at least one service reports → expected sources."""
+    index = emulator.index
+    seed = index.works[index.seed_key]
+    out: dict[str, set[str]] = {}
+    for edge in emulator.corpus["citations"]:
+        if edge["citing"] != index.seed_key:
+            continue
+        sources = set(edge["sources"])
+        cited = index.works[edge["cited"]]
+        # efetch's ReferenceList names a cited work by PMID or DOI; a bare citation text is not a link.
+        if edge.get("reference_list") and seed["in_pmc"] and (cited["pmid"] or cited["doi"]):
+            sources.add("pubmed")
+        if not cited["pmid"]:
+            sources.discard("icite")  # PubMed-side services only report works with a PMID
+        if sources:
+            out[_node(cited)] = sources
+    return out
+
+
+@pytest.fixture
+def corpus(emulator):  # type: ignore[no-untyped-def]
+    return fetch_corpus(
+        [emulator.seed], clients=_clients(emulator), options=FetchOptions(max_per_kind=1000)
+    )
+
+
+def test_depth1_links_carry_every_source_that_asserted_them(emulator, corpus) -> None:  # type: ignore[no-untyped-def]
+    seed = f"pmid:{emulator.seed}"
+    assert corpus.seed_ids() == [seed]
+    refs = corpus.links[(corpus.links["source"] == seed) & (corpus.links["kind"] == "references")]
+    got = {row.target: set(row.sources) for row in refs.itertuples()}
+    expected = _expected_seed_references(emulator)
+    assert got == expected
+    by_count = {n: sum(1 for s in got.values() if len(s) == n) for n in (1, 2, 3)}
+    assert all(by_count[n] > 0 for n in (1, 2, 3)), by_count
+
+
+def test_citing_works_and_similar_articles(emulator, corpus) -> None:  # type: ignore[no-untyped-def]
+    index = emulator.index
+    seed = f"pmid:{emulator.seed}"
+    citing = corpus.links[(corpus.links["target"] == seed) & (corpus.links["kind"] == "references")]
+    reported = set(index.pubmed_citedin(emulator.seed)) | set(index.icite_cited_by(emulator.seed))
+    reported_w = set(index.openalex_cites(index.works[index.seed_key]["openalex_id"]))
+    expected = {_node(index.by_pmid(p)) for p in reported} | {
+        _node(index.by_openalex(w)) for w in reported_w
+    }
+    assert set(citing["source"]) == expected
+    similar = corpus.links[corpus.links["kind"] == "similar"].sort_values("score", ascending=False)
+    assert [
+        (t.removeprefix("pmid:"), s)
+        for t, s in zip(similar["target"], similar["score"], strict=True)
+    ] == [(p, float(s)) for p, s in index.similar(emulator.seed)]
+    assert set(corpus.links.loc[corpus.links["kind"] == "similar", "sources"].map(tuple)) == {
+        ("pubmed",)
+    }
+
+
+def test_every_work_has_metadata_and_one_row_per_paper(emulator, corpus) -> None:  # type: ignore[no-untyped-def]
+    works = corpus.works
+    assert works["id"].is_unique
+    assert works["doi"].dropna().is_unique and works["pmid"].dropna().is_unique
+    assert works["openalex_id"].dropna().is_unique
+    titled = works[works["title"].notna()]
+    assert len(titled) == len(works), works.loc[works["title"].isna(), "id"].tolist()
+    multi = works[works["sources"].map(len) >= 2]
+    assert len(multi) > len(works) // 2
+    # A work known to PubMed and OpenAlex keeps the source of each field.
+    row = multi.iloc[0]
+    assert set(row["field_sources"].values()) <= {"pubmed", "openalex", "icite"}
+
+
+def test_authors_merge_by_orcid_and_keep_same_name_people_apart(emulator, corpus) -> None:  # type: ignore[no-untyped-def]
+    authors = corpus.authors
+    assert authors["orcid"].dropna().is_unique
+    merged = authors[authors["sources"].map(lambda s: {"pubmed", "openalex"} <= set(s))]
+    assert len(merged) > 0
+    assert set(merged["merge_rule"]) & {"orcid", "same-work", "openalex"}
+    people = emulator.corpus["people"].values()
+    keys: dict[str, list[str]] = {}
+    for person in people:
+        if person.get("orcid"):
+            keys.setdefault(f"{person['last_name']}|{person['fore_name'][0]}".lower(), []).append(
+                person["orcid"]
+            )
+    clashes = [orcids for orcids in keys.values() if len(orcids) > 1]
+    assert clashes, "the generated corpus should hold two people sharing a name key"
+    for orcids in clashes:
+        present = [o for o in orcids if o in set(authors["orcid"].dropna())]
+        assert len({authors.loc[authors["orcid"] == o, "id"].iloc[0] for o in present}) == len(
+            present
+        )
+
+
+def test_request_counts_and_a_repeat_costs_nothing(emulator) -> None:  # type: ignore[no-untyped-def]
+    emulator.reset()
+    first = fetch_corpus([emulator.seed], clients=_clients(emulator))
+    by_service: dict[str, int] = {}
+    for req in emulator.requests():
+        by_service[req["service"]] = by_service.get(req["service"], 0) + 1
+    assert first.manifest["requests"] == by_service
+    assert by_service["pubmed"] <= 6 and by_service["icite"] <= 3 and by_service["openalex"] <= 8
+    emulator.reset()
+    again = fetch_corpus([emulator.seed], clients=_clients(emulator))
+    assert emulator.requests() == []
+    assert again.counts() == first.counts()
+
+
+def test_cancel_leaves_a_usable_partial_corpus_and_a_rerun_resumes(emulator) -> None:  # type: ignore[no-untyped-def]
+    full = fetch_corpus([emulator.seed], clients=_clients(emulator))
+    full_requests = len(emulator.requests())
+    emulator.reset()
+    stages: list[str] = []
+    collector = Collector(
+        [emulator.seed],
+        _clients(emulator),
+        FetchOptions(),
+        should_stop=lambda: "PubMed metadata" in stages,
+        progress=lambda stage, done, total: stages.append(stage),
+    )
+    # The cache of the first run is still there: start from a fresh cache to see resuming.
+    partial = collector.run()
+    assert collector.state == "cancelled"
+    assert partial.seed_ids() == [f"pmid:{emulator.seed}"]
+    assert any(
+        m["source"] == "all" and "cancelled" in m["reason"] for m in partial.manifest["missing"]
+    )
+    assert len(partial.works) <= len(full.works)
+    # Resume: everything fetched before the cancel comes from the cache.
+    emulator.reset()
+    resumed = fetch_corpus([emulator.seed], clients=_clients(emulator))
+    assert resumed.counts() == full.counts()
+    assert len(emulator.requests()) < full_requests or full_requests == 0
+
+
+def test_interrupted_fetch_resumes_from_the_cache(emulator, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("CITEGRAPH_CACHE_DIR", str(tmp_path / "cache"))
+    emulator.reset()
+    stages: list[str] = []
+
+    def stop_at_openalex_by_doi(stage: str, done: int, total: int) -> None:
+        stages.append(stage)
+        if stage == "OpenAlex by DOI":
+            raise KeyboardInterrupt  # what a closed browser tab or Ctrl-C does mid-run
+
+    collector = Collector([emulator.seed], _clients(emulator), progress=stop_at_openalex_by_doi)
+    with pytest.raises(KeyboardInterrupt):
+        collector.run()
+    before = len(emulator.requests())
+    assert before > 0 and collector.records
+    emulator.reset()
+    done = fetch_corpus([emulator.seed], clients=_clients(emulator))
+    after = emulator.requests()
+    assert 0 < len(after) < before + 3
+    assert {r["service"] for r in after} == {"openalex"}
+    assert done.manifest["state"] == "done"
+
+
+def test_a_failing_service_is_listed_in_missing(emulator) -> None:  # type: ignore[no-untyped-def]
+    emulator.reset()
+    emulator.configure(fail_next=[("icite", "truncate")])
+    corpus = fetch_corpus([emulator.seed], clients=_clients(emulator))
+    missing = [m for m in corpus.manifest["missing"] if m["source"] == "icite"]
+    assert missing and emulator.seed in missing[0]["id"]
+    assert len(corpus.works) > 10  # the other sources still delivered
+
+
+def test_unreachable_services_give_one_clear_error() -> None:
+    clients = make_clients(
+        pubmed_url="http://127.0.0.1:9/entrez/eutils", icite_url="http://127.0.0.1:9/api",
+        openalex_url="http://127.0.0.1:9", rate=1000,
+    )  # fmt: skip
+    for client in (clients.pubmed, clients.icite, clients.openalex):
+        client.session.mount("http://", __import__("requests").adapters.HTTPAdapter(max_retries=0))
+    with pytest.raises(CollectError, match="Cannot reach icite, openalex, pubmed"):
+        fetch_corpus(["40603629"], clients=clients)
+
+
+def test_unknown_seed_is_not_found(emulator) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(CollectError, match="could be found"):
+        fetch_corpus(["89999999"], clients=_clients(emulator))
+
+
+def test_doi_and_openalex_seeds_resolve_to_the_same_work(emulator) -> None:  # type: ignore[no-untyped-def]
+    seed = emulator.index.works[emulator.index.seed_key]
+    by_doi = fetch_corpus([seed["doi"]], clients=_clients(emulator))
+    by_w = fetch_corpus([seed["openalex_id"]], clients=_clients(emulator))
+    assert by_doi.seed_ids() == by_w.seed_ids() == [f"pmid:{seed['pmid']}"]
+    assert by_doi.counts() == by_w.counts()
+
+
+def test_depth2_adds_at_most_max_per_kind_per_kind(emulator) -> None:  # type: ignore[no-untyped-def]
+    d1 = fetch_corpus(
+        [emulator.seed], clients=_clients(emulator), options=FetchOptions(max_per_kind=5)
+    )
+    d2 = fetch_corpus(
+        [emulator.seed], clients=_clients(emulator), options=FetchOptions(depth=2, max_per_kind=5)
+    )
+    added = len(d2.works) - len(d1.works)
+    assert 0 < added <= 2 * 5 + 5  # refs + citers (+ works reached through them by id)
+    assert d2.manifest["depth"] == 2
+
+
+def test_cli_fetch_writes_the_same_corpus(emulator, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "x.json"
+    status = cli_main([
+        "fetch", emulator.seed, "--depth", "1", "--pubmed-url", emulator.pubmed_url,
+        "--icite-url", emulator.icite_url, "--openalex-url", emulator.openalex_url, "-o", str(out),
+    ])  # fmt: skip
+    assert status == 0
+    from_cli = load_snapshot(out)
+    direct = fetch_corpus([emulator.seed], clients=_clients(emulator))
+    assert from_cli.counts() == direct.counts()
+    assert from_cli.works["id"].tolist() == direct.works["id"].tolist()
+
+
+def test_facts_snapshot_holds_only_the_verified_seed() -> None:
+    if not SEED_FACTS.exists():
+        pytest.skip("../shared seed facts not present")
+    corpus = collect_facts(SEED_FACTS)
+    assert corpus.counts()["works"] == 1 and corpus.counts()["links"] == 0
+    assert corpus.counts()["authors"] == 24
+    assert corpus.manifest["origin"] == "verified-facts"
+    assert {m["source"] for m in corpus.manifest["missing"]} == {"pubmed", "icite", "openalex"}
+    work = corpus.works.iloc[0]
+    assert work["title"].startswith("CAR T cell therapy for children")
+    assert all(u.startswith("http") for u in work["urls"]) and len(work["urls"]) == 6
+    assert sum(1 for a in corpus.authors["affiliations"] if a) == 13
+
+
+def test_cancelled_is_a_citegraph_error() -> None:
+    assert issubclass(Cancelled, Exception)
