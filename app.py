@@ -8,16 +8,16 @@ from pathlib import Path
 
 import networkx as nx
 import streamlit as st
-from citegraph.analysis import author_table, cluster_table, works_table
-from citegraph.export import FORMATS, export_csv_tables, export_filename, export_graph
-from citegraph.graphs import filter_corpus, journal_options, year_bounds
-from citegraph.render import render_html
 
 from citegraph import CitegraphError, __version__
+from citegraph.analysis import author_table, cluster_table, works_table
 from citegraph.collect import Collector, FetchOptions, make_clients
+from citegraph.export import FORMATS, export_csv_tables, export_filename, export_graph
+from citegraph.graphs import filter_corpus, journal_options, year_bounds
 from citegraph.ids import ACCEPTED_FORMS, parse_seeds
 from citegraph.model import Corpus
 from citegraph.present import describe_corpus, missing_table, provenance_table, work_card
+from citegraph.render import render_html
 from citegraph.snapshot import dumps_snapshot, load_snapshot, loads_snapshot
 from citegraph.views import VIEWS, ViewOptions, build_view
 
