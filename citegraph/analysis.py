@@ -6,7 +6,6 @@ from the largest down, whatever order the graph's nodes were added in.
 
 from __future__ import annotations
 
-import random
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -16,6 +15,7 @@ import networkx as nx
 import pandas as pd
 
 from citegraph import CitegraphError
+from citegraph.layout import seeded_igraph
 from citegraph.model import Corpus, _isna
 
 CLUSTER_METHODS = ("louvain", "leiden")
@@ -403,15 +403,13 @@ def _leiden(H: nx.Graph, *, seed: int, resolution: float, weighted: bool) -> lis
     index = {n: i for i, n in enumerate(nodes)}
     g = ig.Graph(n=len(nodes), edges=[(index[u], index[v]) for u, v in H.edges()])
     weights = [d.get("weight", 1.0) for _, _, d in H.edges(data=True)] if weighted else None
-    # igraph draws from a process-wide generator; give it a seeded one for this call only.
-    ig.set_random_number_generator(random.Random(seed))
-    try:
+    with seeded_igraph(seed):
         parts = g.community_leiden(
-            objective_function="modularity", weights=weights, resolution=resolution,
+            objective_function="modularity",
+            weights=weights,
+            resolution=resolution,
             n_iterations=-1,
-        )  # fmt: skip
-    finally:
-        ig.set_random_number_generator(random)
+        )
     return [{nodes[i] for i in part} for part in parts]
 
 

@@ -178,6 +178,9 @@ def _write_csv_zip(G: nx.Graph, **_: Any) -> bytes:
 def _write_html(G: nx.Graph, **kwargs: Any) -> bytes:
     from citegraph.render import render_html
 
+    positions = kwargs.pop("positions", None)
+    if positions is not None:  # node ids become strings in the sanitised copy
+        kwargs["positions"] = {str(n): p for n, p in positions.items()}
     return render_html(sanitize_graph(G), **kwargs).encode("utf-8")
 
 

@@ -40,7 +40,8 @@ def filter_corpus(
     """Keep the works that pass every filter that is set, and what belongs to them.
 
     Works whose year, journal or citation count is unknown are dropped only when that filter is
-    set. Seeds are **not** exempt: the filtered corpus is exactly what is shown and downloaded,
+    set. An empty ``journals`` or ``pub_types`` selection means "no filter" (as an empty
+    multiselect on the page does), not "drop everything". Seeds are **not** exempt: the filtered corpus is exactly what is shown and downloaded,
     so a seed outside the journal or year range disappears from the graphs too.
 
     Authorships and authors are restricted to the remaining works. Links that touch a removed
@@ -200,7 +201,9 @@ def build_citation_graph(corpus: Corpus, *, kinds: Iterable[str] = ("references"
     return G
 
 
-def build_similarity_graph(corpus: Corpus, *, min_weight: float = 1) -> nx.Graph:
+def build_similarity_graph(
+    corpus: Corpus, *, min_weight: float = 1, max_edges: int | None = None
+) -> nx.Graph:
     """The similarity network: works joined by co-citation, bibliographic coupling and the
     similar/related links the services assert.
 
@@ -215,6 +218,10 @@ def build_similarity_graph(corpus: Corpus, *, min_weight: float = 1) -> nx.Graph
     ``weight`` is the sum of the four; pairs below ``min_weight`` are left out. ``kind`` names
     the kinds of evidence present ("cocitation; coupling"). Every work is a node, connected or
     not, with the same attributes as in `build_citation_graph` (without ``in_degree_local``).
+
+    Around one seed this graph is dense (every work citing the seed is coupled to every other
+    through it), so ``max_edges`` keeps only the heaviest edges (ties broken by the pair's ids);
+    ``G.graph["dropped_edges"]`` then says how many were left out.
 
     Examples
     --------
@@ -254,6 +261,7 @@ def build_similarity_graph(corpus: Corpus, *, min_weight: float = 1) -> nx.Graph
                 similar[pair] = new if old is None else old if new is None else max(old, new)
     cocitation = _count_pairs(cited_by.values())
     coupling = _count_pairs(citers.values())
+    edges = []
     for pair in set(cocitation) | set(coupling) | set(similar) | related:
         attrs: dict[str, Any] = {
             "cocitation": cocitation.get(pair, 0),
@@ -269,7 +277,12 @@ def build_similarity_graph(corpus: Corpus, *, min_weight: float = 1) -> nx.Graph
         attrs["weight"] = weight
         if similar.get(pair) is not None:
             attrs["similar_score"] = similar[pair]
-        G.add_edge(*pair, **attrs)
+        edges.append((pair, attrs))
+    edges.sort(key=lambda e: (-e[1]["weight"], e[0]))
+    if max_edges is not None and len(edges) > max_edges:
+        G.graph["dropped_edges"] = len(edges) - max(int(max_edges), 0)
+        edges = edges[: max(int(max_edges), 0)]
+    G.add_edges_from((a, b, attrs) for (a, b), attrs in edges)
     return G
 
 
@@ -301,7 +314,8 @@ def build_coauthor_graph(
     from citegraph.analysis import parse_institution
 
     G = nx.Graph(name="coauthor", filters=_filters_text(corpus))
-    works = corpus.works.set_index("id", drop=False) if len(corpus.works) else None
+    year_of = {str(w): int(y) for w, y in zip(corpus.works["id"], corpus.works["year"],
+                                              strict=True) if not _isna(y)}  # fmt: skip
     work_ids = set(corpus.works["id"])
     seeds = set(corpus.seed_ids())
     ships = corpus.authorships[corpus.authorships["work_id"].isin(work_ids)]
@@ -329,8 +343,7 @@ def build_coauthor_graph(
         insts = list(row.get("institutions") or [])
         if not insts:
             insts = _unique(parse_institution(a) for a in affs)
-        years = [int(works.at[w, "year"]) for w in by_author[aid]
-                 if works is not None and not _isna(works.at[w, "year"])]  # fmt: skip
+        years = [year_of[w] for w in by_author[aid] if w in year_of]
         attrs: dict[str, Any] = {
             "label": name,
             "name": name,

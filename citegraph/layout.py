@@ -8,8 +8,40 @@ from __future__ import annotations
 
 import math
 import random
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import networkx as nx
+
+# igraph draws from one process-wide generator; Streamlit runs each browser session in its own
+# thread, so seeding it must not interleave between two sessions.
+_IGRAPH_RNG_LOCK = threading.Lock()
+
+
+@contextmanager
+def seeded_igraph(seed: int) -> Iterator[None]:
+    """Run igraph code with its random generator seeded, one thread at a time.
+
+    Examples
+    --------
+    >>> import igraph as ig
+    >>> g = ig.Graph.Ring(5)
+    >>> with seeded_igraph(1):
+    ...     a = g.layout_random().coords
+    >>> with seeded_igraph(1):
+    ...     b = g.layout_random().coords
+    >>> a == b
+    True
+    """
+    import igraph as ig
+
+    with _IGRAPH_RNG_LOCK:
+        ig.set_random_number_generator(random.Random(seed))
+        try:
+            yield
+        finally:
+            ig.set_random_number_generator(random)
 
 
 def compute_layout(
@@ -58,16 +90,13 @@ def compute_layout(
     rng = random.Random(seed)
     half = math.sqrt(len(nodes)) / 2
     start = [[rng.uniform(-half, half), rng.uniform(-half, half)] for _ in nodes]
-    ig.set_random_number_generator(random.Random(seed))
-    try:
+    with seeded_igraph(seed):
         layout = g.layout_fruchterman_reingold(
             weights=[pairs[e] for e in edges] if weighted and edges else None,
             seed=start,
             niter=500,
             grid="auto",
         )
-    finally:
-        ig.set_random_number_generator(random)
     coords = [(float(x), float(y)) for x, y in layout.coords]
     cx = sum(x for x, _ in coords) / len(coords)
     cy = sum(y for _, y in coords) / len(coords)

@@ -203,3 +203,18 @@ def test_builders_on_a_generated_corpus_agree_with_the_tables():
     A = build_coauthor_graph(c)
     assert A.number_of_nodes() == c.authorships["author_id"].nunique()
     assert sum(d["works"] for _, d in A.nodes(data=True)) == len(c.authorships)
+
+
+def test_similarity_graph_max_edges_keeps_the_heaviest():
+    full = build_similarity_graph(small_corpus())
+    top = build_similarity_graph(small_corpus(), max_edges=2)
+    assert top.number_of_edges() == 2 and top.number_of_nodes() == 8
+    assert top.graph["dropped_edges"] == full.number_of_edges() - 2
+    weights = sorted((d["weight"] for *_, d in full.edges(data=True)), reverse=True)
+    assert sorted((d["weight"] for *_, d in top.edges(data=True)), reverse=True) == weights[:2]
+    assert "dropped_edges" not in full.graph
+
+
+def test_empty_selections_mean_no_filter():
+    c = filter_corpus(small_corpus(), journals=[], pub_types=[])
+    assert len(c.works) == 8 and c.manifest["filters"] == {}
