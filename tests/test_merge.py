@@ -421,3 +421,17 @@ def test_output_is_identical_under_shuffled_input():
         for name in ("works", "authors", "authorships", "links"):
             pd.testing.assert_frame_equal(got.table(name), expected.table(name))
         assert got.manifest == expected.manifest
+
+
+def test_garbage_collector_state_is_restored():
+    import gc
+
+    assert gc.isenabled()
+    merge_records(_paper_from_three_sources())
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        merge_records(_paper_from_three_sources())
+        assert not gc.isenabled()  # a caller that paused it keeps it paused
+    finally:
+        gc.enable()
