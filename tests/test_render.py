@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import networkx as nx
+import pytest
 
 from citegraph.analysis import assign_clusters, author_clusters
 from citegraph.graphs import build_citation_graph, build_coauthor_graph
@@ -111,3 +113,52 @@ def test_a_thousand_nodes_render_with_physics_off():
     assert G.number_of_nodes() > 300
     assert _options(page)["physics"]["enabled"] is False
     assert len(_nodes(page)) == G.number_of_nodes()
+
+
+# --- in a real browser -------------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium")
+@pytest.mark.parametrize("threshold", [0, 300])
+def test_page_draws_offline_in_chromium_without_running_titles(tmp_path, threshold):
+    from playwright.sync_api import sync_playwright
+
+    G = _citation()
+    positions = {n: (float(i * 50), float(-i * 20)) for i, n in enumerate(sorted(G))}
+    path = tmp_path / "graph.html"
+    path.write_text(render_html(G, positions=positions, physics_threshold=threshold), "utf-8")
+    requests: list[str] = []
+    dialogs: list[str] = []
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update"],
+        )  # fmt: skip
+        try:
+            page = browser.new_page()
+            page.on("request", lambda r: None if r.url.startswith("file:") else
+                    requests.append(r.url))  # fmt: skip
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(path.as_uri())
+            page.wait_for_function("typeof network !== 'undefined' && network.body !== undefined")
+            # Physics is off from the start, or stops once the layout has stabilised.
+            page.wait_for_function("network.physics.physicsEnabled === false", timeout=30_000)
+            drawn = page.evaluate("Object.keys(network.getPositions()).length")
+            title = page.evaluate(
+                "(() => { const t = nodes.get('pmid:900000003').title;"
+                " return [t instanceof HTMLElement, t.textContent]; })()"
+            )
+            seed_pos = page.evaluate("network.getPositions(['pmid:900000001'])['pmid:900000001']")
+        finally:
+            browser.close()
+    assert requests == [] and dialogs == [] and errors == []
+    assert drawn == G.number_of_nodes()
+    assert title[0] is True and "<script>alert(1)</script>" in title[1]  # shown as text
+    if threshold == 0:
+        assert (seed_pos["x"], seed_pos["y"]) == pytest.approx(positions["pmid:900000001"])
