@@ -221,7 +221,7 @@ def cluster_table(
 
 
 def author_table(corpus: Corpus, clusters: dict[str, int] | None = None) -> pd.DataFrame:
-    """One row per author with at least one authorship: most works first, then by name.
+    """One row per author with at least one authorship: most works first, then by family name.
 
     Columns: ``name``, ``works``, ``first_year``, ``last_year``, ``affiliations``,
     ``institutions``, ``orcid``, ``cluster`` (0 when not clustered), ``id``.
@@ -256,7 +256,13 @@ def author_table(corpus: Corpus, clusters: dict[str, int] | None = None) -> pd.D
     for col in ("first_year", "last_year"):
         df[col] = pd.array(df[col].tolist(), dtype="Int64")
     if len(df):
-        df = df.sort_values(["works", "name", "id"], ascending=[False, True, True], kind="stable")
+        # Ties by family name, as author indexes are ordered (not by given name).
+        family = df["id"].map(lambda a: _fold(ctx.author_field(a, "last_name") or
+                                              ctx.name(a).split()[-1]))  # fmt: skip
+        order = df.assign(_f=family).sort_values(
+            ["works", "_f", "name", "id"], ascending=[False, True, True, True], kind="stable"
+        )
+        df = df.loc[order.index]
     return df.reset_index(drop=True)
 
 
@@ -433,3 +439,9 @@ def _span(years: Iterable[int]) -> str:
 
 def _text(value: Any) -> str:
     return "" if _isna(value) else str(value).strip()
+
+
+def _fold(text: str) -> str:
+    from citegraph.ids import fold_name
+
+    return fold_name(text) or text.lower()
