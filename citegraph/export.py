@@ -1,4 +1,5 @@
-"""Write a graph as GEXF, GraphML, JSON (node-link), CSV (nodes + edges, zipped) or HTML.
+"""Write a graph as GEXF, GraphML, JSON (node-link), CSV (nodes + edges, zipped), HTML or
+VOSviewer JSON.
 
 GEXF and GraphML writers reject None and lists, misread lists as dynamic attributes, and write
 two keys with the same name when one attribute has mixed types (reference/tech-facts.md §5). So
@@ -10,6 +11,7 @@ graph (bool, int, float or str). Every file reads back with networkx to the same
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -78,7 +80,7 @@ def export_graph(G: nx.Graph, fmt: str, **kwargs: Any) -> bytes:
     --------
     >>> G = nx.Graph([("a", "b")])
     >>> sorted(FORMATS)
-    ['csv', 'gexf', 'graphml', 'html', 'json']
+    ['csv', 'gexf', 'graphml', 'html', 'json', 'vosviewer']
     >>> json.loads(export_graph(G, "json"))["edges"]
     [{'source': 'a', 'target': 'b'}]
     """
@@ -184,6 +186,54 @@ def _write_html(G: nx.Graph, **kwargs: Any) -> bytes:
     return render_html(sanitize_graph(G), **kwargs).encode("utf-8")
 
 
+def _write_vosviewer(G: nx.Graph, *, positions: dict | None = None, **_: Any) -> bytes:
+    """VOSviewer JSON: ``{"network": {"items": [...], "links": [...]}}``.
+
+    Items get integer ids 1..n in node order, the ``label``, ``cluster`` (VOSviewer numbers
+    clusters from 1; unclustered nodes have none), ``x``/``y`` when positions are given, weights
+    "Links" and "Total link strength" (and "Documents" for authors), scores "Year" or
+    "Avg. pub. year" where known, and an HTML ``description`` built from escaped text (VOSviewer
+    shows descriptions as HTML). Links carry ``strength`` (the edge ``weight``, else 1).
+    """
+    H = sanitize_graph(G)
+    ids = {node: i for i, node in enumerate(H, 1)}
+    pos = {str(k): v for k, v in (positions or {}).items()}
+    strength = {n: 0.0 for n in H}
+    for u, v, w in H.edges(data="weight", default=1):
+        strength[u] += float(w)
+        strength[v] += float(w)
+    items = []
+    for node, data in H.nodes(data=True):
+        item: dict[str, Any] = {"id": ids[node], "label": str(data.get("label", node))}
+        if isinstance(data.get("cluster"), int) and data["cluster"] > 0:
+            item["cluster"] = data["cluster"]
+        if node in pos:
+            x, y = pos[node]
+            item["x"], item["y"] = float(x), float(-y)  # screen y grows down, VOSviewer's up
+        weights = {"Links": H.degree(node), "Total link strength": strength[node]}
+        if isinstance(data.get("works"), int):
+            weights["Documents"] = data["works"]
+        if isinstance(data.get("cited_by_count"), int):
+            weights["Citations"] = data["cited_by_count"]
+        item["weights"] = weights
+        if isinstance(data.get("year"), int):
+            item["scores"] = {"Year": data["year"]}
+        elif isinstance(data.get("first_year"), int) and isinstance(data.get("last_year"), int):
+            item["scores"] = {"Avg. pub. year": (data["first_year"] + data["last_year"]) / 2}
+        item["description"] = "<br>".join(
+            f"{html.escape(key)}: {html.escape(str(data[key]))}"
+            for key in ("title", "name", "journal", "year", "institutions", "doi", "pmid")
+            if data.get(key) not in (None, "")
+        )
+        items.append(item)
+    links = [
+        {"source_id": ids[u], "target_id": ids[v], "strength": float(w)}
+        for u, v, w in H.edges(data="weight", default=1)
+    ]
+    data = {"network": {"items": items, "links": links}}
+    return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
+
+
 FORMATS: dict[str, ExportFormat] = {
     "gexf": ExportFormat("gexf", "application/gexf+xml", _write_gexf, "GEXF 1.2 (Gephi)"),
     "graphml": ExportFormat(
@@ -192,6 +242,9 @@ FORMATS: dict[str, ExportFormat] = {
     "json": ExportFormat("json", "application/json", _write_json, "JSON node-link (networkx, D3)"),
     "csv": ExportFormat("zip", "application/zip", _write_csv_zip, "CSV nodes + edges (zip)"),
     "html": ExportFormat("html", "text/html", _write_html, "Interactive HTML (offline)"),
+    "vosviewer": ExportFormat(
+        "vos.json", "application/json", _write_vosviewer, "VOSviewer JSON (VOSviewer, Online)"
+    ),
 }
 
 

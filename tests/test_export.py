@@ -162,7 +162,8 @@ def test_empty_graph_exports():
 
 
 def test_formats_and_filenames():
-    assert set(FORMATS) == {"gexf", "graphml", "json", "csv", "html"}
+    assert set(FORMATS) == {"gexf", "graphml", "json", "csv", "html", "vosviewer"}
+    assert export_filename("coauthor", "vosviewer") == "citegraph-coauthor.vos.json"
     assert FORMATS["csv"].mime == "application/zip"
     assert export_filename("coauthor", "graphml") == "citegraph-coauthor.graphml"
     assert export_filename("Citation (filtered)", "json") == "citegraph-citation-filtered.json"
@@ -170,3 +171,30 @@ def test_formats_and_filenames():
         export_graph(GRAPHS["seed"], "pdf")
     with pytest.raises(CitegraphError, match="Choose one of"):
         export_filename("x", "pdf")
+
+
+def test_vosviewer_json_items_links_and_escaped_descriptions():
+    G = GRAPHS["citation"]
+    pos = {n: (float(i), float(i * 2)) for i, n in enumerate(G)}
+    data = json.loads(export_graph(G, "vosviewer", positions=pos))
+    items, links = data["network"]["items"], data["network"]["links"]
+    assert [i["id"] for i in items] == list(range(1, G.number_of_nodes() + 1))
+    by_label = {i["label"]: i for i in items}
+    seed = by_label["Testwright 2025"]
+    assert seed["cluster"] == G.nodes["pmid:900000001"]["cluster"] >= 1
+    assert (seed["x"], seed["y"]) == (pos["pmid:900000001"][0], -pos["pmid:900000001"][1])
+    assert seed["weights"]["Links"] == G.degree("pmid:900000001")
+    assert seed["weights"]["Citations"] == 4 and seed["scores"] == {"Year": 2025}
+    assert len(links) == G.number_of_edges()
+    assert all(link["strength"] == 1.0 for link in links)
+    xss = next(i for i in items if "alert" in i["description"])
+    assert "<script>" not in xss["description"] and "&lt;script&gt;" in xss["description"]
+
+
+def test_vosviewer_strength_is_the_edge_weight():
+    G = GRAPHS["seed"]
+    data = json.loads(export_graph(G, "vosviewer"))
+    assert len(data["network"]["links"]) == 276
+    first = data["network"]["items"][0]
+    assert first["weights"] == {"Links": 23, "Total link strength": 23.0, "Documents": 1}
+    assert first["scores"] == {"Avg. pub. year": 2025.0} and "x" not in first
