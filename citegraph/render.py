@@ -75,8 +75,9 @@ def render_html(
     height : int
         Height of the drawing in pixels.
     physics_threshold : int
-        Above this many nodes physics is off and nodes stay at the computed positions; at or
-        below it the simulation starts from them, stabilises and then stops.
+        Above this many nodes (or ten times as many edges) physics is off and nodes stay at the
+        computed positions; at or below it the simulation starts from them, stabilises and then
+        stops.
 
     Examples
     --------
@@ -94,7 +95,9 @@ def render_html(
     n = G.number_of_nodes()
     if positions is None:
         positions = compute_layout(G, scale=max(300.0, 40.0 * math.sqrt(n)))
-    physics = n <= physics_threshold
+    # Dense small graphs (a similarity graph of 250 works can have 20k edges) are as slow to
+    # simulate as big ones, so many edges also turn physics off.
+    physics = n <= physics_threshold and G.number_of_edges() <= 10 * physics_threshold
     colors, legend = _colors(G, color_by)
     sizes = _sizes(G, size_by)
 

@@ -69,6 +69,12 @@ def test_physics_on_below_threshold_off_above_with_positions_present():
     assert all(n["fixed"] is True and isinstance(n["x"], float) for n in nodes)
 
 
+def test_physics_off_for_a_small_but_dense_graph():
+    G = nx.complete_graph([f"n{i}" for i in range(50)])  # 1,225 edges > 10 x 100
+    assert _options(render_html(G, physics_threshold=100))["physics"]["enabled"] is False
+    assert _options(render_html(G, physics_threshold=200))["physics"]["enabled"] is True
+
+
 def test_given_positions_are_used():
     G = nx.Graph([("a", "b")])
     page = render_html(G, positions={"a": (1.5, -2.0), "b": (3.0, 4.0)}, physics_threshold=0)
