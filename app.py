@@ -245,6 +245,7 @@ def _filters_sidebar(corpus: Corpus) -> tuple[dict, str, ViewOptions]:
         horizontal=True,
         index=list(VIEWS).index("coauthor"),
         help="\n\n".join(VIEWS.values()),
+        key="view",
     )
     with st.sidebar.expander("Clustering"):
         method = st.selectbox("Method", ["louvain", "leiden"], format_func=str.capitalize)

@@ -1,0 +1,153 @@
+"""The page in Streamlit's AppTest (no browser): loading, filters, downloads, errors, fetch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from citegraph.collect import FetchOptions, fetch_corpus, make_clients
+from citegraph.snapshot import save_snapshot
+from tests.corpora import small_corpus
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def _run(monkeypatch: pytest.MonkeyPatch, snapshot: Path | None = None, **env: str) -> AppTest:
+    if snapshot is not None:
+        monkeypatch.setenv("CITEGRAPH_SNAPSHOT", str(snapshot))
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    at = AppTest.from_file(APP, default_timeout=120)
+    return at.run()
+
+
+def _table(at: AppTest, column: str) -> pd.DataFrame:
+    """The first dataframe on the page that has ``column``."""
+    for frame in at.dataframe:
+        if column in frame.value.columns:
+            return frame.value
+    raise AssertionError(f"no table with column {column!r}")
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+@pytest.fixture
+def small_snapshot(tmp_path: Path) -> Path:
+    corpus = small_corpus()
+    corpus.manifest.setdefault("sources", ["pubmed", "openalex"])
+    # A snapshot's links must end in its works (merge adds stubs); this test corpus has one
+    # link to an outside work on purpose, for the graph builders.
+    ids = set(corpus.works["id"])
+    corpus.links = corpus.links[corpus.links["source"].isin(ids) & corpus.links["target"].isin(ids)]
+    return save_snapshot(corpus, tmp_path / "small.json")
+
+
+def test_default_page_shows_the_bundled_seed(monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _run(monkeypatch)
+    assert not at.exception
+    assert any("Offline snapshot" in w.value for w in at.warning)
+    assert any("CAR T cell therapy for children" in m.value for m in at.markdown)
+    assert _metric(at, "Works") == "1" and _metric(at, "Authors") == "24"
+    frames = at.get("iframe")
+    assert len(frames) == 1
+    html = frames[0].proto.srcdoc
+    assert "vis-network" in html and 'src="http' not in html and 'href="http' not in html
+    labels = {b.label for b in at.get("download_button")}
+    assert {"GEXF", "GRAPHML", "JSON (node-link)", "HTML", "Nodes CSV", "Edges CSV",
+            "Save snapshot"} <= labels  # fmt: skip
+
+
+def test_filters_change_every_table(monkeypatch: pytest.MonkeyPatch, small_snapshot: Path) -> None:
+    at = _run(monkeypatch, small_snapshot)
+    assert not at.exception
+    assert len(_table(at, "title")) == 8
+    at.sidebar.multiselect[0].set_value(["Test Journal A"]).run()
+    works = _table(at, "title")
+    assert len(works) == 3 and set(works["journal"]) == {"Test Journal A"}
+    assert _metric(at, "Works") == "3"
+    at.sidebar.slider[0].set_value((2024, 2025)).run()
+    assert len(_table(at, "title")) == 1
+
+
+def test_filters_that_leave_nothing_show_an_empty_state(
+    monkeypatch: pytest.MonkeyPatch, small_snapshot: Path
+) -> None:
+    at = _run(monkeypatch, small_snapshot)
+    at.sidebar.multiselect[0].set_value(["Test Journal B"]).run()
+    at.sidebar.slider[0].set_value((2024, 2025)).run()
+    assert not at.exception and not at.error
+    assert any("No works match these filters" in i.value for i in at.info)
+
+
+def test_views_switch_and_downloads_follow_the_view(
+    monkeypatch: pytest.MonkeyPatch, small_snapshot: Path
+) -> None:
+    at = _run(monkeypatch, small_snapshot)
+    for view in ("citation", "similarity", "coauthor"):
+        at.radio(key="view").set_value(view).run()
+        assert not at.exception
+        label = {"citation": "citation", "similarity": "similarity", "coauthor": "co-author"}[view]
+        assert any(f"the {label} network after filters" in c.value for c in at.caption)
+        assert len(at.get("download_button")) == 7
+
+
+def test_a_bad_snapshot_shows_one_error_and_the_seed_stays(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "citegraph-snapshot", "format_version": 1, "manif')
+    at = _run(monkeypatch, bad)
+    assert not at.exception
+    assert len(at.error) == 1 and "bad.json" in at.error[0].value
+    assert "truncated" in at.error[0].value
+    assert any("CAR T cell therapy for children" in m.value for m in at.markdown)
+
+
+def test_a_malformed_seed_gives_the_accepted_forms(monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _run(monkeypatch)
+    at.sidebar.text_area[0].set_value("pmid:abc")
+    at.sidebar.button[0].click().run()
+    assert not at.exception
+    assert len(at.error) == 1 and "Enter one of: PMID" in at.error[0].value
+    assert _metric(at, "Authors") == "24"  # the loaded corpus is kept
+
+
+def test_fetch_unreachable_keeps_the_current_corpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    dead = "http://127.0.0.1:9"
+    at = _run(
+        monkeypatch,
+        CITEGRAPH_PUBMED_URL=f"{dead}/entrez/eutils",
+        CITEGRAPH_ICITE_URL=f"{dead}/api",
+        CITEGRAPH_OPENALEX_URL=dead,
+    )
+    at.sidebar.button[0].click().run()
+    assert not at.exception
+    assert len(at.error) == 1 and "Cannot reach" in at.error[0].value
+    assert _metric(at, "Authors") == "24"
+
+
+def test_fetch_from_the_emulator_gives_the_cli_corpus(
+    monkeypatch: pytest.MonkeyPatch, emulator
+) -> None:  # type: ignore[no-untyped-def]
+    at = _run(monkeypatch, **emulator.environ())
+    at.sidebar.text_area[0].set_value(emulator.seed)
+    at.sidebar.button[0].click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert any(i.value.startswith("**Fetched live from pubmed, icite, openalex**") for i in at.info)
+    direct = fetch_corpus(
+        [emulator.seed],
+        clients=make_clients(
+            pubmed_url=emulator.pubmed_url, icite_url=emulator.icite_url,
+            openalex_url=emulator.openalex_url,
+        ),
+        options=FetchOptions(),
+    )  # fmt: skip
+    assert _metric(at, "Works") == str(len(direct.works))
+    assert _metric(at, "Links") == str(len(direct.links))
+    assert len(_table(at, "title")) == len(direct.works)

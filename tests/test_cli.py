@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from citegraph.cli import DEFAULT_SNAPSHOT, main
+from citegraph.snapshot import load_snapshot, save_snapshot
+from tests.conftest import ROOT, SEED_FACTS
+from tests.corpora import small_corpus
+
+
+@pytest.fixture
+def snapshot(tmp_path: Path) -> Path:
+    corpus = small_corpus()
+    corpus.manifest.setdefault("sources", ["pubmed", "openalex"])
+    ids = set(corpus.works["id"])  # a snapshot's links end in its works
+    corpus.links = corpus.links[corpus.links["source"].isin(ids) & corpus.links["target"].isin(ids)]
+    return save_snapshot(corpus, tmp_path / "small.json")
+
+
+def _info(path: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
+    assert main(["info", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert all(": " in line for line in lines)
+    return dict(line.split(": ", 1) for line in lines)
+
+
+def test_info_prints_counts_per_kind_and_source(snapshot: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    info = _info(snapshot, capsys)
+    corpus = load_snapshot(snapshot)
+    assert info["works"] == str(len(corpus.works)) == "8"
+    assert info["authors"] == str(len(corpus.authors))
+    assert info["authorships"] == str(len(corpus.authorships))
+    assert info["links"] == str(len(corpus.links))
+    kinds = sum(int(info[f"links.{k}"]) for k in ("references", "similar", "related"))
+    assert kinds == len(corpus.links)
+    assert any(key.startswith("links.source.") for key in info)
+    assert info["missing"] == "0"
+
+
+def test_info_on_the_bundled_snapshot(capsys) -> None:  # type: ignore[no-untyped-def]
+    info = _info(DEFAULT_SNAPSHOT, capsys)
+    assert (info["works"], info["authors"], info["authorships"], info["links"]) == (
+        "1",
+        "24",
+        "24",
+        "0",
+    )
+    assert info["origin"] == "verified-facts" and info["seeds"] == "pmid:40603629"
+    assert int(info["missing"]) >= 3
+
+
+@pytest.mark.parametrize("fmt", ["gexf", "graphml", "json", "csv", "html"])
+@pytest.mark.parametrize("graph", ["citation", "coauthor", "similarity"])
+def test_export_writes_every_format(snapshot: Path, tmp_path: Path, fmt: str, graph: str) -> None:
+    out = tmp_path / f"g.{fmt}"
+    assert main(["export", str(snapshot), "--graph", graph, "--format", fmt, "-o", str(out)]) == 0
+    data = out.read_bytes()
+    assert data
+    if fmt == "gexf":
+        G = nx.read_gexf(out)
+    elif fmt == "graphml":
+        G = nx.read_graphml(out)
+    elif fmt == "csv":
+        with zipfile.ZipFile(out) as zf:
+            assert {"nodes.csv", "edges.csv"} <= set(zf.namelist())
+        return
+    elif fmt == "json":
+        import json
+
+        G = nx.node_link_graph(json.loads(data), edges="edges")
+    else:
+        assert b"vis-network" in data and b'src="http' not in data
+        return
+    assert G.number_of_nodes() > 0
+
+
+def test_export_filters_by_journal_and_year(snapshot: Path, tmp_path: Path) -> None:
+    out = tmp_path / "c.graphml"
+    args = ["export", str(snapshot), "--graph", "citation", "--format", "graphml",
+            "--journal", "Test Journal A", "--year-from", "2022", "-o", str(out)]  # fmt: skip
+    assert main(args) == 0
+    G = nx.read_graphml(out)
+    assert G.number_of_nodes() == 2
+    assert {d["journal"] for _, d in G.nodes(data=True)} == {"Test Journal A"}
+    assert all(int(d["year"]) >= 2022 for _, d in G.nodes(data=True))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["info", "nope.json"], "no such snapshot file"),
+        (["fetch", "pmid:abc", "-o", "x.json"], "Enter one of: PMID"),
+        (["fetch", "40603629", "--sources", "scopus", "-o", "x.json"], "Unknown source(s) scopus"),
+    ],
+)
+def test_errors_exit_2_with_one_message(args: list[str], message: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert err.count("\n") == 1
+
+
+def test_a_corrupt_snapshot_from_the_shell_exits_2_without_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "citegraph-snapshot", "format_version": 1, "works": [')
+    proc = subprocess.run(
+        [sys.executable, "-m", "citegraph", "info", str(bad)],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert "bad.json" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_import_facts_rebuilds_the_bundled_snapshot(tmp_path: Path) -> None:
+    if not SEED_FACTS.exists():
+        pytest.skip("../shared seed facts not present")
+    out = tmp_path / "seed.json"
+    assert main(["import-facts", "--facts", str(SEED_FACTS), "-o", str(out)]) == 0
+    rebuilt, bundled = load_snapshot(out), load_snapshot(DEFAULT_SNAPSHOT)
+    for table in ("works", "authors", "authorships", "links"):
+        assert rebuilt.table(table).astype(str).equals(bundled.table(table).astype(str)), table
+    skip = {"created_at"}
+    assert {k: v for k, v in rebuilt.manifest.items() if k not in skip} == {
+        k: v for k, v in bundled.manifest.items() if k not in skip
+    }
