@@ -117,6 +117,9 @@ def filter_corpus(
 def journal_options(corpus: Corpus) -> list[str]:
     """Journals of the corpus, most works first, then by name.
 
+    A work without a journal name is counted under its abbreviation, as the graphs show it and
+    as `filter_corpus` matches it.
+
     Examples
     --------
     >>> c = Corpus.from_rows(works=[{"id": "a", "journal": "B"}, {"id": "b", "journal": "A"},
@@ -124,7 +127,11 @@ def journal_options(corpus: Corpus) -> list[str]:
     >>> journal_options(c)
     ['B', 'A']
     """
-    counts = Counter(str(j) for j in corpus.works["journal"] if not _isna(j) and str(j).strip())
+    names = (
+        _text(j) or _text(a)
+        for j, a in zip(corpus.works["journal"], corpus.works["journal_abbrev"], strict=True)
+    )
+    counts = Counter(name for name in names if name)
     return [name for name, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 

@@ -76,6 +76,9 @@ def test_journal_options_and_year_bounds():
     assert journal_options(c) == ["Test Journal A", "Test Journal B", "Test Journal C"]
     assert year_bounds(c) == (2019, 2025)
     assert journal_options(Corpus.empty()) == [] and year_bounds(Corpus.empty()) is None
+    abbrev_only = Corpus.from_rows(works=[{"id": "x", "journal_abbrev": "Test J Abbr"}])
+    assert journal_options(abbrev_only) == ["Test J Abbr"]
+    assert len(filter_corpus(abbrev_only, journals=["Test J Abbr"]).works) == 1
     assert year_bounds(single_work_corpus()) is None
 
 
