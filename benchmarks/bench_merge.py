@@ -4,7 +4,10 @@ About 10,000 work records (5,000 papers seen by PubMed and OpenAlex), 100,000 au
 from a pool of invented people with shared name keys, plus reference links. Prints the median of
 a few runs:
 
-    .venv/bin/python benchmarks/bench_merge.py [--papers 5000] [--authors 10] [--runs 3]
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_merge.py [--papers 5000] [--authors 10]
+        [--runs 3] [--common 0]
+
+``--common N`` adds N people who share one name key, the worst case for the name rules.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ _FORE = ["Ann", "Ben", "Cara", "Dan", "Eve", "Finn", "Gia", "Hal", "Ida", "Jon",
 _INST = [f"Generated University {i}" for i in range(400)]
 
 
-def generate(papers: int, authors_per_paper: int, seed: int = 0):
+def generate(papers: int, authors_per_paper: int, seed: int = 0, common: int = 0):
     rng = random.Random(seed)
     people = [
         (rng.choice(_LAST), rng.choice(_FORE), rng.choice(_INST), f"A{9000000 + i}")
@@ -52,6 +55,14 @@ def generate(papers: int, authors_per_paper: int, seed: int = 0):
         records.append(WorkRecord(source="openalex", openalex_id=f"W{8000000 + p}", doi=doi,
                                   cited_by_count=p % 50, authors=oa))  # fmt: skip
         links.append(LinkRecord(f"pmid:{pmid}", f"pmid:{refs[0]}", "similar", "pubmed", "e", 1.0))
+    # Worst case for name rules: many distinct people behind one name key (like "wang|y").
+    for c in range(common):
+        fore = "Y" + "".join(rng.choice("aeiou") + rng.choice("nlmr") for _ in range(3))
+        records.append(
+            WorkRecord(source="pubmed", pmid=str(40000000 + c),
+                       authors=[AuthorRecord(f"{fore} Wang", 1, "Wang", fore,
+                                             affiliations=[rng.choice(_INST)])])
+        )  # fmt: skip
     return records, links
 
 
@@ -60,8 +71,9 @@ def main() -> None:
     parser.add_argument("--papers", type=int, default=5000)
     parser.add_argument("--authors", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--common", type=int, default=0, help="extra one-name-key people")
     args = parser.parse_args()
-    records, links = generate(args.papers, args.authors)
+    records, links = generate(args.papers, args.authors, common=args.common)
     n_authorships = sum(len(r.authors) for r in records)
     times = []
     for _ in range(args.runs):

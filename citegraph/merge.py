@@ -16,6 +16,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
+from itertools import combinations
 from typing import Any
 
 from citegraph import CitegraphError
@@ -669,15 +670,10 @@ def _merge_authors(
     name_only = []
     for key in sorted(groups):
         roots = sorted({people.find(i) for i in groups[key]})
-        kept = {
-            r
-            for a_pos, a in enumerate(roots)
-            for b in roots[a_pos + 1 :]
-            if _could_be_same(people, a, b)
-            for r in (a, b)
-        }
-        if kept:
-            name_only.append((key, sorted(kept)))
+        if len(roots) > 1:
+            kept = _name_only_candidates(people, roots)
+            if kept:
+                name_only.append((key, kept))
 
     return _author_tables(mentions, people, name_only)
 
@@ -723,12 +719,66 @@ def _merge_on_shared(
     changed = False
     for item in sorted(index):
         members = index[item]
-        for i in range(len(members)):
-            for j in range(i + 1, len(members)):
-                a, b = people.find(members[i]), people.find(members[j])
-                if a != b and _could_be_same(people, a, b):
-                    changed |= people.union(a, b, rule)
+        if len(members) < 2:
+            continue
+        for i, j in _candidate_pairs(people, members):
+            a, b = people.find(i), people.find(j)
+            if a != b and _could_be_same(people, a, b):
+                changed |= people.union(a, b, rule)
     return changed
+
+
+def _candidate_pairs(people: _People, members: list[int]) -> list[tuple[int, int]]:
+    """Pairs that may have compatible fore names: same first fore-name token, or one side
+    known only by initials. Many different "Y. Wang"s at one university stay cheap."""
+    buckets: dict[str, list[int]] = defaultdict(list)
+    initials: list[int] = []
+    for r in members:
+        firsts = {t[0] for t in map(_fore_tokens, people.fores[people.find(r)]) if t}
+        if all(len(t) == 1 for t in firsts):
+            initials.append(r)
+        for t in firsts:
+            if len(t) > 1:
+                buckets[t].append(r)
+    pairs: set[tuple[int, int]] = set()
+    for bucket in buckets.values():
+        pairs.update(combinations(bucket, 2))
+    for i in initials:
+        pairs.update((min(i, r), max(i, r)) for r in members if r != i)
+    return sorted(pairs)
+
+
+def _name_only_candidates(people: _People, roots: list[int]) -> list[int]:
+    """The people of one name key that could be someone else in the group (rule 5).
+
+    Only people whose first fore-name token matches (or is the initial of) another's can be
+    compatible, so candidates come from an index on that token instead of all pairs: a common
+    key such as ``wang|y`` with thousands of distinct people stays cheap.
+    """
+    by_first: dict[str, list[int]] = defaultdict(list)
+    initials_only: list[int] = []
+    firsts: dict[int, set[str]] = {}
+    for r in roots:
+        tokens = {t[0] for t in (_fore_tokens(f) for f in people.fores[r]) if t}
+        firsts[r] = tokens
+        for t in tokens:
+            by_first[t].append(r)
+        if all(len(t) == 1 for t in tokens):
+            initials_only.append(r)
+    kept: set[int] = set()
+    for r in roots:
+        if r in kept:
+            continue
+        if r in initials_only:
+            candidates: list[int] = roots  # an initial is compatible with every first name
+        else:
+            candidates = [c for t in firsts[r] for c in by_first[t] + by_first[t[0]]]
+            candidates += initials_only
+        for other in candidates:
+            if other != r and _could_be_same(people, r, other):
+                kept.update((r, other))
+                break
+    return sorted(kept)
 
 
 def _could_be_same(people: _People, a: int, b: int) -> bool:
