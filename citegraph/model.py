@@ -267,6 +267,11 @@ class Corpus:
                 per_source[name] = per_source.get(name, 0) + 1
         for name in sorted(per_source):
             out[f"links.source.{name}"] = per_source[name]
+        by_n: dict[int, int] = {}
+        for sources in self.links["sources"]:
+            by_n[len(sources)] = by_n.get(len(sources), 0) + 1
+        for n in sorted(by_n):
+            out[f"links.by_n_sources.{n}"] = by_n[n]
         out["missing"] = len(self.manifest.get("missing", []))
         return out
 

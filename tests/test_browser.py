@@ -45,7 +45,7 @@ def browser():
 @pytest.fixture
 def page_with_guard(browser):
     """A page whose every non-loopback request is recorded and aborted."""
-    context = browser.new_context(viewport={"width": 1500, "height": 1100})
+    context = browser.new_context(viewport={"width": 1500, "height": 2300})
     outside: list[str] = []
 
     def route(route):
@@ -100,4 +100,29 @@ def test_citation_view_switches_without_errors(page_with_guard) -> None:
         page.wait_for_timeout(1500)
         _shot(page, "screenshot-citation.png")
         assert "Traceback" not in page.locator("body").inner_text()
+    assert outside == [], f"requests left loopback: {outside}"
+
+
+def test_fetch_from_the_emulator_through_the_page(page_with_guard, emulator) -> None:  # type: ignore[no-untyped-def]
+    """A user pastes a seed and presses Fetch; the page talks to the emulator (SYNTHETIC data)."""
+    page, outside = page_with_guard
+    with running_app(env=emulator.environ()) as base:
+        page.goto(base, wait_until="domcontentloaded")
+        page.get_by_text("Offline snapshot").first.wait_for(timeout=60_000)
+        box = page.get_by_role("textbox", name="PMID, DOI, OpenAlex id, PMCID")
+        box.fill(f"https://pubmed.ncbi.nlm.nih.gov/{emulator.seed}/")
+        box.press("Control+Enter")
+        page.wait_for_timeout(500)
+        page.get_by_role("button", name="Fetch", exact=True).click()
+        page.get_by_text("Fetched live from pubmed, icite, openalex").first.wait_for(timeout=90_000)
+        page.get_by_text("Synthetic work 0").first.wait_for()
+        page.get_by_text("Citation", exact=True).first.click()
+        page.get_by_text("Citation network").first.wait_for(timeout=30_000)
+        page.frame_locator("iframe").first.locator("canvas").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(2500)
+        _shot(page, "screenshot-fetch-citation.png")
+        body = page.locator("body").inner_text()
+        assert "Traceback" not in body
+    services = {r["service"] for r in emulator.requests()}
+    assert services == {"pubmed", "icite", "openalex"}
     assert outside == [], f"requests left loopback: {outside}"
