@@ -64,8 +64,14 @@ def describe_corpus(corpus: Corpus, *, origin_label: str | None = None) -> Banne
             f"this machine has network access."
         )
         return Banner("warning", text)
+    stubs = int(sum(1 for src in corpus.works["sources"] if not len(src)))
+    if stubs:
+        holds += f"; {stubs} of the works are known only as link ends, without metadata"
+    live = "fetched live from " + ", ".join(m.get("sources", []))
+    if m.get("state") in ("cancelled", "failed", "running"):
+        live = f"partial live fetch ({m['state']}) from " + ", ".join(m.get("sources", []))
     where = origin_label or {
-        "live": "fetched live from " + ", ".join(m.get("sources", [])),
+        "live": live,
         "upload": "loaded from an uploaded snapshot",
     }.get(str(origin), "loaded from a snapshot file")
     text = f"**{where.capitalize()}** on {made}. Seed {seeds}. It holds {holds}."

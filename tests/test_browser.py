@@ -126,3 +126,32 @@ def test_fetch_from_the_emulator_through_the_page(page_with_guard, emulator) -> 
     services = {r["service"] for r in emulator.requests()}
     assert services == {"pubmed", "icite", "openalex"}
     assert outside == [], f"requests left loopback: {outside}"
+
+
+def test_cancel_keeps_a_partial_corpus_and_a_bad_upload_keeps_it_too(
+    page_with_guard, emulator, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    page, outside = page_with_guard
+    emulator.configure(latency_ms=700)  # slow enough to press Cancel mid-fetch
+    with running_app(env=emulator.environ()) as base:
+        page.goto(base, wait_until="domcontentloaded")
+        page.get_by_text("Offline snapshot").first.wait_for(timeout=60_000)
+        box = page.get_by_role("textbox", name="PMID, DOI, OpenAlex id, PMCID")
+        box.fill(emulator.seed)
+        box.press("Control+Enter")
+        page.wait_for_timeout(500)
+        page.get_by_role("button", name="Fetch", exact=True).click()
+        page.get_by_role("button", name="Cancel fetch").wait_for(timeout=30_000)
+        page.get_by_text("PubMed links").first.wait_for(timeout=30_000)
+        page.get_by_role("button", name="Cancel fetch").click()
+        page.get_by_text("Fetch cancelled during").first.wait_for(timeout=30_000)
+        page.get_by_text("Synthetic work 0").first.wait_for()
+        assert "Traceback" not in page.locator("body").inner_text()
+        # A damaged snapshot upload: one message, and the partial corpus stays on screen.
+        bad = tmp_path / "broken.json"
+        bad.write_text('{"format": "citegraph-snapshot", "format_version": 1, "works": [')
+        page.locator("input[type=file]").set_input_files(str(bad))
+        page.get_by_text("broken.json: not valid JSON").first.wait_for(timeout=30_000)
+        page.get_by_text("Synthetic work 0").first.wait_for()
+        _shot(page, "screenshot-cancel-and-bad-upload.png")
+    assert outside == [], f"requests left loopback: {outside}"

@@ -54,3 +54,14 @@ def test_work_card_lists_authors_in_order_and_escapes_markup() -> None:
 def test_provenance_table_lists_field_sources() -> None:
     table = provenance_table(_corpus(), "pmid:1")
     assert table.to_dict("records") == [{"field": "title", "source": "https://example.org/page"}]
+
+
+def test_partial_fetch_banner_says_cancelled_and_counts_stubs() -> None:
+    corpus = _corpus("live", [{"id": "*", "source": "all", "reason": "crawl cancelled"}])
+    corpus.manifest["state"] = "cancelled"
+    corpus.works.at[1, "sources"] = []
+    corpus.works.at[0, "sources"] = ["pubmed"]
+    banner = describe_corpus(corpus)
+    assert banner.level == "warning"
+    assert banner.text.startswith("**Partial live fetch (cancelled) from pubmed**")
+    assert "1 of the works are known only as link ends" in banner.text
