@@ -85,6 +85,12 @@ def main() -> None:
         f"{len(links)} link records -> {corpus.counts()}"
     )
     print(f"median {statistics.median(times):.2f} s over {args.runs} runs (min {min(times):.2f} s)")
+    # Shared machines vary a lot; a fixed pure-Python loop lets runs on different days compare.
+    start = time.perf_counter()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    print(f"CPU reference: a 10M-step Python loop took {time.perf_counter() - start:.2f} s")
 
 
 if __name__ == "__main__":

@@ -400,7 +400,12 @@ def _endpoint_key(value: Any) -> str | None:
     """An identifier key for a link endpoint, reference or seed in any namespace."""
     if value is None:
         return None
-    text = str(value).strip()
+    # The same cited papers come back from many records: normalise each spelling once.
+    return _endpoint_key_text(str(value).strip())
+
+
+@lru_cache(maxsize=500_000)
+def _endpoint_key_text(text: str) -> str | None:
     low = text.lower()
     if low.startswith("pmid:") or text.isdigit():
         pmid = normalize_pmid(text)
@@ -588,16 +593,30 @@ class _People:
         self.parent[b] = a
         self.orcid[a] = self.orcid[a] or self.orcid[b]
         self.openalex[a] = self.openalex[a] or self.openalex[b]
-        for table in (self.records, self.works, self.fores, self.tokens):
-            small, large = table[b], table[a]
-            if len(small) > len(large):  # grow the larger set: linear total cost
-                small, large = large, small
-            large |= small
-            table[a] = large
-            table[b] = set()
-        weakest = min((self.rule[a], self.rule[b], rule), key=RULE_CONFIDENCE.__getitem__)
-        self.rule[a] = rule if weakest == "single" else weakest
+        self.records[a] = _merge_sets(self.records[a], self.records[b])
+        self.works[a] = _merge_sets(self.works[a], self.works[b])
+        self.fores[a] = _merge_sets(self.fores[a], self.fores[b])
+        self.tokens[a] = _merge_sets(self.tokens[a], self.tokens[b])
+        self.records[b] = self.works[b] = self.fores[b] = self.tokens[b] = _EMPTY
+        # The person's rule is the weakest one used; "single" only until the first join.
+        ra, rb = self.rule[a], self.rule[b]
+        weakest = rule
+        for other in (ra, rb):
+            if other != "single" and RULE_CONFIDENCE[other] < RULE_CONFIDENCE[weakest]:
+                weakest = other
+        self.rule[a] = weakest
         return True
+
+
+_EMPTY: frozenset = frozenset()
+
+
+def _merge_sets(x: set, y: set) -> set:
+    """Union that grows the larger set in place (linear total cost over all joins)."""
+    if len(x) < len(y):
+        x, y = y, x
+    x |= y
+    return x
 
 
 def _merge_authors(
