@@ -435,3 +435,52 @@ def test_garbage_collector_state_is_restored():
         assert not gc.isenabled()  # a caller that paused it keeps it paused
     finally:
         gc.enable()
+
+
+def test_seed_without_record_becomes_a_seed_stub():
+    corpus = merge_records([WorkRecord(source="pubmed", pmid="1")], seeds=["pmid:0001", "pmid:2"])
+    assert corpus.seed_ids() == ["pmid:1", "pmid:2"]
+    assert _work(corpus, "pmid:2")["sources"] == []
+
+
+def test_pubmed_score_wins_over_other_scores():
+    links = [
+        LinkRecord("pmid:1", "pmid:2", "similar", "openalex", "x", 0.9),
+        LinkRecord("pmid:1", "pmid:2", "similar", "pubmed", "elink:neighbor_score", 17.0),
+        LinkRecord("pmid:2", "pmid:1", "similar", "pubmed", "elink:neighbor_score", 16.0),
+    ]
+    corpus = merge_records([], links)
+    # Direction is kept: seed -> neighbour and neighbour -> seed are two rows.
+    assert corpus.links[["source", "target", "score"]].values.tolist() == [
+        ["pmid:1", "pmid:2", 17.0],
+        ["pmid:2", "pmid:1", 16.0],
+    ]
+
+
+def test_same_work_aligns_by_name_key_when_positions_shift():
+    # OpenAlex lists a group author first, so every person is one position later.
+    corpus = merge_records([
+        _one("9001", "pubmed", AuthorRecord("Ugo Vane", 1, "Vane", "Ugo"),
+             AuthorRecord("Wen Xu", 2, "Xu", "Wen")),
+        WorkRecord(source="openalex", pmid="9001", openalex_id="W9001", authors=[
+            AuthorRecord("Generated Study Group", 1),
+            AuthorRecord("Ugo Vane", 2, openalex_id="A9001"),
+            AuthorRecord("W. Xu", 3, openalex_id="A9002"),
+        ]),
+    ])  # fmt: skip
+    assert sorted(corpus.authors["id"]) == ["A9001", "A9002", "name:generated study group|"]
+    vane = _author(corpus, id="A9001").iloc[0]
+    assert vane["merge_rule"] == "same-work" and vane["sources"] == ["openalex", "pubmed"]
+    group = _author(corpus, id="name:generated study group|").iloc[0]
+    assert group["fore_name"] is None or pd.isna(group["fore_name"])
+
+
+def test_one_record_listing_the_same_id_twice_gives_two_distinct_author_ids():
+    corpus = merge_records([
+        WorkRecord(source="openalex", openalex_id="W9101", authors=[
+            AuthorRecord("Zoe Abel", 1, openalex_id="A9101"),
+            AuthorRecord("Zack Abel", 2, openalex_id="A9101"),
+        ]),
+    ])  # fmt: skip
+    assert sorted(corpus.authors["id"]) == ["A9101", "A9101#2"]
+    assert len(corpus.authorships) == 2
