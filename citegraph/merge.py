@@ -289,7 +289,9 @@ def _merge(
     )
 
     out_manifest["merge_conflicts"] = conflicts
-    out_manifest["merge_skipped"] = skipped
+    # Link records come in any order: sort (and dedupe) so the manifest is deterministic too.
+    unique_skipped = {(d["source"], d["reason"], d["value"]): d for d in skipped}
+    out_manifest["merge_skipped"] = [unique_skipped[k] for k in sorted(unique_skipped)]
     out_manifest["author_name_only"] = name_only
     return Corpus.from_rows(
         works=[rows_by_id[k] for k in sorted(rows_by_id)],

@@ -403,6 +403,8 @@ def _everything() -> tuple[list[WorkRecord], list[LinkRecord]]:
         LinkRecord("pmid:1000001", "pmid:7001", "references", "icite", "icite:references"),
         LinkRecord("doi:10.5555/shared", "pmid:1000001", "similar", "pubmed", "e", 3.0),
         LinkRecord("W1000001", "pmid:7002", "related", "openalex", "openalex:related_works"),
+        LinkRecord("pmid:1000001", "bad endpoint", "references", "icite", "icite:references"),
+        LinkRecord("nonsense", "pmid:7002", "references", "pubmed", "elink:pubmed_pubmed_refs"),
     ]
     return records, links
 
