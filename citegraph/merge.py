@@ -445,9 +445,6 @@ def _work_row(keys: list[str], recs: list[WorkRecord]) -> dict[str, Any]:
             ids["pmcid"].append(key[6:])
         else:
             ids["openalex_id"].append(key)
-    by_source: dict[str, list[WorkRecord]] = defaultdict(list)
-    for rec in recs:  # already in precedence order
-        by_source[rec.source].append(rec)
     ordered = recs  # callers pass records in canonical order
 
     row: dict[str, Any] = {"field_sources": {}}
