@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from itertools import combinations
+from itertools import combinations, product
 from typing import Any
 
 import networkx as nx
@@ -268,25 +268,27 @@ def build_similarity_graph(
                 similar[pair] = new if old is None else old if new is None else max(old, new)
     cocitation = _count_pairs(cited_by.values())
     coupling = _count_pairs(citers.values())
+    # Pairs in sorted order so that files written from the graph do not depend on hashing.
     edges = []
-    for pair in set(cocitation) | set(coupling) | set(similar) | related:
-        attrs: dict[str, Any] = {
-            "cocitation": cocitation.get(pair, 0),
-            "coupling": coupling.get(pair, 0),
-            "similar": int(pair in similar),
-            "related": int(pair in related),
-        }
-        weight = float(sum(attrs.values()))
+    for pair in sorted(set(cocitation) | set(coupling) | set(similar) | related):
+        cc, cp = cocitation.get(pair, 0), coupling.get(pair, 0)
+        sim, rel = int(pair in similar), int(pair in related)
+        weight = float(cc + cp + sim + rel)
         if weight < min_weight:
             continue
-        attrs["kind"] = "; ".join(k for k in ("cocitation", "coupling", "similar", "related")
-                                  if attrs[k])  # fmt: skip
-        attrs["weight"] = weight
+        attrs: dict[str, Any] = {
+            "cocitation": cc,
+            "coupling": cp,
+            "similar": sim,
+            "related": rel,
+            "kind": _KIND_NAMES[(cc > 0, cp > 0, sim, rel)],
+            "weight": weight,
+        }
         if similar.get(pair) is not None:
             attrs["similar_score"] = similar[pair]
         edges.append((pair, attrs))
-    edges.sort(key=lambda e: (-e[1]["weight"], e[0]))
     if max_edges is not None and len(edges) > max_edges:
+        edges.sort(key=lambda e: -e[1]["weight"])  # stable: ties stay in pair order
         G.graph["dropped_edges"] = len(edges) - max(int(max_edges), 0)
         edges = edges[: max(int(max_edges), 0)]
     G.add_edges_from((a, b, attrs) for (a, b), attrs in edges)
@@ -451,6 +453,16 @@ def _add_work_nodes(G: nx.Graph, corpus: Corpus, *, local_degree: bool = True) -
         if local_degree:
             attrs["in_degree_local"] = 0
         G.add_node(wid, **attrs)
+
+
+_KIND_NAMES = {
+    flags: "; ".join(
+        name
+        for name, on in zip(("cocitation", "coupling", "similar", "related"), flags, strict=True)
+        if on
+    )
+    for flags in product((False, True), (False, True), (0, 1), (0, 1))
+}
 
 
 def _count_pairs(groups: Iterable[set[str]]) -> Counter[tuple[str, str]]:

@@ -168,3 +168,17 @@ def test_page_draws_offline_in_chromium_without_running_titles(tmp_path, thresho
     assert title[0] is True and "<script>alert(1)</script>" in title[1]  # shown as text
     if threshold == 0:
         assert (seed_pos["x"], seed_pos["y"]) == pytest.approx(positions["pmid:900000001"])
+
+
+def _edges(page: str) -> list[dict]:
+    match = re.search(r"edges = new vis\.DataSet\((\[.*?\])\);", page, re.DOTALL)
+    assert match, "edge data not found in the page"
+    return json.loads(match.group(1))
+
+
+def test_edge_tooltips_only_on_graphs_small_enough_to_inspect(monkeypatch):
+    G = _citation()
+    edges = _edges(render_html(G))
+    assert len(edges) == 9 and all("kind: references" in e["title"] for e in edges)
+    monkeypatch.setattr("citegraph.render.MAX_EDGE_TOOLTIPS", 5)
+    assert all("title" not in e for e in _edges(render_html(G)))
