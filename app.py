@@ -366,32 +366,29 @@ with tab_clusters:
             st.caption("Select a cluster row to see its authors and papers.")
 with tab_dl:
     st.caption(f"Exactly what is on screen: the {VIEW_LABELS[view].lower()} network after filters.")
-    dl = st.columns(6)
-    for i, fmt in enumerate(["gexf", "graphml", "json", "html"]):
-        dl[i].download_button(
-            fmt.upper() if fmt != "json" else "JSON (node-link)",
-            data=_export(G, gkey, fmt),
-            file_name=export_filename(view, fmt),
-            mime=FORMATS[fmt].mime,
-            on_click="ignore",
-            key=f"dl-{fmt}",
-        )
     nodes_csv, edges_csv = _csv_tables(G, gkey)
-    dl[4].download_button(
-        "Nodes CSV",
-        nodes_csv,
-        file_name=f"{view}-nodes.csv",
-        mime="text/csv",
-        on_click="ignore",
-        key="dl-nodes",
-    )
-    dl[5].download_button(
-        "Edges CSV",
-        edges_csv,
-        file_name=f"{view}-edges.csv",
-        mime="text/csv",
-        on_click="ignore",
-        key="dl-edges",
-    )
+    files = [
+        (
+            FORMATS[fmt].description,
+            _export(G, gkey, fmt),
+            export_filename(view, fmt),
+            FORMATS[fmt].mime,
+        )
+        for fmt in ("gexf", "graphml", "json", "vosviewer", "html")
+    ] + [
+        ("Nodes CSV", nodes_csv, f"citegraph-{view}-nodes.csv", "text/csv"),
+        ("Edges CSV", edges_csv, f"citegraph-{view}-edges.csv", "text/csv"),
+    ]
+    cols = st.columns(4)
+    for i, (label, data, name, mime) in enumerate(files):
+        cols[i % 4].download_button(
+            label,
+            data,
+            file_name=name,
+            mime=mime,
+            on_click="ignore",
+            key=f"dl-{name}",
+            width="stretch",
+        )
 
 st.caption(f"Citegraph {__version__} · GPL-3.0-or-later · data: PubMed, NIH iCite, OpenAlex")

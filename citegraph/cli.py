@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("snapshot", type=Path)
     export.add_argument("--graph", choices=["citation", "similarity", "coauthor"], required=True)
     export.add_argument(
-        "--format", choices=["gexf", "graphml", "json", "csv", "html"], required=True
+        "--format", choices=["gexf", "graphml", "json", "csv", "html", "vosviewer"], required=True
     )
     export.add_argument(
         "--journal",

@@ -376,30 +376,17 @@ class Collector:
         self._step("PubMed links", 0, 1)
         # all_links: similar (with scores), cited-in and refs in two elink calls, not three.
         found = self._try("pubmed", ",".join(seed_pmids), lambda: pm.all_links(seed_pmids)) or {}
-        for seed, items in found.get("refs", {}).items():
-            for other in items:
-                pmids.setdefault(other, 1)
-                self.links.append(
-                    LinkRecord(
-                        f"pmid:{seed}",
-                        f"pmid:{other}",
-                        "references",
-                        "pubmed",
-                        "elink:pubmed_pubmed_refs",
+        for key, evidence, backwards in (
+            ("refs", "elink:pubmed_pubmed_refs", False),
+            ("cited_in", "elink:pubmed_pubmed_citedin", True),  # the other paper cites the seed
+        ):
+            for seed, items in found.get(key, {}).items():
+                for other in items:
+                    pmids.setdefault(other, 1)
+                    src, dst = (other, seed) if backwards else (seed, other)
+                    self.links.append(
+                        LinkRecord(f"pmid:{src}", f"pmid:{dst}", "references", "pubmed", evidence)
                     )
-                )
-        for seed, items in found.get("cited_in", {}).items():
-            for other in items:
-                pmids.setdefault(other, 1)
-                self.links.append(
-                    LinkRecord(
-                        f"pmid:{other}",
-                        f"pmid:{seed}",
-                        "references",
-                        "pubmed",
-                        "elink:pubmed_pubmed_citedin",
-                    )
-                )
         for seed, items in found.get("similar", {}).items():
             for other, score in items[: self.options.max_per_kind]:
                 if other != seed:
@@ -508,18 +495,12 @@ class Collector:
         for rec in found:
             self._icite[rec.pmid] = rec
             self.records.append(icite_to_work_record(rec))
-            for ref in rec.references:
-                self.links.append(
-                    LinkRecord(
-                        f"pmid:{rec.pmid}", f"pmid:{ref}", "references", "icite", "icite:references"
-                    )
-                )
+            for cited in rec.references:
+                self.links.append(LinkRecord(f"pmid:{rec.pmid}", f"pmid:{cited}", "references",
+                                             "icite", "icite:references"))  # fmt: skip
             for citer in rec.cited_by:
-                self.links.append(
-                    LinkRecord(
-                        f"pmid:{citer}", f"pmid:{rec.pmid}", "references", "icite", "icite:cited_by"
-                    )
-                )
+                self.links.append(LinkRecord(f"pmid:{citer}", f"pmid:{rec.pmid}", "references",
+                                             "icite", "icite:cited_by"))  # fmt: skip
         return found
 
     def _batched(self, stage: str, ids: list[str], size: int, call: Callable, service: str) -> list:

@@ -161,8 +161,8 @@ def make_table(name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
                 value = dict(value) if value is not None else {}
             out[col] = value
         clean.append(out)
-    df = pd.DataFrame(clean, columns=columns)
-    df = df.astype(object)
+    # dtype=object: pandas 3 would infer its str dtype and turn missing text into NaN.
+    df = pd.DataFrame(clean, columns=columns, dtype=object)
     for col in ("year", "cited_by_count", "position"):
         if col in df.columns:
             df[col] = pd.array([None if _isna(v) else int(v) for v in df[col]], dtype="Int64")

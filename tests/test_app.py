@@ -58,8 +58,9 @@ def test_default_page_shows_the_bundled_seed(monkeypatch: pytest.MonkeyPatch) ->
     html = frames[0].proto.srcdoc
     assert "vis-network" in html and 'src="http' not in html and 'href="http' not in html
     labels = {b.label for b in at.get("download_button")}
-    assert {"GEXF", "GRAPHML", "JSON (node-link)", "HTML", "Nodes CSV", "Edges CSV",
-            "Save snapshot"} <= labels  # fmt: skip
+    assert {"GEXF 1.2 (Gephi)", "GraphML (Cytoscape, yEd, igraph)", "JSON node-link (networkx, D3)",
+            "VOSviewer JSON (VOSviewer, Online)", "Interactive HTML (offline)", "Nodes CSV",
+            "Edges CSV", "Save snapshot"} <= labels  # fmt: skip
 
 
 def test_filters_change_every_table(monkeypatch: pytest.MonkeyPatch, small_snapshot: Path) -> None:
@@ -93,7 +94,7 @@ def test_views_switch_and_downloads_follow_the_view(
         assert not at.exception
         label = {"citation": "citation", "similarity": "similarity", "coauthor": "co-author"}[view]
         assert any(f"the {label} network after filters" in c.value for c in at.caption)
-        assert len(at.get("download_button")) == 7
+        assert len(at.get("download_button")) == 8
 
 
 def test_a_bad_snapshot_shows_one_error_and_the_seed_stays(
