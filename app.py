@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import uuid
 from pathlib import Path
 
 import networkx as nx
@@ -60,10 +61,13 @@ def _snapshot_bytes(_corpus: Corpus, key: str) -> bytes:
 
 
 # ---------------------------------------------------------------- state
-def _set_corpus(corpus: Corpus, key: str, label: str) -> None:
+def _set_corpus(corpus: Corpus, key: str, label: str | None) -> None:
+    """Make ``corpus`` the one on screen; ``label`` says where it was loaded from (None: fetched
+    in this session)."""
     st.session_state.corpus = corpus
     st.session_state.corpus_key = key
     st.session_state.corpus_label = label
+    st.session_state.pop("fetch_notice", None)
 
 
 def _snapshot_choices() -> dict[str, Path]:
@@ -83,7 +87,7 @@ def _load_file(label: str, path: Path) -> bool:
         kept = " The current corpus is kept." if "corpus" in st.session_state else ""
         st.session_state.load_error = f"{exc}{kept}"
         return False
-    _set_corpus(corpus, f"file:{path}:{path.stat().st_mtime}", f"snapshot {label}")
+    _set_corpus(corpus, f"file:{path}:{path.stat().st_mtime}", f"loaded from snapshot {label}")
     return True
 
 
@@ -119,7 +123,7 @@ def _corpus_sidebar() -> None:
                 st.session_state.load_error = f"{exc} The current corpus is kept."
             else:
                 st.session_state.pop("load_error", None)
-                _set_corpus(corpus, key, f"uploaded snapshot {upload.name}")
+                _set_corpus(corpus, key, f"loaded from uploaded snapshot {upload.name}")
 
 
 def _fetch_sidebar() -> None:
@@ -187,25 +191,43 @@ def _fetch_sidebar() -> None:
         st.session_state.pop("fetch_error", None)
 
 
+def _request_cancel() -> None:
+    st.session_state.cancel_requested = True
+
+
 def _run_fetch() -> None:
-    """Run (or recover from an interrupted run of) the collector kept in the session."""
+    """Run the collector kept in the session; after an interrupted run, resume or cancel.
+
+    Any widget change while a fetch runs stops the script; only the Cancel button means
+    "stop": other interruptions start the fetch again, which the HTTP cache makes cheap.
+    """
     collector: Collector = st.session_state.collector
-    if collector.state == "running":  # the previous run was stopped: Cancel was pressed
+    if collector.state == "running" and st.session_state.pop("cancel_requested", False):
         collector.state = "cancelled"
         corpus = collector.corpus()
         del st.session_state.collector
-        _set_corpus(corpus, f"live:{id(collector)}", "partial live fetch")
-        st.session_state.fetch_notice = (
-            f"Fetch cancelled during {collector.stage or 'start-up'}: kept the "
-            f"{len(corpus.works)} works fetched so far. Fetch again to resume from the cache."
-        )
+        kept = int(sum(1 for src in corpus.works["sources"] if len(src)))
+        if kept:
+            _set_corpus(corpus, f"live:{uuid.uuid4().hex}", None)
+            st.session_state.fetch_notice = (
+                f"Fetch cancelled during {collector.stage or 'start-up'}: kept the {kept} works "
+                "with metadata fetched so far. Fetch again to resume from the cache."
+            )
+        else:
+            st.session_state.fetch_notice = (
+                "Fetch cancelled before any work arrived; the current corpus is kept."
+            )
         return
+    if collector.state == "running":  # interrupted by another widget: start again
+        collector = Collector(collector.seeds, collector.clients, collector.options)
+        st.session_state.collector = collector
+    st.session_state.pop("cancel_requested", None)
     with st.status(
         "Fetching from " + ", ".join(SOURCE_LABELS[s] for s in collector.clients.enabled()) + "…",
         expanded=True,
     ) as status:
         bar = st.progress(0.0, text="starting")
-        st.button("Cancel fetch", key="cancel_fetch")
+        st.button("Cancel fetch", key="cancel_fetch", on_click=_request_cancel)
 
         def progress(stage: str, done: int, total: int) -> None:
             bar.progress(min(done / total, 1.0) if total else 0.0, text=f"{stage}: {done}/{total}")
@@ -220,8 +242,7 @@ def _run_fetch() -> None:
             return
         status.update(label=f"Fetched {len(corpus.works)} works", state="complete", expanded=False)
     del st.session_state.collector
-    _set_corpus(corpus, f"live:{id(collector)}", "live fetch")
-    st.session_state.pop("fetch_notice", None)
+    _set_corpus(corpus, f"live:{uuid.uuid4().hex}", None)
 
 
 def _filters_sidebar(corpus: Corpus) -> tuple[dict, str, ViewOptions]:
@@ -290,7 +311,7 @@ st.sidebar.download_button(
     width="stretch",
     help="The whole corpus (not only the filtered view), to reload later.",
 )
-banner = describe_corpus(corpus)
+banner = describe_corpus(corpus, origin_label=st.session_state.corpus_label)
 getattr(st, banner.level)(banner.text)
 
 for seed in corpus.seed_ids():
@@ -344,9 +365,10 @@ with tab_clusters:
             width="stretch",
             on_select="rerun",
             selection_mode="single-row",
-            key="cluster_pick",
+            # The selection belongs to this table: a new corpus, filter or clustering resets it.
+            key=f"cluster_pick|{gkey}",
         )
-        rows = picked.selection.rows if picked else []
+        rows = [r for r in (picked.selection.rows if picked else []) if r < len(table)]
         if rows:
             cid = int(table.iloc[rows[0]]["cluster"])
             members = [n for n, c in clusters.items() if c == cid]

@@ -6,7 +6,6 @@ live have the same shape and the same provenance rules.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,8 +20,10 @@ from citegraph.snapshot import new_manifest
 from citegraph.sources import (
     AuthError,
     BudgetExceededError,
+    NotCachedError,
     OfflineError,
     SourceError,
+    TimedOutError,
 )
 from citegraph.sources.facts import read_facts
 from citegraph.sources.icite import ICiteClient, ICiteRecord
@@ -223,6 +224,9 @@ class Collector:
     _disabled: set[str] = field(default_factory=set)
     _offline: set[str] = field(default_factory=set)
     _ref_dois: set[str] = field(default_factory=set)
+    _asked: dict[str, set[str]] = field(default_factory=dict)
+    _not_cached: set[str] = field(default_factory=set)
+    _timeouts: dict[str, int] = field(default_factory=dict)
 
     # -- public
 
@@ -291,7 +295,13 @@ class Collector:
 
     def _fail(self, seeds: list[SeedId]) -> None:
         """No source returned a record for any seed: say why in one message."""
-        if self._offline and self._offline >= set(self.clients.enabled()):
+        enabled = set(self.clients.enabled())
+        if self._not_cached and self._not_cached | self._offline >= enabled:
+            raise CollectError(
+                "The seed is not in the local cache and offline mode is on. Run the same fetch "
+                "once with network access (without --offline); later runs can be offline."
+            )
+        if self._offline and self._offline >= enabled:
             raise CollectError(
                 f"Cannot reach {', '.join(sorted(self._offline))}: this machine seems to have no "
                 "network access to them. Nothing was changed; try again when online, or load a "
@@ -310,7 +320,7 @@ class Collector:
         for i, seed in enumerate(seeds):
             self._step("resolving seeds", i, len(seeds))
             pmid = seed.value if seed.kind == "pmid" else None
-            wid = seed.value if seed.kind == "openalex" else None
+            wid = None  # an OpenAlex id counts once OpenAlex has returned its record
             if pm is not None and pmid is None and seed.kind != "openalex":
                 pmid = self._try("pubmed", str(seed), lambda s=seed: self._pubmed_resolve(s))
             if oa is not None:
@@ -349,8 +359,12 @@ class Collector:
         if seed.kind == "title":
             hits = self._try("openalex", str(seed), lambda: oa.search_title(seed.value, limit=1))
             return hits[0] if hits else None
-        ident = {"pmid": f"pmid:{seed.value}", "doi": f"doi:{seed.value}",
-                 "openalex": seed.value}.get(seed.kind) or (f"pmid:{pmid}" if pmid else None)  # fmt: skip
+        ident = {
+            "pmid": f"pmid:{seed.value}",
+            "doi": f"doi:{seed.value}",
+            "openalex": seed.value,
+            "pmcid": f"pmcid:{seed.value}",
+        }.get(seed.kind) or (f"pmid:{pmid}" if pmid else None)
         if ident is None:
             return None
         return self._try("openalex", str(seed), lambda: oa.work(ident))
@@ -438,51 +452,81 @@ class Collector:
                     )
 
     def _metadata(self, pmids: dict[str, int], wids: dict[str, int], *, hop: int) -> None:
-        """Metadata for the works at ``hop``: OpenAlex by W-id, iCite, PubMed, OpenAlex by DOI."""
+        """Metadata for the works at ``hop``: OpenAlex by W-id, iCite, PubMed, OpenAlex by DOI.
+
+        Each id is asked of each service at most once per crawl: what a service did not know at
+        hop 1 is not asked again (OpenAlex list calls are billed).
+        """
         pm, oa = self.clients.pubmed, self.clients.openalex
-        have_oa = {r.openalex_id for r in self.records if r.source == "openalex"}
         if oa is not None:
-            todo = [w for w, h in wids.items() if h == hop and w not in have_oa]
+            todo = self._unasked("openalex", [w for w, h in wids.items() if h <= hop])
             for rec in self._batched("OpenAlex works", todo, 100, oa.works, "openalex"):
                 self.records.append(rec)
                 if rec.pmid:
                     pmids.setdefault(rec.pmid, hop)
         if self.clients.icite is not None:
-            self._icite_fetch([p for p, h in pmids.items() if h == hop and p not in self._icite])
+            self._icite_fetch(self._unasked("icite", [p for p, h in pmids.items() if h <= hop]))
         if pm is not None:
-            have = {r.pmid for r in self.records if r.source == "pubmed"}
-            todo = [p for p, h in pmids.items() if h <= hop and p not in have]
-            self.records.extend(
-                self._batched("PubMed metadata", todo, 200, pm.fetch_works, "pubmed")
-            )
+            todo = self._unasked("pubmed", [p for p, h in pmids.items() if h <= hop])
+            found = self._batched("PubMed metadata", todo, 200, pm.fetch_works, "pubmed")
+            self.records.extend(found)
         if oa is not None:
             oa_dois = {r.doi for r in self.records if r.source == "openalex" and r.doi}
             dois = {r.doi for r in self.records if r.doi and r.source != "openalex"}
-            dois = sorted((dois | self._ref_dois) - oa_dois)
-            for rec in self._batched("OpenAlex by DOI", dois, 100, oa.works_by_doi, "openalex"):
+            todo = self._unasked("openalex-doi", sorted((dois | self._ref_dois) - oa_dois))
+            for rec in self._batched("OpenAlex by DOI", todo, 100, oa.works_by_doi, "openalex"):
                 self.records.append(rec)
                 if rec.openalex_id:
                     wids.setdefault(rec.openalex_id, hop)
 
+    def _unasked(self, what: str, ids: list[str]) -> list[str]:
+        asked = self._asked.setdefault(what, set())
+        todo = [i for i in dict.fromkeys(ids) if i not in asked]
+        asked.update(todo)
+        return todo
+
     def _depth2(self, pmids: dict[str, int], wids: dict[str, int]) -> None:
-        """Add, per kind, the ``max_per_kind`` works most connected to the depth-1 set."""
-        cited: Counter[str] = Counter()
-        citing: Counter[str] = Counter()
-        for rec in self._icite.values():
-            if pmids.get(rec.pmid) == 1:
-                cited.update(r for r in rec.references if r not in pmids)
-                citing.update(c for c in rec.cited_by if c not in pmids)
+        """Add, per kind, the ``max_per_kind`` works that the most depth-1 works cite (or are
+        cited by). Each depth-1 work counts once per candidate, whichever sources report the
+        link, and a candidate known under a PMID and a W-id is one candidate."""
+        alias: dict[str, str] = {}  # any id of a known work -> its canonical key
         for rec in self.records:
-            if rec.source in ("pubmed", "openalex") and _hop(rec, pmids, wids) == 1:
+            keys = _record_keys(rec)
+            canon = f"pmid:{rec.pmid}" if rec.pmid else min(keys) if keys else None
+            for key in keys:
+                alias.setdefault(key, canon)
+        layer1 = {f"pmid:{p}" for p, h in pmids.items() if h == 1}
+        layer1 |= {alias.get(w, w) for w, h in wids.items() if h == 1}
+        known = {alias.get(k, k) for k in [f"pmid:{p}" for p in pmids] + list(wids)}
+        cited: dict[str, set[str]] = {}
+        citing: dict[str, set[str]] = {}
+
+        def add(table: dict[str, set[str]], candidate: str, by: str) -> None:
+            candidate = alias.get(candidate, candidate)
+            if candidate not in known and not candidate.startswith("doi:"):
+                table.setdefault(candidate, set()).add(by)
+
+        for rec in self._icite.values():
+            me = alias.get(f"pmid:{rec.pmid}", f"pmid:{rec.pmid}")
+            if me in layer1:
                 for ref in rec.references:
-                    key = ref[5:] if ref.startswith("pmid:") else ref
-                    if key not in pmids and key not in wids and not ref.startswith("doi:"):
-                        cited[key] += 1
+                    add(cited, f"pmid:{ref}", me)
+                for citer in rec.cited_by:
+                    add(citing, f"pmid:{citer}", me)
+        for rec in self.records:
+            keys = _record_keys(rec)
+            me = alias.get(next(iter(sorted(keys)), ""), "")
+            if rec.source in ("pubmed", "openalex") and me in layer1:
+                for ref in rec.references:
+                    add(cited, ref, me)
         k = self.options.max_per_kind
-        for node, _ in sorted(cited.items(), key=lambda kv: (-kv[1], kv[0]))[:k]:
-            (wids if node.startswith("W") else pmids).setdefault(node, 2)
-        for node, _ in sorted(citing.items(), key=lambda kv: (-kv[1], kv[0]))[:k]:
-            pmids.setdefault(node, 2)
+        for table in (cited, citing):
+            ranked = sorted(table, key=lambda c: (-len(table[c]), c))[:k]
+            for node in ranked:
+                if node.startswith("pmid:"):
+                    pmids.setdefault(node[5:], 2)
+                else:
+                    wids.setdefault(node, 2)
         self._metadata(pmids, wids, hop=2)
 
     # -- plumbing
@@ -516,13 +560,24 @@ class Collector:
     def _try(self, service: str, ident: str, call: Callable[[], Any]) -> Any:
         """Run one source call; a failure is noted in ``missing`` and the crawl goes on.
 
-        An unreachable service or an exhausted OpenAlex budget disables that service for the
-        rest of the crawl, so one outage does not cost a timeout per remaining request.
+        A service that cannot be reached, refuses the key or has spent its daily budget is
+        disabled for the rest of the crawl (so one outage does not cost a timeout per remaining
+        request); so is one that timed out twice. An offline-mode cache miss concerns that one
+        request only: the cache may hold the rest.
         """
         if service in self._disabled:  # its failure is already noted once
             return None
         try:
             return call()
+        except NotCachedError as exc:
+            self._not_cached.add(service)
+            self._note(ident, service, str(exc))
+        except TimedOutError as exc:
+            self._timeouts[service] = self._timeouts.get(service, 0) + 1
+            if self._timeouts[service] >= 2:
+                self._disabled.add(service)
+                self._offline.add(service)
+            self._note(ident, service, str(exc))
         except (OfflineError, BudgetExceededError, AuthError) as exc:
             self._disabled.add(service)
             if isinstance(exc, OfflineError):
@@ -599,14 +654,6 @@ def _record_keys(rec: WorkRecord) -> set[str]:
     if rec.pmcid:
         keys.add(f"pmcid:{rec.pmcid}")
     return keys
-
-
-def _hop(rec: WorkRecord, pmids: dict[str, int], wids: dict[str, int]) -> int | None:
-    if rec.pmid and rec.pmid in pmids:
-        return pmids[rec.pmid]
-    if rec.openalex_id and rec.openalex_id in wids:
-        return wids[rec.openalex_id]
-    return None
 
 
 def _batch_label(batch: list[str]) -> str:

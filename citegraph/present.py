@@ -67,14 +67,18 @@ def describe_corpus(corpus: Corpus, *, origin_label: str | None = None) -> Banne
     stubs = int(sum(1 for src in corpus.works["sources"] if not len(src)))
     if stubs:
         holds += f"; {stubs} of the works are known only as link ends, without metadata"
-    live = "fetched live from " + ", ".join(m.get("sources", []))
-    if m.get("state") in ("cancelled", "failed", "running"):
-        live = f"partial live fetch ({m['state']}) from " + ", ".join(m.get("sources", []))
-    where = origin_label or {
-        "live": live,
-        "upload": "loaded from an uploaded snapshot",
-    }.get(str(origin), "loaded from a snapshot file")
-    text = f"**{where.capitalize()}** on {made}. Seed {seeds}. It holds {holds}."
+    sources = ", ".join(m.get("sources", [])) or "no source"
+    if origin == "live" and m.get("state") in ("cancelled", "failed", "running"):
+        how = f"partial live fetch ({m['state']}) from {sources}"
+    elif origin == "live":
+        how = f"fetched live from {sources}"
+    else:
+        how = "made from a snapshot file"
+    if origin_label:
+        text = f"**{origin_label[0].upper()}{origin_label[1:]}**: {how} on {made}."
+    else:
+        text = f"**{how[0].upper()}{how[1:]}** on {made}."
+    text += f" Seed {seeds}. It holds {holds}."
     if missing:
         text += f" {len(missing)} item(s) could not be fetched (see *What is missing*)."
     return Banner("warning" if missing else "info", text)

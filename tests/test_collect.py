@@ -267,3 +267,37 @@ def test_facts_snapshot_holds_only_the_verified_seed() -> None:
 
 def test_cancelled_is_a_citegraph_error() -> None:
     assert issubclass(Cancelled, Exception)
+
+
+def test_offline_cache_miss_does_not_drop_what_the_cache_holds(emulator) -> None:  # type: ignore[no-untyped-def]
+    online = fetch_corpus([emulator.seed], clients=_clients(emulator))
+    offline = fetch_corpus(["W9100000999", emulator.seed], clients=_clients(emulator, offline=True))
+    assert offline.counts()["links.source.openalex"] == online.counts()["links.source.openalex"]
+    assert any("not in the local cache" in m["reason"] for m in offline.manifest["missing"])
+
+
+def test_offline_with_an_empty_cache_says_so(emulator) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(CollectError, match="not in the local cache and offline mode is on"):
+        fetch_corpus([emulator.seed], clients=_clients(emulator, offline=True))
+
+
+def test_a_pmcid_seed_resolves_through_openalex(emulator) -> None:  # type: ignore[no-untyped-def]
+    seed = emulator.index.works[emulator.index.seed_key]
+    corpus = fetch_corpus(
+        [seed["pmcid"]], clients=_clients(emulator), options=FetchOptions(sources=("openalex",))
+    )
+    assert corpus.seed_ids() == [f"pmid:{seed['pmid']}"]
+
+
+def test_depth2_asks_each_doi_of_openalex_once(emulator) -> None:  # type: ignore[no-untyped-def]
+    clients = _clients(emulator)
+    asked: list[str] = []
+    real = clients.openalex.works_by_doi
+
+    def spy(dois):  # type: ignore[no-untyped-def]
+        asked.extend(dois)
+        return real(dois)
+
+    clients.openalex.works_by_doi = spy
+    fetch_corpus([emulator.seed], clients=clients, options=FetchOptions(depth=2, max_per_kind=20))
+    assert asked and len(asked) == len(set(asked))

@@ -65,3 +65,8 @@ def test_partial_fetch_banner_says_cancelled_and_counts_stubs() -> None:
     assert banner.level == "warning"
     assert banner.text.startswith("**Partial live fetch (cancelled) from pubmed**")
     assert "1 of the works are known only as link ends" in banner.text
+
+
+def test_loaded_snapshot_banner_names_the_file_and_how_it_was_made() -> None:
+    banner = describe_corpus(_corpus("live"), origin_label="loaded from snapshot x.json")
+    assert banner.text.startswith("**Loaded from snapshot x.json**: fetched live from pubmed on ")

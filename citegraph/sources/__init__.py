@@ -76,6 +76,14 @@ class OfflineError(SourceError):
     is not in the cache."""
 
 
+class TimedOutError(OfflineError):
+    """The service accepted the connection but did not answer in time (after retries)."""
+
+
+class NotCachedError(OfflineError):
+    """Offline mode: this answer is not in the local cache (other answers may well be)."""
+
+
 def batched(items: list[str], size: int) -> list[list[str]]:
     """Split ``items`` into consecutive chunks of at most ``size``.
 
@@ -123,7 +131,7 @@ def send_request(
     try:
         response = session.request(method, url, params=params, data=data)
     except requests.exceptions.Timeout as exc:
-        raise OfflineError(
+        raise TimedOutError(
             f"no answer in time ({type(exc).__name__}). Check the network or try again later; "
             "already fetched data is kept in the cache.",
             service=service,
@@ -144,7 +152,7 @@ def send_request(
     # requests-cache answers an offline miss with a synthetic 504; only 200s are ever cached,
     # so in offline mode a 504 always means "not in the cache".
     if response.status_code == 504 and _is_offline(session):
-        raise OfflineError(
+        raise NotCachedError(
             "not in the local cache and offline mode is on. Run once with network access "
             "(without --offline) to fetch it.",
             service=service,
