@@ -17,7 +17,13 @@ from citegraph.export import FORMATS, export_csv_tables, export_filename, export
 from citegraph.graphs import filter_corpus, journal_options, year_bounds
 from citegraph.ids import ACCEPTED_FORMS, parse_seeds
 from citegraph.model import Corpus
-from citegraph.present import describe_corpus, missing_table, provenance_table, work_card
+from citegraph.present import (
+    describe_corpus,
+    missing_table,
+    provenance_table,
+    work_card,
+    works_of_authors,
+)
 from citegraph.render import render_html
 from citegraph.snapshot import dumps_snapshot, load_snapshot, loads_snapshot
 from citegraph.views import VIEWS, ViewOptions, build_view
@@ -130,7 +136,7 @@ def _fetch_sidebar() -> None:
     st.sidebar.header("Seed")
     text = st.sidebar.text_area(
         "PMID, DOI, OpenAlex id, PMCID, URL or title (one per line)",
-        DEFAULT_SEED,
+        st.query_params.get("seed", DEFAULT_SEED),
         height=68,
         help=f"Accepted: {ACCEPTED_FORMS}.",
         key="seed_text",
@@ -186,6 +192,7 @@ def _fetch_sidebar() -> None:
         except CitegraphError as exc:
             st.session_state.fetch_error = str(exc)
             return
+        st.query_params["seed"] = text.strip()  # a shareable link to this seed
         clients = make_clients(use, **{k: v or None for k, v in keys.items()})
         st.session_state.collector = Collector(seeds, clients, options)
         st.session_state.pop("fetch_error", None)
@@ -264,17 +271,38 @@ def _filters_sidebar(corpus: Corpus) -> tuple[dict, str, ViewOptions]:
         list(VIEWS),
         format_func=VIEW_LABELS.get,
         horizontal=True,
-        index=list(VIEWS).index("coauthor"),
+        index=list(VIEWS).index(st.query_params.get("view", "coauthor"))
+        if st.query_params.get("view") in VIEWS
+        else list(VIEWS).index("coauthor"),
         help="\n\n".join(VIEWS.values()),
         key="view",
     )
+    st.query_params["view"] = view
     with st.sidebar.expander("Clustering"):
         method = st.selectbox("Method", ["louvain", "leiden"], format_func=str.capitalize)
         resolution = st.slider(
             "Resolution", 0.2, 3.0, 1.0, 0.1, help="Higher values give more, smaller clusters."
         )
-    filters = {"journals": journals or None, "year_from": year_from, "year_to": year_to}
-    return filters, view, ViewOptions(cluster_method=method, resolution=resolution)
+    min_citations = st.sidebar.number_input(
+        "Min. citations", 0, 100_000, 0, step=5,
+        help="Keep works cited at least this often (OpenAlex/iCite counts); 0 keeps all, "
+        "including works whose count is unknown.",
+    )  # fmt: skip
+    min_weight = 1.0
+    if view == "similarity":
+        min_weight = st.sidebar.slider(
+            "Min. similarity weight", 1.0, 10.0, 1.0, 1.0,
+            help="Weight = co-citations + shared references + PubMed similar + OpenAlex related. "
+            "Raise it to keep only the strongest pairs.",
+        )  # fmt: skip
+    filters = {
+        "journals": journals or None,
+        "year_from": year_from,
+        "year_to": year_to,
+        "min_citations": int(min_citations) or None,
+    }
+    options = ViewOptions(cluster_method=method, resolution=resolution, min_weight=min_weight)
+    return filters, view, options
 
 
 # ---------------------------------------------------------------- page
@@ -300,7 +328,7 @@ if "corpus" not in st.session_state:
 corpus: Corpus = st.session_state.corpus
 filters, view, options = _filters_sidebar(corpus)
 filtered = filter_corpus(corpus, **filters)
-fkey = f"{st.session_state.corpus_key}|{sorted(filters['journals'] or [])}|{filters['year_from']}|{filters['year_to']}"
+fkey = f"{st.session_state.corpus_key}|{filters}"
 
 st.sidebar.download_button(
     "Save snapshot",
@@ -353,7 +381,16 @@ with tab_graph:
 with tab_works:
     st.dataframe(works_table(filtered), hide_index=True, width="stretch")
 with tab_authors:
-    st.dataframe(author_table(filtered, clusters), hide_index=True, width="stretch")
+    authors = author_table(filtered, clusters)
+    picked = st.dataframe(authors, hide_index=True, width="stretch", on_select="rerun",
+                          selection_mode="single-row", key=f"author_pick|{gkey}")  # fmt: skip
+    rows = [r for r in (picked.selection.rows if picked else []) if r < len(authors)]
+    if rows:
+        person = authors.iloc[rows[0]]
+        st.subheader(f"{person['name']}: {person['works']} work(s) in this corpus")
+        st.dataframe(works_of_authors(filtered, [person["id"]]), hide_index=True, width="stretch")
+    else:
+        st.caption("Select an author row to see their papers.")
 with tab_clusters:
     table = cluster_table(filtered, coauthors, clusters)
     if table.empty:
@@ -373,17 +410,8 @@ with tab_clusters:
             cid = int(table.iloc[rows[0]]["cluster"])
             members = [n for n, c in clusters.items() if c == cid]
             st.subheader(f"Cluster {cid}: {len(members)} authors")
-            st.dataframe(
-                author_table(filtered, clusters).query("cluster == @cid"),
-                hide_index=True,
-                width="stretch",
-            )
-            ids = set(
-                filtered.authorships.loc[filtered.authorships["author_id"].isin(members), "work_id"]
-            )
-            st.dataframe(
-                works_table(filtered).query("id in @ids"), hide_index=True, width="stretch"
-            )
+            st.dataframe(authors[authors["cluster"] == cid], hide_index=True, width="stretch")
+            st.dataframe(works_of_authors(filtered, members), hide_index=True, width="stretch")
         else:
             st.caption("Select a cluster row to see its authors and papers.")
 with tab_dl:

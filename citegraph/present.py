@@ -6,11 +6,13 @@ The page (``app.py``) only places what these functions return.
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
+from citegraph.analysis import works_table
 from citegraph.model import Corpus
 
 PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
@@ -147,6 +149,23 @@ def work_links(work: pd.Series | dict[str, Any]) -> list[tuple[str, str]]:
             (f"OpenAlex {work['openalex_id']}", OPENALEX_URL.format(wid=work["openalex_id"]))
         )
     return out
+
+
+def works_of_authors(corpus: Corpus, author_ids: Iterable[str]) -> pd.DataFrame:
+    """The works table (as `citegraph.analysis.works_table`) restricted to these authors' works.
+
+    Examples
+    --------
+    >>> c = Corpus.from_rows(works=[{"id": "w1", "title": "A"}, {"id": "w2", "title": "B"}],
+    ...     authors=[{"id": "a", "name": "Ann"}], authorships=[{"work_id": "w2", "author_id": "a"}])
+    >>> works_of_authors(c, ["a"])["title"].tolist()
+    ['B']
+    """
+    wanted = set(author_ids)
+    ships = corpus.authorships
+    ids = set(ships.loc[ships["author_id"].isin(wanted), "work_id"])
+    table = works_table(corpus)
+    return table[table["id"].isin(ids)].reset_index(drop=True)
 
 
 def provenance_table(corpus: Corpus, work_id: str) -> pd.DataFrame:

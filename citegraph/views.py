@@ -29,6 +29,8 @@ class ViewOptions:
     cluster_method: str = "louvain"
     resolution: float = 1.0
     seed: int = 42
+    #: Similarity view: pairs whose summed evidence is below this are left out.
+    min_weight: float = 1.0
 
 
 def build_view(corpus: Corpus, view: str, options: ViewOptions = ViewOptions()) -> nx.Graph:
@@ -44,7 +46,7 @@ def build_view(corpus: Corpus, view: str, options: ViewOptions = ViewOptions()) 
     if view == "citation":
         G = build_citation_graph(corpus)
     elif view == "similarity":
-        G = build_similarity_graph(corpus)
+        G = build_similarity_graph(corpus, min_weight=options.min_weight)
     elif view == "coauthor":
         G = build_coauthor_graph(corpus)
     else:

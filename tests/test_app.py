@@ -152,3 +152,38 @@ def test_fetch_from_the_emulator_gives_the_cli_corpus(
     assert _metric(at, "Works") == str(len(direct.works))
     assert _metric(at, "Links") == str(len(direct.links))
     assert len(_table(at, "title")) == len(direct.works)
+
+
+def test_min_citations_filter_and_view_from_the_url(
+    monkeypatch: pytest.MonkeyPatch, small_snapshot: Path
+) -> None:
+    monkeypatch.setenv("CITEGRAPH_SNAPSHOT", str(small_snapshot))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["view"] = "citation"
+    at.query_params["seed"] = "10.1038/s41584-025-01272-3"
+    at.run()
+    assert not at.exception
+    assert at.radio(key="view").value == "citation"
+    assert at.sidebar.text_area[0].value == "10.1038/s41584-025-01272-3"
+    works = _table(at, "title")
+    threshold = 10
+    expected = int((works["cited_by_count"].fillna(-1) >= threshold).sum())
+    assert 0 < expected < len(works)
+    next(n for n in at.sidebar.number_input if n.label == "Min. citations").set_value(
+        threshold
+    ).run()
+    assert len(_table(at, "title")) == expected
+
+
+def test_similarity_view_has_a_weight_threshold(
+    monkeypatch: pytest.MonkeyPatch, small_snapshot: Path
+) -> None:
+    at = _run(monkeypatch, small_snapshot)
+    at.radio(key="view").set_value("similarity").run()
+    edges = lambda: int(next(c.value for c in at.caption if "Similarity network" in c.value)  # noqa: E731
+                        .split(" nodes, ")[1].split(" edges")[0])  # fmt: skip
+    before = edges()
+    weight = next(s for s in at.sidebar.slider if s.label == "Min. similarity weight")
+    weight.set_value(2.0).run()
+    assert not at.exception
+    assert edges() < before
