@@ -22,7 +22,7 @@ from citegraph.export import (
 )
 from citegraph.graphs import build_citation_graph, build_coauthor_graph, build_similarity_graph
 from citegraph.model import Corpus
-from tests.corpora import XSS_TITLE, seed_like_corpus, small_corpus
+from tests.corpora import XSS_TITLE, generated_corpus, seed_like_corpus, small_corpus
 
 
 def _graphs() -> dict[str, nx.Graph]:
@@ -198,3 +198,43 @@ def test_vosviewer_strength_is_the_edge_weight():
     first = data["network"]["items"][0]
     assert first["weights"] == {"Links": 23, "Total link strength": 23.0, "Documents": 1}
     assert first["scores"] == {"Avg. pub. year": 2025.0} and "x" not in first
+
+
+def test_generated_coauthor_graph_round_trips_through_graphml():
+    G = build_coauthor_graph(generated_corpus(150, seed=9))
+    assign_clusters(G, author_clusters(G))
+    _same(G, nx.read_graphml(io.BytesIO(export_graph(G, "graphml"))))
+
+
+_REPRO = """
+import hashlib, json, sys
+sys.path.insert(0, {root!r})
+from tests.corpora import generated_corpus
+from citegraph.analysis import author_clusters
+from citegraph.export import export_graph
+from citegraph.graphs import build_coauthor_graph, build_similarity_graph
+from citegraph.layout import compute_layout
+c = generated_corpus(120, seed=4)
+A, S = build_coauthor_graph(c), build_similarity_graph(c)
+parts = [json.dumps(sorted(author_clusters(A).items())),
+         json.dumps(sorted(author_clusters(S, method="leiden").items())),
+         json.dumps(sorted(compute_layout(A).items()))]
+parts += [export_graph(G, f).decode() for G in (A, S) for f in ("graphml", "gexf")]
+print(hashlib.sha256("".join(parts).encode()).hexdigest())
+"""
+
+
+def test_clusters_layout_and_files_do_not_depend_on_hash_seed():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parent.parent)
+    digests = set()
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        out = subprocess.run([sys.executable, "-c", _REPRO.format(root=root)], env=env,
+                             capture_output=True, text=True, check=True, timeout=120)  # fmt: skip
+        digests.add(out.stdout.strip())
+    assert len(digests) == 1
