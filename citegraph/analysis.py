@@ -160,8 +160,9 @@ def cluster_table(
     Works as nodes (citation or similarity graph) and authors as nodes (co-author graph) are
     both understood: a cluster's works are its member works, or the works of its member authors.
 
-    Columns: ``cluster``, ``label`` (its most frequent institution, else its top author, else its
-    top journal), ``size`` (nodes), ``works``, ``top_authors``, ``institutions`` and ``journals``
+    Columns: ``cluster``, ``label`` (for authors: their most frequent institution, else the top
+    author; for works: the node label of the seed if it is a member, else of the most cited
+    work), ``size`` (nodes), ``works``, ``top_authors``, ``institutions`` and ``journals``
     (the ``top`` most frequent, "; "-joined, with counts) and ``years`` ("2019–2025").
 
     Examples
@@ -200,10 +201,18 @@ def cluster_table(
         journals = Counter(ctx.works[w]["journal"] for w in work_ids if ctx.works[w]["journal"])
         years = [ctx.works[w]["year"] for w in work_ids if ctx.works[w]["year"] is not None]
         top_authors = [ctx.name(a) for a in ranked[:top]]
-        label = (
-            _most_common(institutions) or (top_authors[0] if top_authors else "")
-            or _most_common(journals) or f"Cluster {number}"
-        )  # fmt: skip
+        if all(n in ctx.works for n in nodes):
+            # A cluster of papers is named after its landmark paper: the seed if it is a
+            # member, else the most cited one ("Wobma 2025"), as citation-map tools do.
+            best = max(nodes, key=lambda n: (bool(G.nodes[n].get("is_seed")),
+                                             _int(G.nodes[n].get("cited_by_count")),
+                                             str(G.nodes[n].get("label", n))))  # fmt: skip
+            label = str(G.nodes[best].get("label") or best)
+        else:
+            label = (
+                _most_common(institutions) or (top_authors[0] if top_authors else "")
+                or _most_common(journals) or f"Cluster {number}"
+            )  # fmt: skip
         rows.append({
             "cluster": number,
             "label": label,
@@ -417,6 +426,10 @@ def _leiden(H: nx.Graph, *, seed: int, resolution: float, weighted: bool) -> lis
             n_iterations=-1,
         )
     return [{nodes[i] for i in part} for part in parts]
+
+
+def _int(value: Any) -> int:
+    return -1 if value is None or _isna(value) else int(value)
 
 
 def _counted(counter: Counter[str], top: int) -> str:

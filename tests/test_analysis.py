@@ -160,6 +160,13 @@ def test_cluster_table_for_work_clusters_and_empty():
     clusters = author_clusters(G)
     table = cluster_table(c, G, clusters)
     assert table["works"].sum() == 8 and table["size"].sum() == 8
+    seed_cluster = clusters["pmid:900000001"]
+    assert table.set_index("cluster").loc[seed_cluster, "label"] == "Testwright 2025"
+    for row in table.itertuples():
+        members = [n for n, k in clusters.items() if k == row.cluster]
+        if "pmid:900000001" not in members:  # named after its most cited work
+            best = max(members, key=lambda n: G.nodes[n].get("cited_by_count", -1))
+            assert row.label == G.nodes[best]["label"]
     empty = cluster_table(Corpus.empty(), nx.Graph(), {})
     assert len(empty) == 0 and "label" in empty.columns
 
