@@ -59,6 +59,7 @@ def render_html(
     size_by: str | None = None,
     height: int = 650,
     physics_threshold: int = 300,
+    legend_labels: dict | None = None,
 ) -> str:
     """A self-contained HTML page drawing ``G`` that makes no request to any host.
 
@@ -80,6 +81,9 @@ def render_html(
         Above this many nodes (or ten times as many edges) physics is off and nodes stay at the
         computed positions; at or below it the simulation starts from them, stabilises and then
         stops.
+    legend_labels : dict, optional
+        Names for values of ``color_by`` in the legend, e.g. ``{1: "Boston Children's
+        Hospital"}`` from `citegraph.analysis.cluster_table`; they are HTML-escaped.
 
     Examples
     --------
@@ -100,7 +104,7 @@ def render_html(
     # Dense small graphs (a similarity graph of 250 works can have 20k edges) are as slow to
     # simulate as big ones, so many edges also turn physics off.
     physics = n <= physics_threshold and G.number_of_edges() <= 10 * physics_threshold
-    colors, legend = _colors(G, color_by)
+    colors, legend = _colors(G, color_by, legend_labels or {})
     sizes = _sizes(G, size_by)
 
     net = Network(
@@ -190,13 +194,15 @@ def _after_script(physics: bool) -> str:
     )
 
 
-def _colors(G: nx.Graph, attr: str) -> tuple[dict[Any, str], list[tuple[str, str, int]]]:
+def _colors(
+    G: nx.Graph, attr: str, labels: dict
+) -> tuple[dict[Any, str], list[tuple[str, str, int]]]:
     values = {node: data.get(attr) for node, data in G.nodes(data=True)}
     counts = Counter(v for v in values.values() if v not in (None, "", 0) or attr != "cluster")
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
     palette = {value: PALETTE[i] for i, (value, _) in enumerate(ranked[: len(PALETTE)])}
     colors = {node: palette.get(value, OTHER_COLOR) for node, value in values.items()}
-    legend = [(_legend_name(attr, value), palette[value], count)
+    legend = [(_legend_name(attr, value, labels), palette[value], count)
               for value, count in ranked[: len(PALETTE)]]  # fmt: skip
     others = sum(count for _, count in ranked[len(PALETTE) :])
     if others:
@@ -204,7 +210,10 @@ def _colors(G: nx.Graph, attr: str) -> tuple[dict[Any, str], list[tuple[str, str
     return colors, legend
 
 
-def _legend_name(attr: str, value: Any) -> str:
+def _legend_name(attr: str, value: Any, labels: dict) -> str:
+    if value in labels:
+        prefix = f"{value}: " if attr == "cluster" else ""
+        return f"{prefix}{labels[value]}"
     if value is None or value == "":
         return f"{attr} unknown"
     if attr == "cluster":

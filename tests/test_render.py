@@ -93,6 +93,14 @@ def test_legend_names_clusters_and_is_escaped():
     assert "&lt;b&gt;J&lt;/b&gt; (1)" in page and "<b>J</b>" not in page
 
 
+def test_legend_uses_given_cluster_labels_escaped():
+    G = build_coauthor_graph(seed_like_corpus())
+    assign_clusters(G, author_clusters(G))
+    page = render_html(G, legend_labels={1: "<i>Boston</i> Children's"})
+    assert "1: &lt;i&gt;Boston&lt;/i&gt; Children&#x27;s (24)" in page
+    assert "<i>Boston</i>" not in page
+
+
 def test_size_by_scales_nodes():
     G = _citation()
     nodes = {n["id"]: n for n in _nodes(render_html(G, size_by="cited_by_count"))}
