@@ -24,9 +24,8 @@ from citegraph.present import (
     work_card,
     works_of_authors,
 )
-from citegraph.render import render_html
 from citegraph.snapshot import dumps_snapshot, load_snapshot, loads_snapshot
-from citegraph.views import VIEWS, ViewOptions, build_view
+from citegraph.views import VIEWS, ViewOptions, build_view, view_html, view_notes
 
 ROOT = Path(__file__).resolve().parent
 BUNDLED = sorted((ROOT / "cache").glob("seed-*.json*"))
@@ -47,8 +46,8 @@ def _graph(_corpus: Corpus, key: str, view: str, options: ViewOptions) -> nx.Gra
 
 
 @st.cache_data(show_spinner="Drawing the graph…", max_entries=32)
-def _html(_G: nx.Graph, key: str) -> str:
-    return render_html(_G)
+def _html(_corpus: Corpus, _G: nx.Graph, key: str) -> str:
+    return view_html(_corpus, _G)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -377,7 +376,9 @@ with tab_graph:
             "(this snapshot holds no links of that kind). Try the co-author view."
         )
     else:
-        st.iframe(_html(G, gkey), height=700)
+        for note in view_notes(G):
+            st.caption(note)
+        st.iframe(_html(filtered, G, gkey), height=700)
 with tab_works:
     st.dataframe(works_table(filtered), hide_index=True, width="stretch")
 with tab_authors:
@@ -424,8 +425,15 @@ with tab_dl:
             export_filename(view, fmt),
             FORMATS[fmt].mime,
         )
-        for fmt in ("gexf", "graphml", "json", "vosviewer", "html")
+        for fmt in ("gexf", "graphml", "json", "vosviewer")
     ] + [
+        # The interactive page exactly as shown above (its legend names the clusters).
+        (
+            "Interactive HTML (offline)",
+            _html(filtered, G, gkey).encode(),
+            export_filename(view, "html"),
+            FORMATS["html"].mime,
+        ),  # fmt: skip
         ("Nodes CSV", nodes_csv, f"citegraph-{view}-nodes.csv", "text/csv"),
         ("Edges CSV", edges_csv, f"citegraph-{view}-edges.csv", "text/csv"),
     ]

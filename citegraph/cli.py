@@ -138,14 +138,17 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from citegraph.export import export_graph
     from citegraph.graphs import filter_corpus
     from citegraph.snapshot import load_snapshot
-    from citegraph.views import build_view
+    from citegraph.views import build_view, view_html
 
     corpus = load_snapshot(args.snapshot)
     filtered = filter_corpus(
         corpus, journals=args.journal or None, year_from=args.year_from, year_to=args.year_to
     )
     G = build_view(filtered, args.graph)
-    data = export_graph(G, args.format)
+    # HTML as the page draws it (legend names the clusters); other formats from export.
+    data = (
+        view_html(filtered, G).encode() if args.format == "html" else export_graph(G, args.format)
+    )
     _write(args.output, data)
     print(
         f"wrote {args.output} ({args.graph} graph, {G.number_of_nodes()} nodes, "

@@ -11,9 +11,14 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from citegraph.analysis import assign_clusters, author_clusters
+from citegraph.analysis import assign_clusters, author_clusters, cluster_table
 from citegraph.graphs import build_citation_graph, build_coauthor_graph, build_similarity_graph
 from citegraph.model import Corpus
+from citegraph.render import render_html
+
+#: Around one seed the similarity graph is dense (every citing work is coupled to every
+#: other through the seed: 159k edges at 2,000 works); keep the heaviest edges only.
+MAX_SIMILARITY_EDGES = 20_000
 
 VIEWS = {
     "citation": "Citation network: works, arrows from citing to cited work",
@@ -36,17 +41,24 @@ class ViewOptions:
 def build_view(corpus: Corpus, view: str, options: ViewOptions = ViewOptions()) -> nx.Graph:
     """Build the graph for ``view`` from ``corpus`` and assign a ``cluster`` to every node.
 
-    Examples
-    --------
-    >>> from citegraph.model import Corpus
-    >>> G = build_view(Corpus.empty(), "coauthor")
-    >>> G.number_of_nodes()
-    0
+        Examples
+        --------
+        >>> from citegraph.model import Corpus
+    from citegraph.render import render_html
+
+    #: Around one seed the similarity graph is dense (every citing work is coupled to every
+    #: other through the seed: 159k edges at 2,000 works); keep the heaviest edges only.
+    MAX_SIMILARITY_EDGES = 20_000
+        >>> G = build_view(Corpus.empty(), "coauthor")
+        >>> G.number_of_nodes()
+        0
     """
     if view == "citation":
         G = build_citation_graph(corpus)
     elif view == "similarity":
-        G = build_similarity_graph(corpus, min_weight=options.min_weight)
+        G = build_similarity_graph(
+            corpus, min_weight=options.min_weight, max_edges=MAX_SIMILARITY_EDGES
+        )
     elif view == "coauthor":
         G = build_coauthor_graph(corpus)
     else:
@@ -60,3 +72,36 @@ def build_view(corpus: Corpus, view: str, options: ViewOptions = ViewOptions()) 
     assign_clusters(G, clusters)
     G.graph["view"] = view
     return G
+
+
+def cluster_labels(corpus: Corpus, G: nx.Graph) -> dict[int, str]:
+    """Cluster number → a readable name (top institution for authors, lead paper for works)."""
+    clusters = {n: d["cluster"] for n, d in G.nodes(data=True) if "cluster" in d}
+    if not clusters:
+        return {}
+    table = cluster_table(corpus, G, clusters)
+    return {int(c): str(label) for c, label in zip(table["cluster"], table["label"], strict=True)}
+
+
+def view_html(corpus: Corpus, G: nx.Graph) -> str:
+    """The interactive page of a view's graph, its legend naming the clusters."""
+    return render_html(G, legend_labels=cluster_labels(corpus, G))
+
+
+def view_notes(G: nx.Graph) -> list[str]:
+    """What a view left out on purpose, in words for the user (empty when nothing)."""
+    notes = []
+    dropped = int(G.graph.get("dropped_edges", 0) or 0)
+    if dropped:
+        notes.append(
+            f"{dropped} weaker similarity edges are not drawn (only the {MAX_SIMILARITY_EDGES:,} "
+            "heaviest are kept); raise the minimum weight to see a sparser network."
+        )
+    skipped = G.graph.get("skipped_works")
+    if skipped:
+        count = len(str(skipped).split("; "))
+        notes.append(
+            f"{count} work(s) with more than 200 authors add no co-author edges "
+            "(consortium papers would link everyone to everyone)."
+        )
+    return notes

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import networkx as nx
+
+from citegraph.views import (
+    MAX_SIMILARITY_EDGES,
+    ViewOptions,
+    build_view,
+    cluster_labels,
+    view_html,
+    view_notes,
+)
+from tests.corpora import small_corpus
+
+
+def test_every_view_assigns_clusters_to_every_node() -> None:
+    corpus = small_corpus()
+    for view in ("citation", "similarity", "coauthor"):
+        G = build_view(corpus, view)
+        assert G.graph["view"] == view
+        assert G.number_of_nodes() > 0
+        assert all(
+            isinstance(d["cluster"], int) and d["cluster"] >= 1 for _, d in G.nodes(data=True)
+        )
+
+
+def test_legend_names_clusters_and_html_is_offline() -> None:
+    corpus = small_corpus()
+    G = build_view(corpus, "coauthor")
+    labels = cluster_labels(corpus, G)
+    assert set(labels) == {d["cluster"] for _, d in G.nodes(data=True)}
+    html = view_html(corpus, G)
+    assert any(label in html for label in labels.values())
+    assert 'src="http' not in html and 'href="http' not in html
+
+
+def test_similarity_weight_threshold_prunes_edges() -> None:
+    corpus = small_corpus()
+    loose = build_view(corpus, "similarity", ViewOptions(min_weight=1))
+    strict = build_view(corpus, "similarity", ViewOptions(min_weight=2))
+    assert strict.number_of_edges() < loose.number_of_edges()
+
+
+def test_notes_say_what_was_left_out() -> None:
+    G = nx.Graph(dropped_edges=5, skipped_works="pmid:1; pmid:2")
+    notes = view_notes(G)
+    assert f"{MAX_SIMILARITY_EDGES:,}" in notes[0] and "5 weaker" in notes[0]
+    assert notes[1].startswith("2 work(s) with more than 200 authors")
+    assert view_notes(nx.Graph()) == []
