@@ -13,7 +13,14 @@ import streamlit as st
 from citegraph import CitegraphError, __version__
 from citegraph.analysis import author_table, cluster_table, works_table
 from citegraph.collect import Collector, FetchOptions, make_clients
-from citegraph.export import FORMATS, export_csv_tables, export_filename, export_graph
+from citegraph.export import (
+    FORMATS,
+    WORK_FORMATS,
+    export_csv_tables,
+    export_filename,
+    export_graph,
+    export_works,
+)
 from citegraph.graphs import filter_corpus, journal_options, year_bounds
 from citegraph.ids import ACCEPTED_FORMS, parse_seeds
 from citegraph.model import Corpus
@@ -53,6 +60,11 @@ def _html(_corpus: Corpus, _G: nx.Graph, key: str) -> str:
 @st.cache_data(show_spinner=False, max_entries=128)
 def _export(_G: nx.Graph, key: str, fmt: str) -> bytes:
     return export_graph(_G, fmt)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _works_file(_corpus: Corpus, key: str, fmt: str) -> bytes:
+    return export_works(_corpus, fmt)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -416,7 +428,10 @@ with tab_clusters:
         else:
             st.caption("Select a cluster row to see its authors and papers.")
 with tab_dl:
-    st.caption(f"Exactly what is on screen: the {VIEW_LABELS[view].lower()} network after filters.")
+    st.caption(
+        f"Exactly what is on screen: the {VIEW_LABELS[view].lower()} network after filters, "
+        "and the filtered works as a reference list."
+    )
     nodes_csv, edges_csv = _csv_tables(G, gkey)
     files = [
         (
@@ -436,6 +451,11 @@ with tab_dl:
         ),  # fmt: skip
         ("Nodes CSV", nodes_csv, f"citegraph-{view}-nodes.csv", "text/csv"),
         ("Edges CSV", edges_csv, f"citegraph-{view}-edges.csv", "text/csv"),
+    ]
+    files += [
+        (f"Works as {label}", _works_file(filtered, fkey, fmt), f"citegraph-works.{ext}", mime)
+        for fmt, label in (("bibtex", "BibTeX"), ("ris", "RIS"), ("csv", "CSV"))
+        for ext, mime in [WORK_FORMATS[fmt]]
     ]
     cols = st.columns(4)
     for i, (label, data, name, mime) in enumerate(files):

@@ -9,8 +9,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from citegraph import CitegraphError, __version__
+
+if TYPE_CHECKING:
+    from citegraph.model import Corpus
 
 DEFAULT_FACTS = (
     Path(__file__).resolve().parent.parent.parent / "shared/data/seed-40603629/works.jsonl"
@@ -57,17 +61,16 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--format", choices=["gexf", "graphml", "json", "csv", "html", "vosviewer"], required=True
     )
-    export.add_argument(
-        "--journal",
-        action="append",
-        default=[],
-        metavar="J",
-        help="keep works in this journal (repeatable)",
-    )
-    export.add_argument("--year-from", type=int, metavar="Y")
-    export.add_argument("--year-to", type=int, metavar="Y")
+    _add_filters(export)
     export.add_argument("-o", "--output", type=Path, required=True)
     export.set_defaults(func=_cmd_export)
+
+    works = sub.add_parser("works", help="write the (filtered) works as BibTeX, RIS or CSV")
+    works.add_argument("snapshot", type=Path)
+    works.add_argument("--format", choices=["bibtex", "ris", "csv"], required=True)
+    _add_filters(works)
+    works.add_argument("-o", "--output", type=Path, required=True)
+    works.set_defaults(func=_cmd_works)
 
     fetch = sub.add_parser(
         "fetch", help="fetch a seed's neighbourhood from PubMed, iCite and OpenAlex into a snapshot"
@@ -111,6 +114,32 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--journal", action="append", default=[], metavar="J",
+                        help="keep works in this journal (repeatable)")  # fmt: skip
+    parser.add_argument("--year-from", type=int, metavar="Y")
+    parser.add_argument("--year-to", type=int, metavar="Y")
+
+
+def _filtered(args: argparse.Namespace) -> Corpus:
+    from citegraph.graphs import filter_corpus
+    from citegraph.snapshot import load_snapshot
+
+    corpus = load_snapshot(args.snapshot)
+    return filter_corpus(
+        corpus, journals=args.journal or None, year_from=args.year_from, year_to=args.year_to
+    )
+
+
+def _cmd_works(args: argparse.Namespace) -> int:
+    from citegraph.export import export_works
+
+    filtered = _filtered(args)
+    _write(args.output, export_works(filtered, args.format))
+    print(f"wrote {args.output} ({len(filtered.works)} works, {args.format})", file=sys.stderr)
+    return 0
+
+
 def _cmd_info(args: argparse.Namespace) -> int:
     from citegraph.snapshot import load_snapshot
 
@@ -136,14 +165,9 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from citegraph.export import export_graph
-    from citegraph.graphs import filter_corpus
-    from citegraph.snapshot import load_snapshot
     from citegraph.views import build_view, view_html
 
-    corpus = load_snapshot(args.snapshot)
-    filtered = filter_corpus(
-        corpus, journals=args.journal or None, year_from=args.year_from, year_to=args.year_to
-    )
+    filtered = _filtered(args)
     G = build_view(filtered, args.graph)
     # HTML as the page draws it (legend names the clusters); other formats from export.
     data = (

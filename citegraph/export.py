@@ -1,5 +1,5 @@
 """Write a graph as GEXF, GraphML, JSON (node-link), CSV (nodes + edges, zipped), HTML or
-VOSviewer JSON.
+VOSviewer JSON; and the works of a corpus as BibTeX, RIS or CSV (`export_works`).
 
 GEXF and GraphML writers reject None and lists, misread lists as dynamic attributes, and write
 two keys with the same name when one attribute has mixed types (reference/tech-facts.md §5). So
@@ -15,15 +15,22 @@ import html
 import io
 import json
 import re
+import unicodedata
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import bibtexparser
 import networkx as nx
+import pandas as pd
+import rispy
+from bibtexparser.middlewares import LatexEncodingMiddleware
+from bibtexparser.model import Entry, Field
 
 from citegraph import CitegraphError, __version__
+from citegraph.model import Corpus
 
 
 class ExportError(CitegraphError):
@@ -315,3 +322,149 @@ def _csv(header: list[str], rows: Any) -> bytes:
     for row in rows:
         writer.writerow(["" if v is None else v for v in row])
     return buffer.getvalue().encode("utf-8")
+
+
+# ------------------------------------------------------------------------------ works as a list
+#: Bibliography formats for the works of a (filtered) corpus: extension and MIME type.
+WORK_FORMATS: dict[str, tuple[str, str]] = {
+    "bibtex": ("bib", "application/x-bibtex"),
+    "ris": ("ris", "application/x-research-info-systems"),
+    "csv": ("csv", "text/csv"),
+}
+
+
+def export_works(corpus: Corpus, fmt: str) -> bytes:
+    """The works of ``corpus`` as BibTeX, RIS or CSV, seed first, then newest first.
+
+    BibTeX is written with bibtexparser (LaTeX special characters encoded, so titles with
+    ``&`` or ``%`` compile), RIS with rispy; stub works (no metadata) are left out of both.
+
+    Examples
+    --------
+    >>> c = Corpus.from_rows(
+    ...     works=[{"id": "pmid:1", "pmid": "1", "title": "A & B", "year": 2020, "sources": ["pubmed"]}],
+    ...     authors=[{"id": "a", "name": "Ann Lee", "last_name": "Lee", "fore_name": "Ann"}],
+    ...     authorships=[{"work_id": "pmid:1", "author_id": "a", "position": 1}])
+    >>> print(export_works(c, "ris").decode().splitlines()[:3])
+    ['TY  - JOUR', 'AU  - Lee, Ann', 'PY  - 2020']
+    >>> "A \\\\& B" in export_works(c, "bibtex").decode()
+    True
+    """
+    if fmt not in WORK_FORMATS:
+        raise ExportError(
+            f"Unknown works format {fmt!r}. Choose one of: {', '.join(WORK_FORMATS)}."
+        )
+    from citegraph.analysis import works_table
+
+    if fmt == "csv":
+        table = works_table(corpus)
+        return table.to_csv(index=False).encode("utf-8")
+    entries = list(_bibliography(corpus))
+    if fmt == "ris":
+        return rispy.dumps([_ris(e) for e in entries], implementation=_RisWriter).encode("utf-8")
+    library = bibtexparser.Library()
+    taken: set[str] = set()
+    for entry in entries:
+        library.add(_bibtex(entry, taken))
+    text = bibtexparser.write_string(library, prepend_middleware=[LatexEncodingMiddleware()])
+    return text.encode("utf-8")
+
+
+class _RisWriter(rispy.RisWriter):
+    """RIS without rispy's "1." counter line before each record (not an RIS tag)."""
+
+    def set_header(self, count: int) -> str:
+        return ""
+
+
+def _bibliography(corpus: Corpus) -> Any:
+    """Work rows with metadata, each with its ordered authors as (last, fore) pairs."""
+    authors = {row.id: row for row in corpus.authors.itertuples(index=False)}
+    by_work: dict[str, list[tuple[int, str, str]]] = {}
+    for ship in corpus.authorships.itertuples(index=False):
+        person = authors.get(ship.author_id)
+        last = (person.last_name if person is not None else None) or ""
+        fore = (person.fore_name if person is not None else None) or ""
+        if not last:
+            name = str(
+                ship.name
+                if isinstance(ship.name, str) and ship.name
+                else getattr(person, "name", "")
+            )
+            parts = name.split()
+            last, fore = (parts[-1], " ".join(parts[:-1])) if parts else ("", "")
+        pos = (
+            int(ship.position)
+            if ship.position is not None and ship.position == ship.position
+            else 0
+        )
+        by_work.setdefault(ship.work_id, []).append((pos, last, fore))
+    works = corpus.works[corpus.works["sources"].map(len) > 0]
+    works = works.sort_values(["is_seed", "year", "id"], ascending=[False, False, True],
+                              na_position="last")  # fmt: skip
+    for row in works.to_dict(orient="records"):
+        row["_authors"] = [(last, fore) for _, last, fore in sorted(by_work.get(row["id"], []))]
+        yield row
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return ""
+    return str(value)
+
+
+def _pages(pages: str) -> tuple[str, str]:
+    start, _, end = pages.partition("-")
+    return start.strip(), end.strip()
+
+
+def _ris(row: dict[str, Any]) -> dict[str, Any]:
+    entry: dict[str, Any] = {"type_of_reference": "JOUR"}
+    if row["_authors"]:
+        entry["authors"] = [f"{last}, {fore}".rstrip(", ") for last, fore in row["_authors"]]
+    for key, field in (("year", "year"), ("title", "title"), ("journal", "journal_name"),
+                       ("journal_abbrev", "alternate_title2"), ("volume", "volume"),
+                       ("issue", "number"), ("doi", "doi"), ("abstract", "abstract")):  # fmt: skip
+        value = _text(row.get(key))
+        if value:
+            entry[field] = value
+    if _text(row.get("pages")):
+        start, end = _pages(_text(row["pages"]))
+        entry["start_page"] = start
+        if end:
+            entry["end_page"] = end
+    if _text(row.get("pmid")):
+        entry["accession_number"] = f"PMID:{row['pmid']}"
+    if len(row.get("keywords") or []):
+        entry["keywords"] = list(row["keywords"])
+    urls = [f"https://doi.org/{row['doi']}"] if _text(row.get("doi")) else []
+    if _text(row.get("pmid")):
+        urls.append(f"https://pubmed.ncbi.nlm.nih.gov/{row['pmid']}/")
+    if urls:
+        entry["urls"] = urls
+    return entry
+
+
+def _bibtex(row: dict[str, Any], taken: set[str]) -> Entry:
+    first = row["_authors"][0][0] if row["_authors"] else "anon"
+    base = re.sub(r"[^a-z]", "", unicodedata.normalize("NFKD", first).lower()) or "anon"
+    base += _text(row.get("year")) or "nd"
+    key, n = base, 0
+    while key in taken:
+        n += 1
+        key = base + "abcdefghijklmnopqrstuvwxyz"[(n - 1) % 26] * (1 + (n - 1) // 26)
+    taken.add(key)
+    fields = []
+    if row["_authors"]:
+        names = " and ".join(f"{last}, {fore}".rstrip(", ") for last, fore in row["_authors"])
+        fields.append(Field("author", names))
+    for key_, field in (("title", "title"), ("journal", "journal"), ("year", "year"),
+                        ("volume", "volume"), ("issue", "number"), ("doi", "doi"),
+                        ("pmid", "pmid"), ("pmcid", "pmcid")):  # fmt: skip
+        value = _text(row.get(key_))
+        if value:
+            fields.append(Field(field, value))
+    if _text(row.get("pages")):
+        start, end = _pages(_text(row["pages"]))
+        fields.append(Field("pages", f"{start}--{end}" if end else start))
+    return Entry("article", key, fields)

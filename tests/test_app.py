@@ -94,7 +94,7 @@ def test_views_switch_and_downloads_follow_the_view(
         assert not at.exception
         label = {"citation": "citation", "similarity": "similarity", "coauthor": "co-author"}[view]
         assert any(f"the {label} network after filters" in c.value for c in at.caption)
-        assert len(at.get("download_button")) == 8
+        assert len(at.get("download_button")) == 11
 
 
 def test_a_bad_snapshot_shows_one_error_and_the_seed_stays(

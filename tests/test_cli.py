@@ -130,3 +130,19 @@ def test_import_facts_rebuilds_the_bundled_snapshot(tmp_path: Path) -> None:
     assert {k: v for k, v in rebuilt.manifest.items() if k not in skip} == {
         k: v for k, v in bundled.manifest.items() if k not in skip
     }
+
+
+@pytest.mark.parametrize("fmt", ["bibtex", "ris", "csv"])
+def test_works_writes_the_filtered_reference_list(snapshot: Path, tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"w.{fmt}"
+    args = ["works", str(snapshot), "--format", fmt, "--journal", "Test Journal A", "-o", str(out)]
+    assert main(args) == 0
+    text = out.read_text()
+    journal_a = load_snapshot(snapshot).works.query("journal == 'Test Journal A'")
+    assert len(journal_a) == 3
+    if fmt == "ris":
+        assert text.count("TY  - JOUR") == 3
+    elif fmt == "bibtex":
+        assert text.count("@article{") == 3
+    else:
+        assert len(text.strip().splitlines()) == 1 + 3

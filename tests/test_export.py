@@ -238,3 +238,66 @@ def test_clusters_layout_and_files_do_not_depend_on_hash_seed():
                              capture_output=True, text=True, check=True, timeout=120)  # fmt: skip
         digests.add(out.stdout.strip())
     assert len(digests) == 1
+
+
+# ---------------------------------------------------------------- works as BibTeX / RIS / CSV
+def _works_corpus():  # type: ignore[no-untyped-def]
+    """Hand-built test data: two works by the same first author and year, one stub."""
+    from citegraph.model import Corpus
+
+    return Corpus.from_rows(
+        works=[
+            {"id": "pmid:900000101", "pmid": "900000101", "doi": "10.5555/test_1",
+             "title": "Müller & Co: 50% of tests", "journal": "Test Journal A", "year": 2024,
+             "volume": "3", "issue": "2", "pages": "10-20", "sources": ["pubmed"]},
+            {"id": "pmid:900000102", "pmid": "900000102", "title": "Second test work",
+             "year": 2024, "is_seed": True, "sources": ["pubmed"]},
+            {"id": "W9000000103", "openalex_id": "W9000000103", "sources": []},
+        ],
+        authors=[{"id": "a1", "name": "Jürgen Müller", "last_name": "Müller", "fore_name": "Jürgen"},
+                 {"id": "a2", "name": "Ann Test"}],
+        authorships=[{"work_id": "pmid:900000101", "author_id": "a2", "position": 2},
+                     {"work_id": "pmid:900000101", "author_id": "a1", "position": 1},
+                     {"work_id": "pmid:900000102", "author_id": "a1", "position": 1}],
+    )  # fmt: skip
+
+
+def test_works_as_ris_read_back_with_rispy() -> None:
+    import rispy
+
+    from citegraph.export import export_works
+
+    entries = rispy.loads(export_works(_works_corpus(), "ris").decode())
+    assert [e["title"] for e in entries] == ["Second test work", "Müller & Co: 50% of tests"]
+    first = entries[1]
+    assert first["authors"] == ["Müller, Jürgen", "Test, Ann"]
+    assert (first["start_page"], first["end_page"], first["doi"]) == ("10", "20", "10.5555/test_1")
+    assert first["accession_number"] == "PMID:900000101"
+
+
+def test_works_as_bibtex_parse_back_with_unique_keys_and_encoded_latex() -> None:
+    import bibtexparser
+    from bibtexparser.middlewares import LatexDecodingMiddleware
+
+    from citegraph.export import export_works
+
+    text = export_works(_works_corpus(), "bibtex").decode()
+    assert "\\&" in text and "\\%" in text and "pages = {10--20}" in text
+    library = bibtexparser.parse_string(text, append_middleware=[LatexDecodingMiddleware()])
+    assert not library.failed_blocks
+    keys = [e.key for e in library.entries]
+    assert len(keys) == 2 and len(set(keys)) == 2 and all(k.startswith("muller2024") for k in keys)
+    fields = library.entries[1].fields_dict
+    assert fields["title"].value == "Müller & Co: 50% of tests"
+    assert fields["pages"].value in ("10--20", "10–20")  # the decoder turns -- into an en dash
+
+
+def test_works_csv_and_unknown_format() -> None:
+    import pandas as pd
+
+    from citegraph.export import ExportError, export_works
+
+    table = pd.read_csv(io.BytesIO(export_works(_works_corpus(), "csv")))
+    assert len(table) == 3
+    with pytest.raises(ExportError, match="Choose one of: bibtex, ris, csv"):
+        export_works(_works_corpus(), "endnote")
