@@ -46,7 +46,7 @@ snapshot: $(VENV)/.installed
 	$(PY) -m citegraph import-facts
 
 bench: $(VENV)/.installed-dev
-	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b; done
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; PYTHONPATH=. $(PY) $$b; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
