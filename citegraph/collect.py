@@ -375,7 +375,8 @@ class Collector:
         pm = self.clients.pubmed
         if pm is None or not seed_pmids:
             return
-        for rec in self._batched("PubMed seed records", seed_pmids, 200, pm.fetch_works, "pubmed"):
+        todo = self._unasked("pubmed", seed_pmids)
+        for rec in self._batched("PubMed seed records", todo, 200, pm.fetch_works, "pubmed"):
             self.records.append(rec)
             for ref in rec.references:
                 if ref.startswith("pmid:"):
@@ -421,7 +422,7 @@ class Collector:
         if self.clients.icite is None or not seed_pmids:
             return
         self._step("iCite citations", 0, 1)
-        for rec in self._icite_fetch(seed_pmids):
+        for rec in self._icite_fetch(self._unasked("icite", seed_pmids)):
             for ref in rec.references:
                 pmids.setdefault(ref, 1)
             for citer in rec.cited_by:
@@ -459,7 +460,10 @@ class Collector:
         """
         pm, oa = self.clients.pubmed, self.clients.openalex
         if oa is not None:
-            todo = self._unasked("openalex", [w for w, h in wids.items() if h <= hop])
+            have = {r.openalex_id for r in self.records if r.source == "openalex"}
+            todo = self._unasked(
+                "openalex", [w for w, h in wids.items() if h <= hop and w not in have]
+            )
             for rec in self._batched("OpenAlex works", todo, 100, oa.works, "openalex"):
                 self.records.append(rec)
                 if rec.pmid:
@@ -467,7 +471,10 @@ class Collector:
         if self.clients.icite is not None:
             self._icite_fetch(self._unasked("icite", [p for p, h in pmids.items() if h <= hop]))
         if pm is not None:
-            todo = self._unasked("pubmed", [p for p, h in pmids.items() if h <= hop])
+            have = {r.pmid for r in self.records if r.source == "pubmed"}
+            todo = self._unasked(
+                "pubmed", [p for p, h in pmids.items() if h <= hop and p not in have]
+            )
             found = self._batched("PubMed metadata", todo, 200, pm.fetch_works, "pubmed")
             self.records.extend(found)
         if oa is not None:
