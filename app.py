@@ -32,7 +32,14 @@ from citegraph.present import (
     works_of_authors,
 )
 from citegraph.snapshot import dumps_snapshot, load_snapshot, loads_snapshot
-from citegraph.views import VIEWS, ViewOptions, build_view, view_html, view_notes
+from citegraph.views import (
+    COLOR_OPTIONS,
+    VIEWS,
+    ViewOptions,
+    build_view,
+    view_html,
+    view_notes,
+)
 
 ROOT = Path(__file__).resolve().parent
 BUNDLED = sorted((ROOT / "cache").glob("seed-*.json*"))
@@ -53,8 +60,8 @@ def _graph(_corpus: Corpus, key: str, view: str, options: ViewOptions) -> nx.Gra
 
 
 @st.cache_data(show_spinner="Drawing the graph…", max_entries=32)
-def _html(_corpus: Corpus, _G: nx.Graph, key: str) -> str:
-    return view_html(_corpus, _G)
+def _html(_corpus: Corpus, _G: nx.Graph, key: str, color_by: str) -> str:
+    return view_html(_corpus, _G, color_by=color_by)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -263,7 +270,7 @@ def _run_fetch() -> None:
     _set_corpus(corpus, f"live:{uuid.uuid4().hex}", None)
 
 
-def _filters_sidebar(corpus: Corpus) -> tuple[dict, str, ViewOptions]:
+def _filters_sidebar(corpus: Corpus) -> tuple[dict, str, ViewOptions, str]:
     st.sidebar.header("Filters")
     journals = st.sidebar.multiselect(
         "Journals", journal_options(corpus), placeholder="All journals"
@@ -289,6 +296,9 @@ def _filters_sidebar(corpus: Corpus) -> tuple[dict, str, ViewOptions]:
         key="view",
     )
     st.query_params["view"] = view
+    color_by = st.sidebar.selectbox(
+        "Colour by", COLOR_OPTIONS[view], format_func=str.capitalize, key=f"color_{view}"
+    )
     with st.sidebar.expander("Clustering"):
         method = st.selectbox("Method", ["louvain", "leiden"], format_func=str.capitalize)
         resolution = st.slider(
@@ -313,7 +323,7 @@ def _filters_sidebar(corpus: Corpus) -> tuple[dict, str, ViewOptions]:
         "min_citations": int(min_citations) or None,
     }
     options = ViewOptions(cluster_method=method, resolution=resolution, min_weight=min_weight)
-    return filters, view, options
+    return filters, view, options, color_by
 
 
 # ---------------------------------------------------------------- page
@@ -337,7 +347,7 @@ if "corpus" not in st.session_state:
     st.stop()
 
 corpus: Corpus = st.session_state.corpus
-filters, view, options = _filters_sidebar(corpus)
+filters, view, options, color_by = _filters_sidebar(corpus)
 filtered = filter_corpus(corpus, **filters)
 fkey = f"{st.session_state.corpus_key}|{filters}"
 
@@ -390,7 +400,7 @@ with tab_graph:
     else:
         for note in view_notes(G):
             st.caption(note)
-        st.iframe(_html(filtered, G, gkey), height=700)
+        st.iframe(_html(filtered, G, gkey, color_by), height=700)
 with tab_works:
     st.dataframe(works_table(filtered), hide_index=True, width="stretch")
 with tab_authors:
@@ -445,7 +455,7 @@ with tab_dl:
         # The interactive page exactly as shown above (its legend names the clusters).
         (
             "Interactive HTML (offline)",
-            _html(filtered, G, gkey).encode(),
+            _html(filtered, G, gkey, color_by).encode(),
             export_filename(view, "html"),
             FORMATS["html"].mime,
         ),  # fmt: skip

@@ -20,6 +20,13 @@ from citegraph.render import render_html
 #: other through the seed: 159k edges at 2,000 works); keep the heaviest edges only.
 MAX_SIMILARITY_EDGES = 20_000
 
+#: Node attributes a view can be coloured by (the first is the default).
+COLOR_OPTIONS = {
+    "citation": ("cluster", "journal", "year"),
+    "similarity": ("cluster", "journal", "year"),
+    "coauthor": ("cluster", "institution"),
+}
+
 VIEWS = {
     "citation": "Citation network: works, arrows from citing to cited work",
     "similarity": "Similarity network: co-citation, bibliographic coupling, PubMed similar, OpenAlex related",
@@ -70,6 +77,9 @@ def build_view(corpus: Corpus, view: str, options: ViewOptions = ViewOptions()) 
         method=options.cluster_method,
     )
     assign_clusters(G, clusters)
+    if view == "coauthor":  # one colourable institution per person: the first one named
+        for _, data in G.nodes(data=True):
+            data["institution"] = str(data.get("institutions") or "").split("; ")[0]
     G.graph["view"] = view
     return G
 
@@ -83,9 +93,11 @@ def cluster_labels(corpus: Corpus, G: nx.Graph) -> dict[int, str]:
     return {int(c): str(label) for c, label in zip(table["cluster"], table["label"], strict=True)}
 
 
-def view_html(corpus: Corpus, G: nx.Graph) -> str:
-    """The interactive page of a view's graph, its legend naming the clusters."""
-    return render_html(G, legend_labels=cluster_labels(corpus, G))
+def view_html(corpus: Corpus, G: nx.Graph, *, color_by: str = "cluster") -> str:
+    """The interactive page of a view's graph, coloured by ``color_by`` (the legend names the
+    clusters when colouring by cluster)."""
+    labels = cluster_labels(corpus, G) if color_by == "cluster" else None
+    return render_html(G, color_by=color_by, legend_labels=labels)
 
 
 def view_notes(G: nx.Graph) -> list[str]:

@@ -187,3 +187,16 @@ def test_similarity_view_has_a_weight_threshold(
     weight.set_value(2.0).run()
     assert not at.exception
     assert edges() < before
+
+
+def test_colour_by_switches_without_errors(
+    monkeypatch: pytest.MonkeyPatch, small_snapshot: Path
+) -> None:
+    at = _run(monkeypatch, small_snapshot)
+    at.selectbox(key="color_coauthor").set_value("institution").run()
+    assert not at.exception
+    assert "Test University" in at.get("iframe")[0].proto.srcdoc
+    at.radio(key="view").set_value("citation").run()
+    at.selectbox(key="color_citation").set_value("journal").run()
+    assert not at.exception
+    assert "Test Journal A" in at.get("iframe")[0].proto.srcdoc

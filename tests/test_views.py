@@ -47,3 +47,15 @@ def test_notes_say_what_was_left_out() -> None:
     assert f"{MAX_SIMILARITY_EDGES:,}" in notes[0] and "5 weaker" in notes[0]
     assert notes[1].startswith("2 work(s) with more than 200 authors")
     assert view_notes(nx.Graph()) == []
+
+
+def test_colour_by_institution_names_institutions_in_the_legend() -> None:
+    from citegraph.views import COLOR_OPTIONS
+
+    corpus = small_corpus()
+    G = build_view(corpus, "coauthor")
+    institutions = {d["institution"] for _, d in G.nodes(data=True)} - {""}
+    assert institutions
+    html = view_html(corpus, G, color_by="institution")
+    assert all(name.replace("'", "&#x27;") in html or name in html for name in institutions)
+    assert set(COLOR_OPTIONS) == {"citation", "similarity", "coauthor"}
