@@ -198,15 +198,24 @@ def _colors(
     G: nx.Graph, attr: str, labels: dict
 ) -> tuple[dict[Any, str], list[tuple[str, str, int]]]:
     values = {node: data.get(attr) for node, data in G.nodes(data=True)}
-    counts = Counter(v for v in values.values() if v not in (None, "", 0) or attr != "cluster")
+    # Unknown values (and cluster 0, "not clustered") are grey, listed last, never a colour.
+    known = {
+        n: v
+        for n, v in values.items()
+        if v not in (None, "") and not (attr == "cluster" and v == 0)
+    }
+    counts = Counter(known.values())
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
     palette = {value: PALETTE[i] for i, (value, _) in enumerate(ranked[: len(PALETTE)])}
-    colors = {node: palette.get(value, OTHER_COLOR) for node, value in values.items()}
+    colors = {node: palette.get(known.get(node), OTHER_COLOR) for node in values}
     legend = [(_legend_name(attr, value, labels), palette[value], count)
               for value, count in ranked[: len(PALETTE)]]  # fmt: skip
     others = sum(count for _, count in ranked[len(PALETTE) :])
     if others:
         legend.append(("other", OTHER_COLOR, others))
+    unknown = len(values) - len(known)
+    if unknown:
+        legend.append((_legend_name(attr, None, labels), OTHER_COLOR, unknown))
     return colors, legend
 
 

@@ -81,6 +81,11 @@ def test_app_shows_seed_and_coauthor_graph_without_leaving_loopback(page_with_gu
         page.get_by_text("Offline snapshot").first.wait_for()
         frame = page.frame_locator("iframe").first
         frame.locator("canvas").first.wait_for(timeout=60_000)
+        # Colour by institution: the seed's authors are one cluster, their institutions differ.
+        page.get_by_role("combobox", name="Colour by").click()
+        page.get_by_role("option", name="Institution").click()
+        frame.get_by_text("Ohio State University").first.wait_for(timeout=30_000)
+        frame.locator("canvas").first.wait_for(timeout=60_000)
         page.wait_for_timeout(1500)  # let vis-network draw its first frame for the screenshot
         shot = _shot(page, "screenshot-coauthor.png")
         assert shot.stat().st_size > 10_000

@@ -190,3 +190,15 @@ def test_edge_tooltips_only_on_graphs_small_enough_to_inspect(monkeypatch):
     assert len(edges) == 9 and all("kind: references" in e["title"] for e in edges)
     monkeypatch.setattr("citegraph.render.MAX_EDGE_TOOLTIPS", 5)
     assert all("title" not in e for e in _edges(render_html(G)))
+
+
+def test_unknown_values_are_grey_and_listed_last() -> None:
+    from citegraph.render import OTHER_COLOR, _colors
+
+    G = nx.Graph()
+    G.add_nodes_from([("a", {"institution": ""}), ("b", {"institution": ""}),
+                      ("c", {"institution": "Test University"})])  # fmt: skip
+    colors, legend = _colors(G, "institution", {})
+    assert colors["a"] == colors["b"] == OTHER_COLOR != colors["c"]
+    assert legend[-1] == ("institution unknown", OTHER_COLOR, 2)
+    assert legend[0][0] == "Test University"
