@@ -74,11 +74,12 @@ URL_EXPIRY = {
     "*/esearch.fcgi*": timedelta(days=1),
 }
 
-#: Statuses retried with backoff. OpenAlex says "slow down" with 403.
+#: Statuses retried with backoff. OpenAlex says "slow down" with 403; its 429 means the daily
+#: budget is spent (until midnight UTC), so retrying it only blocks the page.
 RETRY_STATUSES = {
     "pubmed": frozenset({429, 500, 502, 503, 504}),
     "icite": frozenset({429, 500, 502, 503, 504}),
-    "openalex": frozenset({403, 429, 500, 502, 503, 504}),
+    "openalex": frozenset({403, 500, 502, 503, 504}),
 }
 
 #: Query parameters and headers that must never be stored or logged. requests-cache's defaults
@@ -273,10 +274,11 @@ class CitegraphSession(CacheMixin, _LimitedSession):
     offline: bool = False
 
 
-class _Retry(Retry):
-    """Retry that also honours Retry-After on OpenAlex's 403 "slow down"."""
+class _OpenAlexRetry(Retry):
+    """Retry that also honours Retry-After on OpenAlex's 403 "slow down" (and not on its 429:
+    a spent daily budget does not come back in seconds)."""
 
-    RETRY_AFTER_STATUS_CODES = frozenset({403, 413, 429, 503})
+    RETRY_AFTER_STATUS_CODES = frozenset({403, 413, 503})
 
 
 def make_session(
@@ -348,7 +350,8 @@ def make_session(
         rate = DEFAULT_RATES[service][1 if keys.api_key else 0]
     session.limiter = make_limiter(service, rate)
     session.limiter_name = service
-    retry = _Retry(
+    retry_class = _OpenAlexRetry if service == "openalex" else Retry
+    retry = retry_class(
         total=retries,
         connect=retries,
         read=retries,
@@ -369,7 +372,9 @@ def make_session(
 
 
 class _RedactFilter(logging.Filter):
-    """Strip keys from log records of the libraries that log URLs (urllib3 at DEBUG)."""
+    """Strip keys from log records of the libraries that log URLs: the message, its arguments
+    and the traceback text (requests-cache logs the failed URL's exception when it serves a
+    stale answer)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.args:
@@ -379,13 +384,26 @@ class _RedactFilter(logging.Filter):
                 return True
             record.args = None
         record.msg = redact(str(record.msg))
+        if record.exc_info:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
         return True
 
 
-for _name in ("urllib3.connectionpool", "urllib3.util.retry", "requests_cache"):
-    _logger = logging.getLogger(_name)
-    if not any(isinstance(f, _RedactFilter) for f in _logger.filters):
-        _logger.addFilter(_RedactFilter())
+def _install_redaction() -> None:
+    """Filters sit on loggers, not on their parents: add one to every logger of the libraries
+    that log URLs (their modules are imported above, so their loggers exist now)."""
+    prefixes = ("urllib3", "requests_cache", "requests")
+    names = [n for n in list(logging.Logger.manager.loggerDict) if n.startswith(prefixes)]
+    for name in {*names, *prefixes}:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _RedactFilter) for f in logger.filters):
+            logger.addFilter(_RedactFilter())
+
+
+_install_redaction()
 
 
 def _check_service(service: str) -> None:

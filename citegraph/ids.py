@@ -27,7 +27,7 @@ _PMID_RE = re.compile(r"^\d{1,9}$")
 _OPENALEX_RE = re.compile(r"^[Ww]\d{2,12}$")
 _OPENALEX_AUTHOR_RE = re.compile(r"^[Aa]\d{2,12}$")
 _PMCID_RE = re.compile(r"^(?:PMC)?(\d{1,9})$", re.IGNORECASE)
-_ORCID_RE = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])", re.IGNORECASE)
+_ORCID_RE = re.compile(r"(\d{4})[- ]?(\d{4})[- ]?(\d{4})[- ]?(\d{3}[\dX])(?![\dX])", re.IGNORECASE)
 _TRAILING = ".,;:)]}>'\""
 
 
@@ -140,11 +140,13 @@ def normalize_orcid(text: str | None) -> str | None:
     --------
     >>> normalize_orcid("https://orcid.org/0000-0002-1825-009x")
     '0000-0002-1825-009X'
+    >>> normalize_orcid("http://orcid.org/000000021825009X")  # PubMed sometimes drops hyphens
+    '0000-0002-1825-009X'
     """
     if not text:
         return None
     match = _ORCID_RE.search(str(text))
-    return match.group(1).upper() if match else None
+    return "-".join(match.groups()).upper() if match else None
 
 
 def work_id(

@@ -195,7 +195,7 @@ def test_interrupted_fetch_resumes_from_the_cache(emulator, tmp_path: Path, monk
 
 def test_a_failing_service_is_listed_in_missing(emulator) -> None:  # type: ignore[no-untyped-def]
     emulator.reset()
-    emulator.configure(fail_next=[("icite", "truncate")])
+    emulator.configure(fail_next=[("icite", "truncate")] * 3)  # one cut body is asked again
     corpus = fetch_corpus([emulator.seed], clients=_clients(emulator))
     missing = [m for m in corpus.manifest["missing"] if m["source"] == "icite"]
     assert missing and emulator.seed in missing[0]["id"]

@@ -268,3 +268,27 @@ def test_redact_removes_query_keys_and_known_values() -> None:
 def test_unknown_service_is_rejected() -> None:
     with pytest.raises(ValueError, match="unknown service"):
         make_session("scopus")
+
+
+def test_openalex_daily_budget_429_is_not_retried(srv: _Server) -> None:
+    srv.script["/works"] = [(429, {"Retry-After": "43200"}), (200, {})]
+    assert _session("openalex").get(f"{srv.url}/works").status_code == 429
+    assert len(srv.hits) == 1
+
+
+def test_retry_after_on_403_is_honoured_for_openalex_only(srv: _Server) -> None:
+    srv.script["/efetch.fcgi"] = [(403, {"Retry-After": "0"}), (200, {})]
+    assert _session("pubmed").get(f"{srv.url}/efetch.fcgi").status_code == 403
+    assert len(srv.hits) == 1
+
+
+def test_tracebacks_in_library_logs_are_redacted(caplog: pytest.LogCaptureFixture) -> None:
+    """requests-cache logs the failed refresh's exception (with its URL) when serving stale."""
+    logger = logging.getLogger("requests_cache.session")
+    try:
+        raise requests.HTTPError(f"503 Server Error for url: http://x/works?api_key={SECRET_KEY}")
+    except requests.HTTPError:
+        with caplog.at_level(logging.WARNING, logger="requests_cache.session"):
+            logger.warning("Request failed; using stale cache", exc_info=True)
+    text = caplog.text
+    assert "503 Server Error" in text and SECRET_KEY not in text

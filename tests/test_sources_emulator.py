@@ -169,8 +169,14 @@ def test_transient_503_is_retried(emulator) -> None:
     assert work.pmid == emulator.seed and len(_calls(emulator, "pubmed", at_least=2)) == 2
 
 
-def test_truncated_answer_is_upstream_error_and_not_cached(emulator) -> None:
+def test_one_truncated_answer_is_asked_again(emulator) -> None:
     emulator.configure(fail_next=[("pubmed", "truncate")])
+    (work,) = _pubmed(emulator).fetch_works([emulator.seed])
+    assert work.pmid == emulator.seed and len(_calls(emulator, "pubmed", at_least=2)) == 2
+
+
+def test_truncated_answer_is_upstream_error_and_not_cached(emulator) -> None:
+    emulator.configure(fail_next=[("pubmed", "truncate")] * 3)
     client = _pubmed(emulator, retries=0)
     with pytest.raises((UpstreamError, OfflineError)):
         client.fetch_works([emulator.seed])

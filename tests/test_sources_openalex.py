@@ -151,3 +151,17 @@ def test_status_mapping(status: int, has_key: bool, error: type, words: str) -> 
     assert str(info.value).startswith("OpenAlex (W11): ")
     distinct = {AuthError, RateLimitError, BudgetExceededError, NotFoundError}
     assert sum(isinstance(info.value, cls) for cls in distinct) <= 1
+
+
+def test_dois_with_comma_or_pipe_are_looked_up_alone() -> None:
+    """',' and '|' are legal in DOIs but split OpenAlex filter values."""
+    from citegraph.sources.openalex import OpenAlexClient
+
+    client = OpenAlexClient.__new__(OpenAlexClient)
+    batches: list[list[str]] = []
+    singles: list[str] = []
+    client._batched_filter = lambda field, values: batches.append(list(values)) or []  # type: ignore[method-assign]
+    client.work = lambda ident: singles.append(ident) or None  # type: ignore[method-assign]
+    client.works_by_doi(["10.5555/a", "10.5555/b", "10.5555/c,d", "10.5555/e|f"])
+    assert batches == [["10.5555/a", "10.5555/b"]]
+    assert singles == ["doi:10.5555/c,d", "doi:10.5555/e|f"]

@@ -245,3 +245,24 @@ def test_status_mapping(status: int, body: str, error: type, words: str) -> None
     assert words in str(info.value)
     assert info.value.service == "pubmed" and info.value.ident == "40603629"
     assert str(info.value).startswith("PubMed E-utilities (40603629): ")
+
+
+def test_book_chapters_are_read_too() -> None:
+    """GeneReviews/StatPearls chapters come as PubmedBookArticle (hand-written test XML)."""
+    xml = (
+        "<PubmedArticleSet><PubmedBookArticle><BookDocument><PMID>900000301</PMID>"
+        "<Book><Publisher><PublisherName>Test Press</PublisherName></Publisher>"
+        "<BookTitle>Test Reviews</BookTitle><PubDate><Year>2021</Year></PubDate></Book>"
+        "<ArticleTitle>A test chapter</ArticleTitle><AuthorList><Author><LastName>Lee</LastName>"
+        "<ForeName>Ann</ForeName></Author></AuthorList></BookDocument>"
+        "<PubmedBookData><ArticleIdList><ArticleId IdType='doi'>10.5555/BOOK.1</ArticleId>"
+        "</ArticleIdList></PubmedBookData></PubmedBookArticle></PubmedArticleSet>"
+    )
+    (work,) = parse_efetch(xml)
+    assert (work.pmid, work.title, work.journal, work.year) == (
+        "900000301",
+        "A test chapter",
+        "Test Reviews",
+        2021,
+    )
+    assert work.doi == "10.5555/book.1" and [a.last_name for a in work.authors] == ["Lee"]

@@ -129,7 +129,7 @@ def send_request(
     synthetic 504 that requests-cache returns for a cache miss in offline mode.
     """
     try:
-        response = session.request(method, url, params=params, data=data)
+        response = _request_whole(session, method, url, params=params, data=data)
     except requests.exceptions.Timeout as exc:
         raise TimedOutError(
             f"no answer in time ({type(exc).__name__}). Check the network or try again later; "
@@ -159,6 +159,21 @@ def send_request(
             ident=ident,
         )
     return response
+
+
+def _request_whole(session: requests.Session, method: str, url: str, **kwargs: Any) -> Any:
+    """``session.request``, tried again (twice at most) when the body arrives cut short: urllib3's
+    Retry only covers failures before the body is read."""
+    for attempt in range(3):
+        try:
+            return session.request(method, url, **kwargs)
+        except (
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+        ):
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def evict(session: requests.Session, response: requests.Response) -> None:

@@ -68,11 +68,18 @@ def singleton_path(ident: str) -> str:
     '/works/pmid:29456894'
     >>> singleton_path("doi:10.7717/PEERJ.4375")
     '/works/doi:10.7717/peerj.4375'
+    >>> singleton_path("https://doi.org/10.3386/w23456")
+    '/works/doi:10.3386/w23456'
     """
     text = str(ident).strip()
-    wid = normalize_openalex_id(text)
-    if wid and wid.startswith("W"):
-        return f"/works/{wid}"
+    lowered = text.lower()
+    # DOIs first: "10.3386/w23456" (NBER) ends in something that looks like a W-id.
+    if lowered.startswith(("doi:", "10.")) or "doi.org/" in lowered:
+        doi = normalize_doi(text)
+        if doi:
+            return f"/works/doi:{quote(doi, safe='/:().;-_')}"
+    if re.fullmatch(r"(?:https?://(?:api\.)?openalex\.org/(?:works/)?)?[Ww]\d+/?", text):
+        return f"/works/{normalize_openalex_id(text)}"
     if text.lower().startswith("pmid:") or text.isdigit():
         pmid = normalize_pmid(text)
         if pmid:
@@ -325,14 +332,21 @@ class OpenAlexClient:
         return self._batched_filter("openalex", ids)
 
     def works_by_doi(self, dois: Iterable[str]) -> list[WorkRecord]:
-        """Works by DOI: one list call per 100 DOIs (a single DOI uses the free singleton)."""
+        """Works by DOI: one list call per 100 DOIs (a single DOI, or one containing "," or "|",
+        uses the free singleton)."""
         values = unique(normalize_doi(d) for d in _as_list(dois))
-        if len(values) == 1:
+        # "," and "|" are legal in DOIs but split OpenAlex filter values: look those up alone.
+        alone = [d for d in values if "," in d or "|" in d]
+        batch = [d for d in values if d not in alone]
+        if len(batch) == 1:
+            alone, batch = alone + batch, []
+        out = self._batched_filter("doi", batch) if batch else []
+        for doi in alone:
             try:
-                return [self.work(f"doi:{values[0]}")]
+                out.append(self.work(f"doi:{doi}"))
             except NotFoundError:
-                return []
-        return self._batched_filter("doi", values)
+                pass
+        return out
 
     def works_by_pmid(self, pmids: Iterable[str]) -> list[WorkRecord]:
         """Works by PMID, one free singleton each (OpenAlex's PMID batch filter is broken).
@@ -449,8 +463,9 @@ def _raise_for_status(resp: requests.Response, ident: str, *, has_key: bool) -> 
                              service=SERVICE, ident=ident)  # fmt: skip
     if status == 429:
         raise BudgetExceededError(
-            "the daily OpenAlex budget is spent (HTTP 429). It resets at midnight UTC; a free "
-            "API key (OPENALEX_API_KEY) raises it. Data already fetched is kept.",
+            "the daily OpenAlex budget is spent (HTTP 429). It resets at midnight UTC"
+            + ("." if has_key else "; a free API key (OPENALEX_API_KEY) raises it.")
+            + " Data already fetched is kept.",
             service=SERVICE, ident=ident,
         )  # fmt: skip
     if status == 404:

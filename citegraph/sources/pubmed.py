@@ -249,7 +249,10 @@ def parse_efetch(text: str | bytes, *, base_url: str | None = None) -> list[Work
     root = parse_xml(text)
     _check_xml_error(root)
     base = (base_url or _base_url(SERVICE)).rstrip("/")
-    return [_parse_article(a, base) for a in root.iter("PubmedArticle")]
+    works = [_parse_article(a, base) for a in root.iter("PubmedArticle")]
+    # Books and chapters (GeneReviews, StatPearls) are often among citing or similar articles.
+    works += [_parse_book(b, base) for b in root.iter("PubmedBookArticle")]
+    return works
 
 
 def _text(elem: ET.Element | None) -> str | None:
@@ -311,6 +314,32 @@ def _parse_article(article: ET.Element, base: str) -> WorkRecord:
                 if date.get("PubStatus") in ("pubmed", "entrez"):
                     work.year = _parse_date(date)[1]
                     break
+    return work
+
+
+def _parse_book(article: ET.Element, base: str) -> WorkRecord:
+    """A ``PubmedBookArticle``: the chapter (or book) with its book as the container."""
+    doc = article.find("BookDocument")
+    doc = doc if doc is not None else ET.Element("BookDocument")
+    pmid = normalize_pmid(_text(doc.find("PMID")))
+    book = doc.find("Book")
+    work = WorkRecord(source=SERVICE, pmid=pmid)
+    work.url = f"{base}/efetch.fcgi?db=pubmed&retmode=xml&id={pmid}" if pmid else None
+    book_title = _text(book.find("BookTitle")) if book is not None else None
+    work.title = _text(doc.find("ArticleTitle")) or book_title
+    work.journal = (
+        book_title if work.title != book_title else _text(doc.find("Book/Publisher/PublisherName"))
+    )
+    if book is not None:
+        work.pub_date, work.year = _parse_date(book.find("PubDate"))
+    work.pub_types = unique(_text(t) for t in doc.findall("PublicationType")) or ["Book"]
+    work.abstract = _abstract(doc.find("Abstract"))
+    work.authors, work.collective_author = _authors(doc.find("AuthorList"))
+    for aid in [*doc.findall("ArticleIdList/ArticleId"),
+                *article.findall("PubmedBookData/ArticleIdList/ArticleId")]:  # fmt: skip
+        kind, value = aid.get("IdType"), _text(aid)
+        if kind == "doi" and normalize_doi(value) and not work.doi:
+            work.doi = normalize_doi(value)
     return work
 
 
