@@ -386,10 +386,16 @@ class OpenAlexClient:
         out: list[WorkRecord] = []
         for batch in batched(values, MAX_OR_VALUES):
             ident = batch[0] if len(batch) == 1 else f"{len(batch)} ids from {batch[0]}"
-            params = list_params(f"{field}:{'|'.join(batch)}", per_page=PER_PAGE, page=1)
-            resp = self._get("/works", params, ident=ident)
-            works, _ = self._parse(resp, lambda t, r=resp: parse_list(t, url=r.url), ident)
-            out.extend(works)
+            page, found = 1, 0
+            while True:  # usually one page; more when several works share a DOI
+                params = list_params(f"{field}:{'|'.join(batch)}", per_page=PER_PAGE, page=page)
+                resp = self._get("/works", params, ident=ident)
+                works, meta = self._parse(resp, lambda t, r=resp: parse_list(t, url=r.url), ident)
+                out.extend(works)
+                found += len(works)
+                if not works or found >= int(meta.get("count") or 0) or page * PER_PAGE >= 10_000:
+                    break
+                page += 1
         return out
 
     def _pages(self, filter_: str, *, ident: str, limit: int | None) -> Iterator[list[WorkRecord]]:
