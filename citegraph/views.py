@@ -48,17 +48,12 @@ class ViewOptions:
 def build_view(corpus: Corpus, view: str, options: ViewOptions = ViewOptions()) -> nx.Graph:
     """Build the graph for ``view`` from ``corpus`` and assign a ``cluster`` to every node.
 
-        Examples
-        --------
-        >>> from citegraph.model import Corpus
-    from citegraph.render import render_html
-
-    #: Around one seed the similarity graph is dense (every citing work is coupled to every
-    #: other through the seed: 159k edges at 2,000 works); keep the heaviest edges only.
-    MAX_SIMILARITY_EDGES = 20_000
-        >>> G = build_view(Corpus.empty(), "coauthor")
-        >>> G.number_of_nodes()
-        0
+    Examples
+    --------
+    >>> from citegraph.model import Corpus
+    >>> G = build_view(Corpus.empty(), "coauthor")
+    >>> G.number_of_nodes()
+    0
     """
     if view == "citation":
         G = build_citation_graph(corpus)
