@@ -206,6 +206,7 @@ def _write_vosviewer(G: nx.Graph, *, positions: dict | None = None, **_: Any) ->
     ids = {node: i for i, node in enumerate(H, 1)}
     pos = {str(k): v for k, v in (positions or {}).items()}
     strength = {n: 0.0 for n in H}
+    undirected = H.to_undirected(as_view=True) if H.is_directed() else H
     for u, v, w in H.edges(data="weight", default=1):
         strength[u] += float(w)
         strength[v] += float(w)
@@ -213,11 +214,12 @@ def _write_vosviewer(G: nx.Graph, *, positions: dict | None = None, **_: Any) ->
     for node, data in H.nodes(data=True):
         item: dict[str, Any] = {"id": ids[node], "label": str(data.get("label", node))}
         if isinstance(data.get("cluster"), int) and data["cluster"] > 0:
-            item["cluster"] = data["cluster"]
+            # VOSviewer accepts clusters 1-1000; the many one-node clusters beyond share 1000.
+            item["cluster"] = min(data["cluster"], 1000)
         if node in pos:
             x, y = pos[node]
             item["x"], item["y"] = float(x), float(-y)  # screen y grows down, VOSviewer's up
-        weights = {"Links": H.degree(node), "Total link strength": strength[node]}
+        weights = {"Links": undirected.degree(node), "Total link strength": strength[node]}
         if isinstance(data.get("works"), int):
             weights["Documents"] = data["works"]
         if isinstance(data.get("cited_by_count"), int):
@@ -233,10 +235,11 @@ def _write_vosviewer(G: nx.Graph, *, positions: dict | None = None, **_: Any) ->
             if data.get(key) not in (None, "")
         )
         items.append(item)
-    links = [
-        {"source_id": ids[u], "target_id": ids[v], "strength": float(w)}
-        for u, v, w in H.edges(data="weight", default=1)
-    ]
+    pairs: dict[tuple[int, int], float] = {}  # VOSviewer links are undirected: A→B + B→A is one
+    for u, v, w in H.edges(data="weight", default=1):
+        key = (min(ids[u], ids[v]), max(ids[u], ids[v]))
+        pairs[key] = pairs.get(key, 0.0) + float(w)
+    links = [{"source_id": a, "target_id": b, "strength": w} for (a, b), w in pairs.items()]
     data = {"network": {"items": items, "links": links}}
     return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
 
@@ -255,10 +258,17 @@ FORMATS: dict[str, ExportFormat] = {
 }
 
 
+#: Characters XML 1.0 forbids (GEXF and GraphML readers stop at them) and lone surrogates
+#: (no encoding can write them); third-party titles do contain them.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
 def _scalar(value: Any) -> Any:
     if value is None:
         return None
-    if isinstance(value, bool | int | float | str):
+    if isinstance(value, str):
+        return _XML_ILLEGAL.sub("\ufffd", value)
+    if isinstance(value, bool | int | float):
         if isinstance(value, float) and value != value:  # NaN: unknown
             return None
         return value
@@ -393,11 +403,7 @@ def _bibliography(corpus: Corpus) -> Any:
             )
             parts = name.split()
             last, fore = (parts[-1], " ".join(parts[:-1])) if parts else ("", "")
-        pos = (
-            int(ship.position)
-            if ship.position is not None and ship.position == ship.position
-            else 0
-        )
+        pos = 0 if pd.isna(ship.position) else int(ship.position)
         by_work.setdefault(ship.work_id, []).append((pos, last, fore))
     works = corpus.works[corpus.works["sources"].map(len) > 0]
     works = works.sort_values(["is_seed", "year", "id"], ascending=[False, False, True],

@@ -72,10 +72,12 @@ def filter_corpus(
     keep = pd.Series(True, index=works.index)
     filters: dict[str, Any] = {}
     if journals is not None:
-        wanted = {str(j) for j in journals}
+        wanted = {str(j).strip() for j in journals}
         if wanted:
             filters["journals"] = sorted(wanted)
-            keep &= works["journal"].isin(wanted) | works["journal_abbrev"].isin(wanted)
+            # journal_options lists names stripped of stray spaces; match them the same way.
+            journal = works["journal"].map(_stripped)
+            keep &= journal.isin(wanted) | works["journal_abbrev"].map(_stripped).isin(wanted)
     if year_from is not None or year_to is not None:
         years = works["year"]
         known = years.notna()
@@ -510,3 +512,7 @@ def _unique(values: Iterable[str | None]) -> list[str]:
         if value:
             seen.setdefault(value, None)
     return list(seen)
+
+
+def _stripped(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value

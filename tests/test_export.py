@@ -183,7 +183,7 @@ def test_vosviewer_json_items_links_and_escaped_descriptions():
     seed = by_label["Testwright 2025"]
     assert seed["cluster"] == G.nodes["pmid:900000001"]["cluster"] >= 1
     assert (seed["x"], seed["y"]) == (pos["pmid:900000001"][0], -pos["pmid:900000001"][1])
-    assert seed["weights"]["Links"] == G.degree("pmid:900000001")
+    assert seed["weights"]["Links"] == G.to_undirected().degree("pmid:900000001")  # distinct neighbours
     assert seed["weights"]["Citations"] == 4 and seed["scores"] == {"Year": 2025}
     assert len(links) == G.number_of_edges()
     assert all(link["strength"] == 1.0 for link in links)
@@ -301,3 +301,42 @@ def test_works_csv_and_unknown_format() -> None:
     assert len(table) == 3
     with pytest.raises(ExportError, match="Choose one of: bibtex, ris, csv"):
         export_works(_works_corpus(), "endnote")
+
+
+def test_xml_illegal_characters_do_not_break_gexf_or_graphml(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    G = nx.Graph()
+    G.add_node("a", label="Bad\x0bchar\x01 title", title="lone \ud800 surrogate")
+    G.add_node("b", label="fine")
+    G.add_edge("a", "b", weight=1.0)
+    for fmt, reader in (("gexf", nx.read_gexf), ("graphml", nx.read_graphml)):
+        path = tmp_path / f"g.{fmt}"
+        path.write_bytes(export_graph(G, fmt))
+        back = reader(path)
+        assert back.nodes["a"]["label"] == "Bad\ufffdchar\ufffd title"
+    assert json.loads(export_graph(G, "json"))
+
+
+def test_vosviewer_caps_clusters_and_merges_mutual_links() -> None:
+    G = nx.DiGraph()
+    G.add_nodes_from((f"n{i}", {"label": f"n{i}", "cluster": i}) for i in range(1, 1205))
+    G.add_edge("n1", "n2", weight=1.0)
+    G.add_edge("n2", "n1", weight=2.0)
+    doc = json.loads(export_graph(G, "vosviewer"))
+    items = doc["network"]["items"]
+    assert max(item["cluster"] for item in items) == 1000
+    assert doc["network"]["links"] == [{"source_id": 1, "target_id": 2, "strength": 3.0}]
+    assert items[0]["weights"]["Links"] == 1
+
+
+def test_works_export_tolerates_missing_positions() -> None:
+    from citegraph.export import export_works
+    from citegraph.model import Corpus
+
+    c = Corpus.from_rows(
+        works=[{"id": "pmid:1", "pmid": "1", "title": "T", "sources": ["pubmed"]}],
+        authors=[{"id": "a", "name": "Ann Lee"}, {"id": "b", "name": "Bo Roe"}],
+        authorships=[{"work_id": "pmid:1", "author_id": "a", "position": 2},
+                     {"work_id": "pmid:1", "author_id": "b"}],
+    )  # fmt: skip
+    assert b"AU  - Roe, Bo" in export_works(c, "ris")
+    assert b"Roe, Bo and Lee, Ann" in export_works(c, "bibtex")

@@ -221,3 +221,12 @@ def test_similarity_graph_max_edges_keeps_the_heaviest():
 def test_empty_selections_mean_no_filter():
     c = filter_corpus(small_corpus(), journals=[], pub_types=[])
     assert len(c.works) == 8 and c.manifest["filters"] == {}
+
+
+def test_journal_filter_matches_names_with_stray_spaces() -> None:
+    from citegraph.graphs import filter_corpus, journal_options
+    from citegraph.model import Corpus
+
+    c = Corpus.from_rows(works=[{"id": "a", "journal": "Blood "}, {"id": "b", "journal": "Blood"}])
+    assert journal_options(c) == ["Blood"]
+    assert len(filter_corpus(c, journals=["Blood"]).works) == 2
