@@ -101,7 +101,15 @@ _UNIT = re.compile(
     re.IGNORECASE,
 )
 _EMAIL = re.compile(r"(?:Electronic address:)?\s*\S+@\S+", re.IGNORECASE)
-_SUBUNIT = re.compile(r"\s+(?:School|College|Faculty|Department) of .*$", re.IGNORECASE)
+_SUBUNIT = re.compile(
+    r"\s+(?:Graduate\s+)?(?:School|College|Faculty|Department) of .*$", re.IGNORECASE
+)
+#: "Perelman School of Medicine at the University of Pennsylvania": the parent comes last.
+_AT_PARENT = re.compile(r"\b(?:at|of)\s+(?:the\s+)?(Universit\w*\s+of\s+.+)$", re.IGNORECASE)
+#: University systems whose campuses are separate institutions; the campus follows a comma.
+_SYSTEMS = {"University of California", "University of Texas", "University of Wisconsin",
+            "University of Illinois", "University of Massachusetts", "University of Maryland"}  # fmt: skip
+_INSTITUTION_WORD = re.compile(r"Hospital|Universit|Institut|Clinic|Cent(?:er|re)", re.IGNORECASE)
 _COUNTRIES = {
     "usa", "united states", "united states of america", "uk", "united kingdom", "england",
     "scotland", "wales", "canada", "australia", "germany", "france", "italy", "spain", "china",
@@ -128,16 +136,27 @@ def parse_institution(affiliation: str) -> str | None:
     'Johns Hopkins University'
     >>> parse_institution("Boston, MA, USA.") is None
     True
+    >>> parse_institution("Perelman School of Medicine at the University of Pennsylvania, "
+    ...                   "Philadelphia, PA, USA")
+    'University of Pennsylvania'
+    >>> parse_institution("Department of Pediatrics, University of California, San Francisco, CA")
+    'University of California, San Francisco'
+    >>> parse_institution("Kyoto University Graduate School of Medicine, Kyoto, Japan")
+    'Kyoto University'
+    >>> parse_institution("Servicio de Pediatría, Hospital Universitario 12 de Octubre, Madrid")
+    'Hospital Universitario 12 de Octubre'
+
     """
     if not affiliation or _isna(affiliation):
         return None
     text = _EMAIL.sub("", str(affiliation))
     best: tuple[int, int, str] | None = None
-    for index, raw in enumerate(re.split(r"[,;]", text)):
-        segment = raw.strip().strip(".").strip()
+    segments = [raw.strip().strip(".").strip() for raw in re.split(r"[,;]", text)]
+    for index, segment in enumerate(segments):
         if not segment or _UNIT.search(segment) or segment.lower() in _COUNTRIES:
             continue
-        if re.search(r"\d", segment):  # street numbers, postcodes, PO boxes
+        # Street numbers, postcodes, PO boxes; but "Hospital Universitario 12 de Octubre" stays.
+        if re.search(r"\d", segment) and not _INSTITUTION_WORD.search(segment):
             continue
         for tier, pattern in _KEEP:
             if re.search(pattern, segment, re.IGNORECASE if tier < 2 else 0):
@@ -146,9 +165,18 @@ def parse_institution(affiliation: str) -> str | None:
                 break
     if best is None:
         return None
-    name = best[2]
-    if best[0] >= 3:
-        name = _SUBUNIT.sub("", name)
+    tier, index, name = best
+    parent = _AT_PARENT.search(name)
+    if parent and _SUBUNIT.search(name[: parent.start()] + " "):
+        name = parent.group(1)
+    elif tier >= 2:
+        match = _SUBUNIT.search(name)
+        # Trim "… School of Medicine" only after the institution's own name.
+        if match and _INSTITUTION_WORD.search(name[: match.start()]):
+            name = name[: match.start()]
+    nxt = segments[index + 1] if index + 1 < len(segments) else ""
+    if name in _SYSTEMS and nxt and len(nxt) > 2 and not re.search(r"\d", nxt):
+        name = f"{name}, {nxt}"  # University of California, San Francisco
     return re.sub(r"^the\s+", "", name, flags=re.IGNORECASE).strip() or None
 
 
