@@ -244,6 +244,7 @@ def build_similarity_graph(
     G = nx.Graph(name="similarity", filters=_filters_text(corpus))
     _add_work_nodes(G, corpus, local_degree=False)
     in_corpus = set(G)
+    seeds = set(corpus.works.loc[corpus.works["is_seed"], "id"])
     links = corpus.links
     cited_by: dict[str, set[str]] = defaultdict(set)  # citing id -> cited works in the corpus
     citers: dict[str, set[str]] = defaultdict(set)  # any cited id -> citing works in the corpus
@@ -256,9 +257,12 @@ def build_similarity_graph(
         if src == tgt:
             continue
         if kind == "references":
-            if tgt in in_corpus:
+            # Pairs are counted through non-seed works only: every reference of the seed is
+            # co-cited by it and every work citing the seed is coupled through it, which says
+            # nothing and grows quadratically (4.5M pairs for a seed with 3,000 citing works).
+            if tgt in in_corpus and src not in seeds:
                 cited_by[src].add(tgt)
-            if src in in_corpus:
+            if src in in_corpus and tgt not in seeds:
                 citers[tgt].add(src)
         elif kind in ("similar", "related") and src in in_corpus and tgt in in_corpus:
             pair = _pair(src, tgt)

@@ -127,20 +127,34 @@ def test_citation_graph_of_empty_and_single_work():
 def test_similarity_graph_counts_cocitation_coupling_similar_related():
     G = build_similarity_graph(small_corpus())
     assert G.number_of_nodes() == 8
-    # works 2 and 3 both cite 4 and 5 (coupling 2) and are both cited by the seed (cocitation 1)
+    # works 2 and 3 both cite 4 and 5 (coupling 2); both are cited by the seed, which does not
+    # count: every reference of the seed is co-cited by it, which says nothing
     e = G.edges[_p(2), _p(3)]
-    assert (e["coupling"], e["cocitation"], e["weight"]) == (2, 1, 3.0)
-    assert e["kind"] == "cocitation; coupling"
+    assert (e["coupling"], e["cocitation"], e["weight"]) == (2, 0, 2.0)
+    assert e["kind"] == "coupling"
     # works 2 and 8 share a reference outside the corpus
     assert G.edges[_p(2), _p(8)]["coupling"] == 1
     sim = G.edges[SEED, _p(6)]
     assert sim["similar"] == 1 and sim["similar_score"] == pytest.approx(35120123.0)
     assert G.edges[SEED, _p(7)]["related"] == 1
-    heavy = build_similarity_graph(small_corpus(), min_weight=3)
-    # 4 and 5 are both cited by the seed, 2 and 3 (cocitation 3)
-    assert sorted(tuple(sorted(e)) for e in heavy.edges()) == [(_p(2), _p(3)), (_p(4), _p(5))]
-    assert heavy.edges[_p(4), _p(5)]["cocitation"] == 3
+    heavy = build_similarity_graph(small_corpus(), min_weight=2)
+    # 4 and 5 are both cited by 2 and 3 (cocitation 2; the seed's citation is not counted);
+    # the seed, 2 and 3 all cite 4 and 5 (coupling 2 between each pair)
+    assert sorted(tuple(sorted(e)) for e in heavy.edges()) == [
+        (SEED, _p(2)), (SEED, _p(3)), (_p(2), _p(3)), (_p(4), _p(5))
+    ]  # fmt: skip
+    assert heavy.edges[_p(4), _p(5)]["cocitation"] == 2
     assert heavy.number_of_nodes() == 8  # nodes stay, edges are filtered
+
+
+def test_similarity_pairs_are_not_counted_through_the_seed():
+    seed_refs = [{"source": "s", "target": t, "kind": "references", "sources": ["pubmed"]}
+                 for t in ("a", "b")]  # fmt: skip
+    citing = [{"source": c, "target": "s", "kind": "references", "sources": ["pubmed"]}
+              for c in ("c", "d")]  # fmt: skip
+    works = [{"id": "s", "is_seed": True}] + [{"id": i} for i in "abcd"]
+    G = build_similarity_graph(Corpus.from_rows(works=works, links=seed_refs + citing))
+    assert G.number_of_edges() == 0  # a-b only co-cited by the seed, c-d only coupled through it
 
 
 def test_similarity_graph_empty():
