@@ -324,13 +324,7 @@ class _WorkUnion:
         self._members[key] = [key]
 
     def find(self, key: str) -> str:
-        parent = self._parent
-        root = key
-        while parent[root] != root:
-            root = parent[root]
-        while parent[key] != root:
-            parent[key], key = root, parent[key]
-        return root
+        return _find_root(self._parent, key)
 
     def union(self, a: str, b: str) -> str | None:
         """Join the works of a and b; return why not when they carry different PMIDs/DOIs."""
@@ -566,13 +560,7 @@ class _People:
         self.rule = ["single"] * n
 
     def find(self, i: int) -> int:
-        parent = self.parent
-        root = i
-        while parent[root] != root:
-            root = parent[root]
-        while parent[i] != root:
-            parent[i], i = root, parent[i]
-        return root
+        return _find_root(self.parent, i)
 
     def can_join(self, a: int, b: int) -> bool:
         oa, ob = self.orcid[a], self.orcid[b]
@@ -1038,3 +1026,13 @@ def _author_tables(
         for key, roots in name_only
     ]
     return author_rows, authorship_rows, notes
+
+
+def _find_root(parent: Any, key: Any) -> Any:
+    """Union-find root of ``key`` in ``parent`` (dict or list), compressing the path."""
+    root = key
+    while parent[root] != root:
+        root = parent[root]
+    while parent[key] != root:
+        parent[key], key = root, parent[key]
+    return root
