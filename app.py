@@ -181,7 +181,7 @@ def _fetch_sidebar() -> None:
             100,
             step=25,
             key="cap",
-            help="Cap on similar articles, citing works and depth-2 works per kind.",
+            help="Cap on similar articles, citing works per source (newest first) and depth-2 works per kind.",
         )
     with st.sidebar.expander("Settings (keys stay in this browser session)"):
         keys = {

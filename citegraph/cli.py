@@ -87,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=100,
         metavar="N",
-        help="cap on similar articles, citing works and depth-2 works per kind",
+        help="cap on similar articles, citing works per source (newest first) and depth-2 works per kind",
     )
     fetch.add_argument(
         "--sources",

@@ -117,8 +117,10 @@ class Cancelled(CitegraphError):
 class FetchOptions:
     """What to crawl.
 
-    ``max_per_kind`` caps PubMed similar articles (top by score), OpenAlex citing works and,
+    ``max_per_kind`` caps PubMed similar articles (top by score), the citing works each source
+    reports for a seed (PubMed and iCite: the newest PMIDs; OpenAlex: its first page(s)) and,
     at depth 2, the works added per kind (chosen by how many depth-1 works they connect to).
+    References are not capped: a reference list is bounded by the paper itself.
     """
 
     depth: int = 1
@@ -396,6 +398,8 @@ class Collector:
             ("cited_in", "elink:pubmed_pubmed_citedin", True),  # the other paper cites the seed
         ):
             for seed, items in found.get(key, {}).items():
+                if backwards:
+                    items = self._newest_citers(seed, "pubmed", items)
                 for other in items:
                     pmids.setdefault(other, 1)
                     src, dst = (other, seed) if backwards else (seed, other)
@@ -422,7 +426,7 @@ class Collector:
         if self.clients.icite is None or not seed_pmids:
             return
         self._step("iCite citations", 0, 1)
-        for rec in self._icite_fetch(self._unasked("icite", seed_pmids)):
+        for rec in self._icite_fetch(self._unasked("icite", seed_pmids), seeds=True):
             for ref in rec.references:
                 pmids.setdefault(ref, 1)
             for citer in rec.cited_by:
@@ -486,6 +490,19 @@ class Collector:
                 if rec.openalex_id:
                     wids.setdefault(rec.openalex_id, hop)
 
+    def _newest_citers(self, seed: str, source: str, citers: list[str]) -> list[str]:
+        """At most ``max_per_kind`` citing PMIDs of a seed, the newest (highest PMIDs) first;
+        what is left out is noted in ``missing``."""
+        k = self.options.max_per_kind
+        if len(citers) <= k:
+            return list(citers)
+        self._note(
+            f"pmid:{seed}", source,
+            f"cited by {len(citers)} works; the {k} newest are kept (max per kind). Raise the "
+            "cap to fetch more.",
+        )  # fmt: skip
+        return sorted(citers, key=int, reverse=True)[:k]
+
     def _unasked(self, what: str, ids: list[str]) -> list[str]:
         asked = self._asked.setdefault(what, set())
         todo = [i for i in dict.fromkeys(ids) if i not in asked]
@@ -538,11 +555,16 @@ class Collector:
 
     # -- plumbing
 
-    def _icite_fetch(self, pmids: list[str]) -> list[ICiteRecord]:
+    def _icite_fetch(self, pmids: list[str], *, seeds: bool = False) -> list[ICiteRecord]:
         ic = self.clients.icite
         found = self._batched(
             "iCite records", pmids, 1000, lambda batch: list(ic.fetch(batch).values()), "icite"
         )
+        if seeds:  # a landmark seed can have thousands of citing works: cap them
+            found = [
+                replace(rec, cited_by=self._newest_citers(rec.pmid, "icite", rec.cited_by))
+                for rec in found
+            ]
         for rec in found:
             self._icite[rec.pmid] = rec
             self.records.append(icite_to_work_record(rec))

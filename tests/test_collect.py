@@ -301,3 +301,23 @@ def test_depth2_asks_each_doi_of_openalex_once(emulator) -> None:  # type: ignor
     clients.openalex.works_by_doi = spy
     fetch_corpus([emulator.seed], clients=clients, options=FetchOptions(depth=2, max_per_kind=20))
     assert asked and len(asked) == len(set(asked))
+
+
+def test_citing_works_are_capped_per_source_newest_first(emulator) -> None:  # type: ignore[no-untyped-def]
+    k = 10
+    corpus = fetch_corpus(
+        [emulator.seed], clients=_clients(emulator), options=FetchOptions(max_per_kind=k)
+    )
+    seed = f"pmid:{emulator.seed}"
+    citing = corpus.links[(corpus.links["target"] == seed) & (corpus.links["kind"] == "references")]
+    by_icite = [
+        s for s, src in zip(citing["source"], citing["sources"], strict=True) if "icite" in src
+    ]
+    everyone = sorted(emulator.index.icite_cited_by(emulator.seed), key=int, reverse=True)
+    assert len(everyone) > k
+    assert {f"pmid:{p}" for p in everyone[:k]} <= set(by_icite)
+    # iCite may also assert links from works another source brought in (their reference lists
+    # name the seed), but no source brings in more than k citing works.
+    assert len(set(citing["source"])) <= 3 * k
+    notes = [m for m in corpus.manifest["missing"] if m["source"] == "icite"]
+    assert notes and f"the {k} newest are kept" in notes[0]["reason"]
