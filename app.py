@@ -55,8 +55,10 @@ def _snapshot_file(path: str, mtime: float) -> Corpus:
 
 
 @st.cache_data(show_spinner="Building the graph…", max_entries=64)
-def _graph(_corpus: Corpus, key: str, view: str, options: ViewOptions) -> nx.Graph:
-    return build_view(_corpus, view, options)
+def _graph(
+    _corpus: Corpus, _unfiltered: Corpus, key: str, view: str, options: ViewOptions
+) -> nx.Graph:
+    return build_view(_corpus, view, options, unfiltered=_unfiltered)
 
 
 @st.cache_data(show_spinner="Drawing the graph…", max_entries=32)
@@ -374,9 +376,9 @@ if len(missing_table(corpus)):
     with st.expander(f"What is missing ({len(missing_table(corpus))})"):
         st.dataframe(missing_table(corpus), hide_index=True, width="stretch")
 
-coauthors = _graph(filtered, fkey, "coauthor", options)
+coauthors = _graph(filtered, corpus, fkey, "coauthor", options)
 clusters = {n: d["cluster"] for n, d in coauthors.nodes(data=True)}
-G = coauthors if view == "coauthor" else _graph(filtered, fkey, view, options)
+G = coauthors if view == "coauthor" else _graph(filtered, corpus, fkey, view, options)
 gkey = f"{fkey}|{view}|{options}"
 
 cols = st.columns(4)

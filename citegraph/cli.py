@@ -121,20 +121,22 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--year-to", type=int, metavar="Y")
 
 
-def _filtered(args: argparse.Namespace) -> Corpus:
+def _filtered(args: argparse.Namespace) -> tuple[Corpus, Corpus]:
+    """The snapshot's corpus and the same after the command's filters."""
     from citegraph.graphs import filter_corpus
     from citegraph.snapshot import load_snapshot
 
     corpus = load_snapshot(args.snapshot)
-    return filter_corpus(
+    filtered = filter_corpus(
         corpus, journals=args.journal or None, year_from=args.year_from, year_to=args.year_to
     )
+    return corpus, filtered
 
 
 def _cmd_works(args: argparse.Namespace) -> int:
     from citegraph.export import export_works
 
-    filtered = _filtered(args)
+    _, filtered = _filtered(args)
     _write(args.output, export_works(filtered, args.format))
     print(f"wrote {args.output} ({len(filtered.works)} works, {args.format})", file=sys.stderr)
     return 0
@@ -167,8 +169,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from citegraph.export import export_graph
     from citegraph.views import build_view, view_html
 
-    filtered = _filtered(args)
-    G = build_view(filtered, args.graph)
+    corpus, filtered = _filtered(args)
+    G = build_view(filtered, args.graph, unfiltered=corpus)
     # HTML as the page draws it (legend names the clusters); other formats from export.
     data = (
         view_html(filtered, G).encode() if args.format == "html" else export_graph(G, args.format)

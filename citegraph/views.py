@@ -7,7 +7,7 @@ downloaded are the same graph.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import networkx as nx
 
@@ -45,8 +45,19 @@ class ViewOptions:
     min_weight: float = 1.0
 
 
-def build_view(corpus: Corpus, view: str, options: ViewOptions = ViewOptions()) -> nx.Graph:
+def build_view(
+    corpus: Corpus,
+    view: str,
+    options: ViewOptions = ViewOptions(),
+    *,
+    unfiltered: Corpus | None = None,
+) -> nx.Graph:
     """Build the graph for ``view`` from ``corpus`` and assign a ``cluster`` to every node.
+
+    ``unfiltered``: the corpus before filters. The similarity view then counts co-citations
+    and shared references through every link of it (a 2010 reference shared by two 2021
+    papers still couples them when the year filter starts at 2020); nodes stay the filtered
+    works.
 
     Examples
     --------
@@ -58,8 +69,11 @@ def build_view(corpus: Corpus, view: str, options: ViewOptions = ViewOptions()) 
     if view == "citation":
         G = build_citation_graph(corpus)
     elif view == "similarity":
+        source = corpus
+        if unfiltered is not None:
+            source = replace(corpus, links=unfiltered.links)
         G = build_similarity_graph(
-            corpus, min_weight=options.min_weight, max_edges=MAX_SIMILARITY_EDGES
+            source, min_weight=options.min_weight, max_edges=MAX_SIMILARITY_EDGES
         )
     elif view == "coauthor":
         G = build_coauthor_graph(corpus)

@@ -59,3 +59,19 @@ def test_colour_by_institution_names_institutions_in_the_legend() -> None:
     html = view_html(corpus, G, color_by="institution")
     assert all(name.replace("'", "&#x27;") in html or name in html for name in institutions)
     assert set(COLOR_OPTIONS) == {"citation", "similarity", "coauthor"}
+
+
+def test_similarity_counts_shared_references_the_filters_hid() -> None:
+    """A and B (2021) share R (2010): filtering to 2020+ hides R but not their coupling."""
+    from citegraph.graphs import filter_corpus
+    from citegraph.model import Corpus
+
+    refs = [{"source": s, "target": "R", "kind": "references", "sources": ["icite"]} for s in "AB"]
+    full = Corpus.from_rows(
+        works=[{"id": "A", "year": 2021}, {"id": "B", "year": 2021}, {"id": "R", "year": 2010}],
+        links=refs,
+    )
+    filtered = filter_corpus(full, year_from=2020)
+    assert build_view(filtered, "similarity").number_of_edges() == 0
+    G = build_view(filtered, "similarity", unfiltered=full)
+    assert set(G) == {"A", "B"} and G.edges["A", "B"]["coupling"] == 1
