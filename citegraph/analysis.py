@@ -16,7 +16,7 @@ import pandas as pd
 
 from citegraph import CitegraphError
 from citegraph.layout import seeded_igraph
-from citegraph.model import Corpus, _isna
+from citegraph.model import Corpus, is_missing, text_or_empty
 
 CLUSTER_METHODS = ("louvain", "leiden")
 
@@ -147,7 +147,7 @@ def parse_institution(affiliation: str) -> str | None:
     'Hospital Universitario 12 de Octubre'
 
     """
-    if not affiliation or _isna(affiliation):
+    if not affiliation or is_missing(affiliation):
         return None
     text = _EMAIL.sub("", str(affiliation))
     best: tuple[int, int, str] | None = None
@@ -326,17 +326,17 @@ def works_table(corpus: Corpus) -> pd.DataFrame:
         names = [ctx.short_name(a) for a in ctx.authors_of.get(wid, ())]
         if len(names) > 4:
             names = names[:3] + ["…", names[-1]]
-        if not names and _text(row["collective_author"]):
-            names = [_text(row["collective_author"])]
+        if not names and text_or_empty(row["collective_author"], strip=True):
+            names = [text_or_empty(row["collective_author"], strip=True)]
         rows.append({
-            "title": _text(row["title"]),
+            "title": text_or_empty(row["title"], strip=True),
             "first_author": names[0] if names else "",
             "authors": ", ".join(names),
-            "journal": _text(row["journal"]) or _text(row["journal_abbrev"]),
-            "year": None if _isna(row["year"]) else int(row["year"]),
-            "doi": _text(row["doi"]),
-            "pmid": _text(row["pmid"]),
-            "cited_by_count": None if _isna(row["cited_by_count"]) else int(row["cited_by_count"]),
+            "journal": text_or_empty(row["journal"], strip=True) or text_or_empty(row["journal_abbrev"], strip=True),
+            "year": None if is_missing(row["year"]) else int(row["year"]),
+            "doi": text_or_empty(row["doi"], strip=True),
+            "pmid": text_or_empty(row["pmid"], strip=True),
+            "cited_by_count": None if is_missing(row["cited_by_count"]) else int(row["cited_by_count"]),
             "sources": "; ".join(sorted(str(s) for s in row["sources"] or ())),
             "is_seed": bool(row["is_seed"]),
             "id": wid,
@@ -362,8 +362,8 @@ class _Context:
                                               corpus.works["journal"],
                                               corpus.works["journal_abbrev"], strict=True):  # fmt: skip
             self.works[str(wid)] = {
-                "year": None if _isna(year) else int(year),
-                "journal": _text(journal) or _text(abbrev),
+                "year": None if is_missing(year) else int(year),
+                "journal": text_or_empty(journal, strip=True) or text_or_empty(abbrev, strip=True),
             }
         self.authors = {str(r["id"]): r for r in corpus.authors.to_dict("records")}
         ships = corpus.authorships[corpus.authorships["work_id"].isin(set(self.works))]
@@ -379,15 +379,15 @@ class _Context:
                 self.authors_of[wid].append(aid)
             if wid not in self.works_of[aid]:
                 self.works_of[aid].append(wid)
-            if _text(name):
-                self._ship_names.setdefault(aid, _text(name))
+            if text_or_empty(name, strip=True):
+                self._ship_names.setdefault(aid, text_or_empty(name, strip=True))
             for aff in affs or ():
                 if aff and aff not in self._ship_affs[aid]:
                     self._ship_affs[aid].append(str(aff))
         self._institutions: dict[str, list[str]] = {}
 
     def author_field(self, aid: str, column: str) -> str:
-        return _text(self.authors.get(aid, {}).get(column))
+        return text_or_empty(self.authors.get(aid, {}).get(column), strip=True)
 
     def name(self, aid: str) -> str:
         return self.author_field(aid, "name") or self._ship_names.get(aid) or aid
@@ -457,7 +457,7 @@ def _leiden(H: nx.Graph, *, seed: int, resolution: float, weighted: bool) -> lis
 
 
 def _int(value: Any) -> int:
-    return -1 if value is None or _isna(value) else int(value)
+    return -1 if value is None or is_missing(value) else int(value)
 
 
 def _counted(counter: Counter[str], top: int) -> str:
@@ -476,10 +476,6 @@ def _span(years: Iterable[int]) -> str:
         return ""
     lo, hi = min(years), max(years)
     return str(lo) if lo == hi else f"{lo}–{hi}"
-
-
-def _text(value: Any) -> str:
-    return "" if _isna(value) else str(value).strip()
 
 
 def _fold(text: str) -> str:

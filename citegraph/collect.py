@@ -14,7 +14,7 @@ from typing import Any
 from citegraph import CitegraphError
 from citegraph.http import make_session
 from citegraph.ids import SeedId, parse_seed, work_id
-from citegraph.merge import merge_records
+from citegraph.merge import merge_records, work_keys
 from citegraph.model import Corpus, LinkRecord, WorkRecord
 from citegraph.snapshot import new_manifest
 from citegraph.sources import (
@@ -290,7 +290,7 @@ class Collector:
             self._depth2(pmids, wids)
         found = set()
         for rec in self.records:
-            found |= _record_keys(rec)
+            found |= set(work_keys(rec))
         if not found & set(self.seed_ids):
             self._fail(seeds)
         self._step("merging", 1, 1)
@@ -515,7 +515,7 @@ class Collector:
         link, and a candidate known under a PMID and a W-id is one candidate."""
         alias: dict[str, str] = {}  # any id of a known work -> its canonical key
         for rec in self.records:
-            keys = _record_keys(rec)
+            keys = set(work_keys(rec))
             canon = f"pmid:{rec.pmid}" if rec.pmid else min(keys) if keys else None
             for key in keys:
                 alias.setdefault(key, canon)
@@ -538,7 +538,7 @@ class Collector:
                 for citer in rec.cited_by:
                     add(citing, f"pmid:{citer}", me)
         for rec in self.records:
-            keys = _record_keys(rec)
+            keys = set(work_keys(rec))
             me = alias.get(next(iter(sorted(keys)), ""), "")
             if rec.source in ("pubmed", "openalex") and me in layer1:
                 for ref in rec.references:
@@ -628,24 +628,20 @@ class Collector:
 
     def _pruned(self) -> tuple[list[WorkRecord], list[LinkRecord]]:
         """Records and links with neighbour-to-outside links dropped (see the class docstring)."""
-        known: set[str] = set()
-        for rec in self.records:
-            known.update(_record_keys(rec))
-        seeds = set(self.seed_ids)
-        seed_keys: set[str] = set()
-        for rec in self.records:
-            keys = _record_keys(rec)
-            if keys & seeds:
+        keys_of = [set(work_keys(rec)) for rec in self.records]
+        known: set[str] = set().union(*keys_of)
+        seed_keys: set[str] = set(self.seed_ids)
+        for keys in keys_of:
+            if keys & set(self.seed_ids):
                 seed_keys |= keys
-        seed_keys |= seeds
 
         def keep(a: str, b: str) -> bool:
             return a in seed_keys or b in seed_keys or (a in known and b in known)
 
         links = [link for link in self.links if keep(link.source, link.target)]
         records = []
-        for rec in self.records:
-            if _record_keys(rec) & seed_keys:
+        for rec, keys in zip(self.records, keys_of, strict=True):
+            if keys & seed_keys:
                 records.append(rec)
                 continue
             records.append(
@@ -670,19 +666,6 @@ def fetch_corpus(
     A thin wrapper over `Collector` for callers that do not need to keep partial state.
     """
     return Collector(list(seeds), clients, options, progress=progress).run()
-
-
-def _record_keys(rec: WorkRecord) -> set[str]:
-    keys = set()
-    if rec.pmid:
-        keys.add(f"pmid:{rec.pmid}")
-    if rec.doi:
-        keys.add(f"doi:{rec.doi}")
-    if rec.openalex_id:
-        keys.add(rec.openalex_id)
-    if rec.pmcid:
-        keys.add(f"pmcid:{rec.pmcid}")
-    return keys
 
 
 def _batch_label(batch: list[str]) -> str:

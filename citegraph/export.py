@@ -30,7 +30,7 @@ from bibtexparser.middlewares import LatexEncodingMiddleware
 from bibtexparser.model import Entry, Field
 
 from citegraph import CitegraphError, __version__
-from citegraph.model import Corpus
+from citegraph.model import Corpus, text_or_empty
 
 
 class ExportError(CitegraphError):
@@ -413,12 +413,6 @@ def _bibliography(corpus: Corpus) -> Any:
         yield row
 
 
-def _text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
-        return ""
-    return str(value)
-
-
 def _pages(pages: str) -> tuple[str, str]:
     start, _, end = pages.partition("-")
     return start.strip(), end.strip()
@@ -431,20 +425,20 @@ def _ris(row: dict[str, Any]) -> dict[str, Any]:
     for key, field in (("year", "year"), ("title", "title"), ("journal", "journal_name"),
                        ("journal_abbrev", "alternate_title2"), ("volume", "volume"),
                        ("issue", "number"), ("doi", "doi"), ("abstract", "abstract")):  # fmt: skip
-        value = _text(row.get(key))
+        value = text_or_empty(row.get(key))
         if value:
             entry[field] = value
-    if _text(row.get("pages")):
-        start, end = _pages(_text(row["pages"]))
+    if text_or_empty(row.get("pages")):
+        start, end = _pages(text_or_empty(row["pages"]))
         entry["start_page"] = start
         if end:
             entry["end_page"] = end
-    if _text(row.get("pmid")):
+    if text_or_empty(row.get("pmid")):
         entry["accession_number"] = f"PMID:{row['pmid']}"
     if len(row.get("keywords") or []):
         entry["keywords"] = list(row["keywords"])
-    urls = [f"https://doi.org/{row['doi']}"] if _text(row.get("doi")) else []
-    if _text(row.get("pmid")):
+    urls = [f"https://doi.org/{row['doi']}"] if text_or_empty(row.get("doi")) else []
+    if text_or_empty(row.get("pmid")):
         urls.append(f"https://pubmed.ncbi.nlm.nih.gov/{row['pmid']}/")
     if urls:
         entry["urls"] = urls
@@ -454,7 +448,7 @@ def _ris(row: dict[str, Any]) -> dict[str, Any]:
 def _bibtex(row: dict[str, Any], taken: set[str]) -> Entry:
     first = row["_authors"][0][0] if row["_authors"] else "anon"
     base = re.sub(r"[^a-z]", "", unicodedata.normalize("NFKD", first).lower()) or "anon"
-    base += _text(row.get("year")) or "nd"
+    base += text_or_empty(row.get("year")) or "nd"
     key, n = base, 0
     while key in taken:
         n += 1
@@ -467,10 +461,10 @@ def _bibtex(row: dict[str, Any], taken: set[str]) -> Entry:
     for key_, field in (("title", "title"), ("journal", "journal"), ("year", "year"),
                         ("volume", "volume"), ("issue", "number"), ("doi", "doi"),
                         ("pmid", "pmid"), ("pmcid", "pmcid")):  # fmt: skip
-        value = _text(row.get(key_))
+        value = text_or_empty(row.get(key_))
         if value:
             fields.append(Field(field, value))
-    if _text(row.get("pages")):
-        start, end = _pages(_text(row["pages"]))
+    if text_or_empty(row.get("pages")):
+        start, end = _pages(text_or_empty(row["pages"]))
         fields.append(Field("pages", f"{start}--{end}" if end else start))
     return Entry("article", key, fields)

@@ -19,7 +19,7 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
-from citegraph.model import Corpus, _isna
+from citegraph.model import Corpus, is_missing, text_or_empty
 
 #: At most this many work ids are listed in a co-author edge's ``works`` attribute.
 MAX_EDGE_WORKS = 20
@@ -130,7 +130,7 @@ def journal_options(corpus: Corpus) -> list[str]:
     ['B', 'A']
     """
     names = (
-        _text(j) or _text(a)
+        text_or_empty(j, strip=True) or text_or_empty(a, strip=True)
         for j, a in zip(corpus.works["journal"], corpus.works["journal_abbrev"], strict=True)
     )
     counts = Counter(name for name in names if name)
@@ -147,7 +147,7 @@ def year_bounds(corpus: Corpus) -> tuple[int, int] | None:
     >>> year_bounds(Corpus.empty()) is None
     True
     """
-    years = [int(y) for y in corpus.works["year"] if not _isna(y)]
+    years = [int(y) for y in corpus.works["year"] if not is_missing(y)]
     if not years:
         return None
     return min(years), max(years)
@@ -194,7 +194,7 @@ def build_citation_graph(corpus: Corpus, *, kinds: Iterable[str] = ("references"
         edge = edges.setdefault((src, tgt), {"kinds": set(), "sources": set(), "score": None})
         edge["kinds"].add(str(kind))
         edge["sources"].update(str(s) for s in sources or ())
-        if not _isna(score):
+        if not is_missing(score):
             edge["score"] = max(float(score), edge["score"] or float("-inf"))
     for (src, tgt), edge in edges.items():
         attrs: dict[str, Any] = {
@@ -270,7 +270,7 @@ def build_similarity_graph(
                 related.add(pair)
             else:
                 old = similar.get(pair)
-                new = None if _isna(score) else float(score)
+                new = None if is_missing(score) else float(score)
                 similar[pair] = new if old is None else old if new is None else max(old, new)
     cocitation = _count_pairs(cited_by.values())
     coupling = _count_pairs(citers.values())
@@ -330,7 +330,7 @@ def build_coauthor_graph(
 
     G = nx.Graph(name="coauthor", filters=_filters_text(corpus))
     year_of = {str(w): int(y) for w, y in zip(corpus.works["id"], corpus.works["year"],
-                                              strict=True) if not _isna(y)}  # fmt: skip
+                                              strict=True) if not is_missing(y)}  # fmt: skip
     work_ids = set(corpus.works["id"])
     seeds = set(corpus.seed_ids())
     ships = corpus.authorships[corpus.authorships["work_id"].isin(work_ids)]
@@ -350,10 +350,10 @@ def build_coauthor_graph(
                 ship_affs[aid].append(str(aff))
     authors = {str(r["id"]): r for r in corpus.authors.to_dict("records")}
     name_from_ship = {str(a): str(n) for a, n in zip(ships["author_id"], ships["name"], strict=True)
-                      if not _isna(n)}  # fmt: skip
+                      if not is_missing(n)}  # fmt: skip
     for aid in sorted(by_author, key=lambda a: (-len(by_author[a]), a)):
         row = authors.get(aid, {})
-        name = _text(row.get("name")) or name_from_ship.get(aid) or aid
+        name = text_or_empty(row.get("name"), strip=True) or name_from_ship.get(aid) or aid
         affs = list(row.get("affiliations") or []) or ship_affs.get(aid, [])
         insts = list(row.get("institutions") or [])
         if not insts:
@@ -362,13 +362,13 @@ def build_coauthor_graph(
         attrs: dict[str, Any] = {
             "label": name,
             "name": name,
-            "orcid": _text(row.get("orcid")),
-            "openalex_id": _text(row.get("openalex_id")),
+            "orcid": text_or_empty(row.get("orcid"), strip=True),
+            "openalex_id": text_or_empty(row.get("openalex_id"), strip=True),
             "affiliations": "; ".join(affs),
             "institutions": "; ".join(insts),
             "works": len(by_author[aid]),
             "is_seed_author": any(w in seeds for w in by_author[aid]),
-            "merge_rule": _text(row.get("merge_rule")),
+            "merge_rule": text_or_empty(row.get("merge_rule"), strip=True),
         }
         if years:
             attrs["first_year"], attrs["last_year"] = min(years), max(years)
@@ -419,18 +419,18 @@ def first_authors(corpus: Corpus) -> dict[str, str]:
     out: dict[str, str] = {}
     ships = corpus.authorships.sort_values(["work_id", "position"], kind="stable",
                                            na_position="last")  # fmt: skip
-    last_names = {str(a): _text(n) for a, n in zip(corpus.authors["id"],
+    last_names = {str(a): text_or_empty(n, strip=True) for a, n in zip(corpus.authors["id"],
                                                   corpus.authors["last_name"], strict=True)}  # fmt: skip
     for wid, aid, name in zip(ships["work_id"], ships["author_id"], ships["name"], strict=True):
         wid = str(wid)
         if wid in out:
             continue
-        family = last_names.get(str(aid)) or _family_from_name(_text(name))
+        family = last_names.get(str(aid)) or _family_from_name(text_or_empty(name, strip=True))
         if family:
             out[wid] = family
     for wid, collective in zip(corpus.works["id"], corpus.works["collective_author"], strict=True):
-        if str(wid) not in out and _text(collective):
-            out[str(wid)] = _text(collective)
+        if str(wid) not in out and text_or_empty(collective, strip=True):
+            out[str(wid)] = text_or_empty(collective, strip=True)
     return out
 
 
@@ -438,23 +438,24 @@ def _add_work_nodes(G: nx.Graph, corpus: Corpus, *, local_degree: bool = True) -
     firsts = first_authors(corpus)
     for row in corpus.works.to_dict("records"):
         wid = str(row["id"])
-        year = None if _isna(row["year"]) else int(row["year"])
-        title = _text(row["title"])
+        year = None if is_missing(row["year"]) else int(row["year"])
+        title = text_or_empty(row["title"], strip=True)
         sources = sorted(str(s) for s in row["sources"] or ())
         attrs: dict[str, Any] = {
             "label": work_label(firsts.get(wid), year, _short(title) or wid),
             "title": title,
-            "journal": _text(row["journal"]) or _text(row["journal_abbrev"]),
-            "doi": _text(row["doi"]),
-            "pmid": _text(row["pmid"]),
-            "openalex_id": _text(row["openalex_id"]),
+            "journal": text_or_empty(row["journal"], strip=True)
+            or text_or_empty(row["journal_abbrev"], strip=True),
+            "doi": text_or_empty(row["doi"], strip=True),
+            "pmid": text_or_empty(row["pmid"], strip=True),
+            "openalex_id": text_or_empty(row["openalex_id"], strip=True),
             "is_seed": bool(row["is_seed"]),
             "sources": "; ".join(sources),
             "n_sources": len(sources),
         }
         if year is not None:
             attrs["year"] = year
-        if not _isna(row["cited_by_count"]):
+        if not is_missing(row["cited_by_count"]):
             attrs["cited_by_count"] = int(row["cited_by_count"])
         if local_degree:
             attrs["in_degree_local"] = 0
@@ -493,10 +494,6 @@ def _filters_text(corpus: Corpus) -> str:
             value = ", ".join(str(v) for v in value)
         parts.append(f"{key}={value}")
     return "; ".join(parts)
-
-
-def _text(value: Any) -> str:
-    return "" if _isna(value) else str(value).strip()
 
 
 def _short(title: str, limit: int = 40) -> str:

@@ -176,7 +176,7 @@ def _merge(
     record_keys: list[str] = []
     kept: list[WorkRecord] = []
     for rec in records:
-        keys = _record_keys(rec)
+        keys = work_keys(rec)
         if not keys:
             # One unreadable record must not sink a whole crawl: note it and go on.
             skipped.append(
@@ -352,7 +352,7 @@ class _WorkUnion:
 
 
 def _record_sort_key(rec: WorkRecord) -> tuple:
-    return (_SOURCE_RANK.get(rec.source, 9), rec.source, _record_keys(rec), rec.title or "")
+    return (_SOURCE_RANK.get(rec.source, 9), rec.source, work_keys(rec), rec.title or "")
 
 
 def _canonical_order(works: Iterable[WorkRecord]) -> list[WorkRecord]:
@@ -374,7 +374,7 @@ def _canonical_order(works: Iterable[WorkRecord]) -> list[WorkRecord]:
     return out
 
 
-def _record_keys(rec: WorkRecord) -> list[str]:
+def work_keys(rec: WorkRecord) -> list[str]:
     """Identifier keys of a record, PMID first (the order decides which id a conflict drops)."""
     keys = []
     pmid = normalize_pmid(rec.pmid)

@@ -165,27 +165,47 @@ def make_table(name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
     df = pd.DataFrame(clean, columns=columns, dtype=object)
     for col in ("year", "cited_by_count", "position"):
         if col in df.columns:
-            df[col] = pd.array([None if _isna(v) else int(v) for v in df[col]], dtype="Int64")
+            df[col] = pd.array([None if is_missing(v) else int(v) for v in df[col]], dtype="Int64")
     if "score" in df.columns:
         df["score"] = pd.array(
-            [None if _isna(v) else float(v) for v in df["score"]], dtype="Float64"
+            [None if is_missing(v) else float(v) for v in df["score"]], dtype="Float64"
         )
     if "merge_confidence" in df.columns:
         df["merge_confidence"] = pd.array(
-            [None if _isna(v) else float(v) for v in df["merge_confidence"]], dtype="Float64"
+            [None if is_missing(v) else float(v) for v in df["merge_confidence"]], dtype="Float64"
         )
     if "is_seed" in df.columns:
         df["is_seed"] = df["is_seed"].map(bool).astype(bool)
     return df
 
 
-def _isna(value: Any) -> bool:
+def is_missing(value: Any) -> bool:
+    """True for None, NaN and pandas' NA (a list or other container is never missing).
+
+    Examples
+    --------
+    >>> is_missing(None), is_missing(float("nan")), is_missing(""), is_missing([])
+    (True, True, False, False)
+    """
     if value is None:
         return True
     try:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
+
+
+def text_or_empty(value: Any, *, strip: bool = False) -> str:
+    """A table cell as text: "" when missing (see `is_missing`), else ``str(value)``.
+
+    Examples
+    --------
+    >>> text_or_empty(None), text_or_empty(" Blood ", strip=True)
+    ('', 'Blood')
+    """
+    if is_missing(value):
+        return ""
+    return str(value).strip() if strip else str(value)
 
 
 @dataclass

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from citegraph.analysis import works_table
-from citegraph.model import Corpus
+from citegraph.model import Corpus, text_or_empty
 
 PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
 DOI_URL = "https://doi.org/{doi}"
@@ -34,7 +34,7 @@ def describe_corpus(corpus: Corpus, *, origin_label: str | None = None) -> Banne
 
     Examples
     --------
-    >>> from citegraph.model import Corpus
+    >>> from citegraph.model import Corpus, text_or_empty
     >>> describe_corpus(Corpus.empty({"origin": "verified-facts"})).level
     'warning'
     """
@@ -103,29 +103,35 @@ def work_card(corpus: Corpus, work_id: str) -> str:
     w = rows.iloc[0]
     authors = corpus.authorships[corpus.authorships["work_id"] == work_id].sort_values("position")
     names = [_md(str(n)) for n in authors["name"]]
-    lines = [f"### {_md(_s(w['title']) or work_id)}"]
+    lines = [f"### {_md(text_or_empty(w['title']) or work_id)}"]
     if names:
         lines.append(
             ", ".join(names)
-            + (f"; {_md(_s(w['collective_author']))}" if _s(w["collective_author"]) else "")
+            + (
+                f"; {_md(text_or_empty(w['collective_author']))}"
+                if text_or_empty(w["collective_author"])
+                else ""
+            )
         )
-    citation = _md(_s(w["journal"]) or "Journal unknown")
-    if _s(w["journal_abbrev"]) and _s(w["journal_abbrev"]) != _s(w["journal"]):
-        citation += f" ({_md(_s(w['journal_abbrev']))})"
+    citation = _md(text_or_empty(w["journal"]) or "Journal unknown")
+    if text_or_empty(w["journal_abbrev"]) and text_or_empty(w["journal_abbrev"]) != text_or_empty(
+        w["journal"]
+    ):
+        citation += f" ({_md(text_or_empty(w['journal_abbrev']))})"
     if not pd.isna(w["year"]):
         citation += f", {int(w['year'])}"
     vol = "".join(
         part
         for part in (
-            _s(w["volume"]),
-            f"({_s(w['issue'])})" if _s(w["issue"]) else "",
-            f":{_s(w['pages'])}" if _s(w["pages"]) else "",
+            text_or_empty(w["volume"]),
+            f"({text_or_empty(w['issue'])})" if text_or_empty(w["issue"]) else "",
+            f":{text_or_empty(w['pages'])}" if text_or_empty(w["pages"]) else "",
         )
     )
     if vol:
         citation += f";{_md(vol)}"
-    if _s(w["epub_date"]):
-        citation += f" · epub {_md(_s(w['epub_date']))}"
+    if text_or_empty(w["epub_date"]):
+        citation += f" · epub {_md(text_or_empty(w['epub_date']))}"
     lines.append(citation)
     links = work_links(w)
     if links:
@@ -138,13 +144,13 @@ def work_card(corpus: Corpus, work_id: str) -> str:
 def work_links(work: pd.Series | dict[str, Any]) -> list[tuple[str, str]]:
     """(label, URL) pairs for a work's DOI, PubMed, PMC and OpenAlex pages."""
     out = []
-    if _s(work.get("doi")):
+    if text_or_empty(work.get("doi")):
         out.append((f"DOI {work['doi']}", DOI_URL.format(doi=work["doi"])))
-    if _s(work.get("pmid")):
+    if text_or_empty(work.get("pmid")):
         out.append((f"PubMed {work['pmid']}", PUBMED_URL.format(pmid=work["pmid"])))
-    if _s(work.get("pmcid")):
+    if text_or_empty(work.get("pmcid")):
         out.append((work["pmcid"], PMC_URL.format(pmcid=work["pmcid"])))
-    if _s(work.get("openalex_id")):
+    if text_or_empty(work.get("openalex_id")):
         out.append(
             (f"OpenAlex {work['openalex_id']}", OPENALEX_URL.format(wid=work["openalex_id"]))
         )
@@ -187,12 +193,6 @@ def _date(value: Any) -> str:
 
 def _n(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
-def _s(value: Any) -> str:
-    if value is None or (not isinstance(value, str | list | dict) and pd.isna(value)):
-        return ""
-    return str(value)
 
 
 def _md(text: str) -> str:
