@@ -1,92 +1,23 @@
-"""Merge records from every source into one `Corpus`, keeping who said what.
+"""Author identity: one row per person across works and sources.
 
-One work per real paper (union of identifiers across PubMed, iCite, OpenAlex and verified facts),
-one link row per (source, target, kind) with the set of services that asserted it, one author row
-per person (merged by ORCID, OpenAlex author id, same-work alignment, then name plus evidence),
-each with the rule and confidence of the merge. The rules and the field precedence table are in
-``docs/merge-rules.md``; this module is their only implementation.
-
-Output is deterministic: the same records in any order give identical tables.
+Mentions are merged by ORCID, then OpenAlex author id, then alignment within one work, then name
+plus affiliation or co-author evidence; each person keeps the weakest rule used and its
+confidence. Different ORCIDs are never merged.
 """
 
 from __future__ import annotations
 
-import gc
 import re
 from collections import defaultdict
-from collections.abc import Iterable
 from functools import lru_cache
 from itertools import combinations
 from typing import Any
 
-from citegraph import CitegraphError
 from citegraph.ids import author_id as _author_node_id
-from citegraph.ids import (
-    fold_name,
-    normalize_doi,
-    normalize_openalex_id,
-    normalize_orcid,
-    normalize_pmcid,
-    normalize_pmid,
-)
-from citegraph.ids import work_id as _work_node_id
-from citegraph.model import LINK_KINDS, AuthorRecord, Corpus, LinkRecord, WorkRecord
+from citegraph.ids import fold_name, normalize_openalex_id, normalize_orcid
+from citegraph.merge.rules import RULE_CONFIDENCE, SOURCE_RANK, find_root
+from citegraph.model import AuthorRecord, WorkRecord
 
-__all__ = ["MergeError", "merge_records", "FIELD_PRECEDENCE", "RULE_CONFIDENCE"]
-
-
-class MergeError(CitegraphError):
-    """Records cannot be merged because one of them is malformed (a parser bug, not bad data)."""
-
-
-#: Which source wins for each work field (first source with a value wins).
-_BIBLIO = ("facts", "pubmed", "openalex", "icite")
-FIELD_PRECEDENCE: dict[str, tuple[str, ...]] = {
-    "title": _BIBLIO,
-    "journal": _BIBLIO,
-    "journal_abbrev": _BIBLIO,
-    "issn": _BIBLIO,
-    "year": _BIBLIO,
-    "pub_date": _BIBLIO,
-    "epub_date": _BIBLIO,
-    "volume": _BIBLIO,
-    "issue": _BIBLIO,
-    "pages": _BIBLIO,
-    "pub_types": _BIBLIO,
-    "collective_author": _BIBLIO,
-    "abstract": ("facts", "pubmed", "openalex"),
-    "mesh": ("facts", "pubmed"),
-    "keywords": ("facts", "pubmed", "openalex"),
-    # OpenAlex owns its ids; facts may carry one that was checked by hand.
-    "openalex_id": ("openalex", "facts"),
-    # Identifier provenance: the first source (in this order) that gave the merged value.
-    "pmid": _BIBLIO,
-    "doi": _BIBLIO,
-    "pmcid": _BIBLIO,
-}
-#: cited_by_count is the maximum over sources; on a tie the first of these wins.
-_COUNT_TIE_ORDER = ("openalex", "icite", "pubmed", "facts")
-
-#: Confidence attached to each author merge rule (the weakest rule used names the person's rule).
-RULE_CONFIDENCE: dict[str, float] = {
-    "single": 1.0,
-    "orcid": 1.0,
-    "openalex": 0.95,
-    "same-work": 0.9,
-    "name+affiliation": 0.8,
-    "name+coauthor": 0.7,
-    "name-only": 0.5,
-}
-
-_SOURCE_RANK = {"facts": 0, "pubmed": 1, "openalex": 2, "icite": 3}
-_ID_FIELDS = ("pmid", "doi", "openalex_id", "pmcid")
-#: Evidence strings for links read from WorkRecord.references / .related, by record source.
-_REFERENCE_EVIDENCE = {
-    "pubmed": "pubmed:ReferenceList",
-    "openalex": "openalex:referenced_works",
-    "icite": "icite:references",
-    "facts": "facts:references",
-}
 #: Affiliation segments that name an institution (not a department, city or country).
 _INSTITUTION_WORDS = re.compile(
     r"univ|hospital|institut|college|cent(?:er|re)|school|clinic|foundation|laborator|academ"
@@ -102,421 +33,6 @@ _COLLECTIVE = re.compile(
 )
 
 
-def merge_records(
-    works: Iterable[WorkRecord],
-    links: Iterable[LinkRecord] = (),
-    *,
-    seeds: Iterable[str] = (),
-    manifest: dict | None = None,
-) -> Corpus:
-    """Merge work records and link records from every source into one `Corpus`.
-
-    Parameters
-    ----------
-    works
-        One `WorkRecord` per work per source (PubMed, iCite, OpenAlex, facts), in any order.
-    links
-        `LinkRecord`s; endpoints may be ``pmid:…``, ``doi:…``, ``pmcid:…`` or ``W…`` in any
-        namespace. Endpoints that match no record become stub works (id only, no sources).
-    seeds
-        Seed ids in any namespace; they are remapped to the merged work ids (``is_seed``).
-    manifest
-        Carried through (copied). Merge adds ``merge_conflicts`` (identifiers not merged
-        because two PMIDs or two DOIs disagreed), ``merge_skipped`` (unreadable link endpoints)
-        and ``author_name_only`` (people kept apart that share only a name).
-
-    Returns
-    -------
-    Corpus
-        Tables sorted by id so the same input always gives the same corpus.
-
-    Raises
-    ------
-    MergeError
-        When a link has a kind not in `citegraph.model.LINK_KINDS` (a parser bug).
-
-    Examples
-    --------
-    >>> a = WorkRecord(source="pubmed", pmid="1", doi="10.1000/X", title="A paper")
-    >>> b = WorkRecord(source="openalex", openalex_id="W99", doi="https://doi.org/10.1000/x",
-    ...                title="A Paper", cited_by_count=3)
-    >>> c = merge_records([a, b], seeds=["doi:10.1000/x"])
-    >>> [c.works.loc[0, k] for k in ("id", "openalex_id", "title")], bool(c.works.loc[0, "is_seed"])
-    (['pmid:1', 'W99', 'A paper'], True)
-    >>> c.works.loc[0, "sources"], c.works.loc[0, "field_sources"]["cited_by_count"]
-    (['openalex', 'pubmed'], 'openalex')
-    """
-    # Merging allocates hundreds of thousands of small containers and no reference cycles; the
-    # cyclic collector would rescan them over and over (measured: more than half the run time at
-    # 100k authorships). Pause it, and restore it as it was.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _merge(list(works), list(links), list(seeds), manifest)
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def _merge(
-    works: list[WorkRecord],
-    links: list[LinkRecord],
-    seeds: list[str],
-    manifest: dict | None,
-) -> Corpus:
-    out_manifest: dict[str, Any] = dict(manifest or {})
-    conflicts: list[dict[str, Any]] = list(out_manifest.get("merge_conflicts", []))
-    skipped: list[dict[str, Any]] = list(out_manifest.get("merge_skipped", []))
-
-    records = _canonical_order(works)
-    link_list = list(links)
-
-    # --- work identity: union-find over identifier keys ("pmid:1", "doi:…", "W…", "pmcid:…")
-    uf = _WorkUnion()
-    record_keys: list[str] = []
-    kept: list[WorkRecord] = []
-    for rec in records:
-        keys = work_keys(rec)
-        if not keys:
-            # One unreadable record must not sink a whole crawl: note it and go on.
-            skipped.append(
-                {
-                    "value": str(rec.title),
-                    "source": rec.source,
-                    "reason": "work record without a readable pmid, doi, openalex_id or pmcid",
-                }
-            )
-            continue
-        kept.append(rec)
-        first = keys[0]
-        uf.add(first)
-        for key in keys[1:]:
-            uf.add(key)
-            problem = uf.union(first, key)
-            if problem:
-                conflicts.append(
-                    {
-                        "source": rec.source,
-                        "record": first,
-                        "identifier": key,
-                        "reason": problem,
-                        "action": f"{key} kept on the other work, not merged into this one",
-                    }
-                )
-        record_keys.append(first)
-    records = kept
-
-    # Link endpoints, references, related works and seeds: unknown ones become stubs.
-    def resolve(value: str, source: str, what: str) -> str | None:
-        key = _endpoint_key(value)
-        if key is None:
-            skipped.append({"value": str(value), "source": source, "reason": f"unreadable {what}"})
-            return None
-        uf.add(key)
-        return key
-
-    raw_links: list[tuple[str, str, str, str, str, float | None]] = []
-    for link in link_list:
-        if link.kind not in LINK_KINDS:
-            raise MergeError(
-                f"Link {link.source} -> {link.target} from {link.asserted_by} has kind "
-                f"{link.kind!r}; use one of {', '.join(LINK_KINDS)}."
-            )
-        src = resolve(link.source, link.asserted_by, "link source")
-        dst = resolve(link.target, link.asserted_by, "link target")
-        if src and dst:
-            raw_links.append((src, dst, link.kind, link.asserted_by, link.evidence, link.score))
-    for rec, key in zip(records, record_keys, strict=True):
-        for ref in rec.references:
-            dst = resolve(ref, rec.source, "reference")
-            if dst:
-                ev = _REFERENCE_EVIDENCE.get(rec.source, f"{rec.source}:references")
-                raw_links.append((key, dst, "references", rec.source, ev, None))
-        for rel in rec.related:
-            dst = resolve(rel, rec.source, "related work")
-            if dst:
-                raw_links.append(
-                    (key, dst, "related", rec.source, f"{rec.source}:related_works", None)
-                )
-    seed_keys = [k for k in (resolve(s, "seeds", "seed") for s in seeds) if k]
-
-    # --- one work row per component
-    comp_records: dict[str, list[WorkRecord]] = defaultdict(list)
-    for rec, key in zip(records, record_keys, strict=True):
-        comp_records[uf.find(key)].append(rec)
-    comp_id: dict[str, str] = {}
-    rows_by_id: dict[str, dict[str, Any]] = {}
-    for root in uf.roots():
-        row = _work_row(uf.members(root), comp_records.get(root, []))
-        comp_id[root] = row["id"]
-        rows_by_id[row["id"]] = row
-
-    def wid(key: str) -> str:
-        return comp_id[uf.find(key)]
-
-    for key in seed_keys:
-        rows_by_id[wid(key)]["is_seed"] = True
-
-    # --- links
-    merged_links: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for src, dst, kind, by, evidence, score in raw_links:
-        s, t = wid(src), wid(dst)
-        if s == t:
-            continue  # a self-loop only means two ids of one paper; not a citation
-        row = merged_links.setdefault(
-            (s, t, kind),
-            {"source": s, "target": t, "kind": kind, "sources": set(), "evidence": set(),
-             "_scores": []},
-        )  # fmt: skip
-        row["sources"].add(by)
-        if evidence:
-            row["evidence"].add(evidence)
-        if score is not None:
-            row["_scores"].append((0 if by == "pubmed" else 1, -float(score)))
-    link_rows = []
-    for key in sorted(merged_links):
-        row = merged_links[key]
-        scores = sorted(row.pop("_scores"))
-        row["score"] = -scores[0][1] if scores else None
-        row["sources"] = sorted(row["sources"])
-        row["evidence"] = sorted(row["evidence"])
-        link_rows.append(row)
-
-    # --- authors
-    work_authors = [(comp_id[root], recs) for root, recs in comp_records.items()]
-    author_rows, authorship_rows, name_only = _merge_authors(
-        sorted(work_authors, key=lambda x: x[0])
-    )
-
-    out_manifest["merge_conflicts"] = conflicts
-    # Link records come in any order: sort (and dedupe) so the manifest is deterministic too.
-    unique_skipped = {(d["source"], d["reason"], d["value"]): d for d in skipped}
-    out_manifest["merge_skipped"] = [unique_skipped[k] for k in sorted(unique_skipped)]
-    out_manifest["author_name_only"] = name_only
-    return Corpus.from_rows(
-        works=[rows_by_id[k] for k in sorted(rows_by_id)],
-        authors=author_rows,
-        authorships=authorship_rows,
-        links=link_rows,
-        manifest=out_manifest,
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# works
-
-
-class _WorkUnion:
-    """Union-find over identifier keys that refuses to join two PMIDs or two DOIs."""
-
-    def __init__(self) -> None:
-        self._parent: dict[str, str] = {}
-        self._pmid: dict[str, str | None] = {}
-        self._doi: dict[str, str | None] = {}
-        self._members: dict[str, list[str]] = {}
-
-    def add(self, key: str) -> None:
-        if key in self._parent:
-            return
-        self._parent[key] = key
-        self._pmid[key] = key if key.startswith("pmid:") else None
-        self._doi[key] = key if key.startswith("doi:") else None
-        self._members[key] = [key]
-
-    def find(self, key: str) -> str:
-        return _find_root(self._parent, key)
-
-    def union(self, a: str, b: str) -> str | None:
-        """Join the works of a and b; return why not when they carry different PMIDs/DOIs."""
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return None
-        for table, what in ((self._pmid, "PMIDs"), (self._doi, "DOIs")):
-            x, y = table[ra], table[rb]
-            if x and y and x != y:
-                return f"different {what}: {x} and {y} would be one work"
-        # Smaller root string wins so the structure does not depend on input order.
-        if rb < ra:
-            ra, rb = rb, ra
-        self._parent[rb] = ra
-        self._pmid[ra] = self._pmid[ra] or self._pmid[rb]
-        self._doi[ra] = self._doi[ra] or self._doi[rb]
-        self._members[ra].extend(self._members.pop(rb))
-        return None
-
-    def roots(self) -> list[str]:
-        return sorted(self._members)
-
-    def members(self, root: str) -> list[str]:
-        return sorted(self._members[root])
-
-
-def _record_sort_key(rec: WorkRecord) -> tuple:
-    return (_SOURCE_RANK.get(rec.source, 9), rec.source, work_keys(rec), rec.title or "")
-
-
-def _canonical_order(works: Iterable[WorkRecord]) -> list[WorkRecord]:
-    """Records in an order that does not depend on the input order (precedence first).
-
-    The full ``repr`` only breaks ties between records with the same source, ids and title,
-    which are rare, so it is computed for those alone.
-    """
-    keyed = sorted(((_record_sort_key(r), i, r) for i, r in enumerate(works)), key=lambda t: t[0])
-    out: list[WorkRecord] = []
-    start = 0
-    while start < len(keyed):
-        end = start + 1
-        while end < len(keyed) and keyed[end][0] == keyed[start][0]:
-            end += 1
-        group = [t[2] for t in keyed[start:end]]
-        out.extend(sorted(group, key=repr) if len(group) > 1 else group)
-        start = end
-    return out
-
-
-def work_keys(rec: WorkRecord) -> list[str]:
-    """Identifier keys of a record, PMID first (the order decides which id a conflict drops)."""
-    keys = []
-    pmid = normalize_pmid(rec.pmid)
-    if pmid:
-        keys.append(f"pmid:{pmid}")
-    doi = normalize_doi(rec.doi)
-    if doi:
-        keys.append(f"doi:{doi}")
-    oa = normalize_openalex_id(rec.openalex_id)
-    if oa and oa.startswith("W"):
-        keys.append(oa)
-    pmcid = normalize_pmcid(rec.pmcid)
-    if pmcid:
-        keys.append(f"pmcid:{pmcid}")
-    return keys
-
-
-def _endpoint_key(value: Any) -> str | None:
-    """An identifier key for a link endpoint, reference or seed in any namespace."""
-    if value is None:
-        return None
-    # The same cited papers come back from many records: normalise each spelling once.
-    return _endpoint_key_text(str(value).strip())
-
-
-@lru_cache(maxsize=500_000)
-def _endpoint_key_text(text: str) -> str | None:
-    low = text.lower()
-    if low.startswith("pmid:") or text.isdigit():
-        pmid = normalize_pmid(text)
-        return f"pmid:{pmid}" if pmid else None
-    if low.startswith("pmcid:") or (low.startswith("pmc") and normalize_pmcid(text)):
-        pmcid = normalize_pmcid(text)
-        return f"pmcid:{pmcid}" if pmcid else None
-    if "openalex" in low or re.fullmatch(r"[Ww]\d+", text):
-        oa = normalize_openalex_id(text)
-        return oa if oa and oa.startswith("W") else None
-    if "pubmed.ncbi.nlm.nih.gov" in low:
-        match = re.search(r"/(\d+)/?$", text)
-        return f"pmid:{normalize_pmid(match.group(1))}" if match else None
-    doi = normalize_doi(text)
-    return f"doi:{doi}" if doi else None
-
-
-def _present(value: Any) -> bool:
-    return value is not None and value != "" and value != [] and value != {}
-
-
-def _field_source(rec: WorkRecord, field: str) -> str:
-    """The facts' page for a field when the record names one, else the source name."""
-    return rec.field_sources.get(field) or rec.source
-
-
-def _work_row(keys: list[str], recs: list[WorkRecord]) -> dict[str, Any]:
-    ids: dict[str, list[str]] = {"pmid": [], "doi": [], "openalex_id": [], "pmcid": []}
-    for key in keys:
-        if key.startswith("pmid:"):
-            ids["pmid"].append(key[5:])
-        elif key.startswith("doi:"):
-            ids["doi"].append(key[4:])
-        elif key.startswith("pmcid:"):
-            ids["pmcid"].append(key[6:])
-        else:
-            ids["openalex_id"].append(key)
-    ordered = recs  # callers pass records in canonical order
-
-    row: dict[str, Any] = {"field_sources": {}}
-    field_sources: dict[str, str] = row["field_sources"]
-
-    # Identifiers come from the component, not from records: a conflicting id a record carries
-    # belongs to another work and must not appear twice.
-    normalizers = {
-        "pmid": normalize_pmid,
-        "doi": normalize_doi,
-        "pmcid": normalize_pmcid,
-        "openalex_id": normalize_openalex_id,
-    }
-    for field in _ID_FIELDS:
-        candidates = ids[field]
-        value = None
-        givers = [
-            r for r in _in_precedence(ordered, FIELD_PRECEDENCE[field])
-            if normalizers[field](getattr(r, field)) in candidates
-        ]  # fmt: skip
-        if givers:
-            value = normalizers[field](getattr(givers[0], field))
-            field_sources[field] = _field_source(givers[0], field)
-        elif candidates:
-            # Known only from link endpoints or from a source outside the precedence list.
-            others = [r for r in ordered if normalizers[field](getattr(r, field)) in candidates]
-            value = normalizers[field](getattr(others[0], field)) if others else candidates[0]
-            if others:
-                field_sources[field] = _field_source(others[0], field)
-        row[field] = value
-    row["id"] = _work_node_id(
-        pmid=row["pmid"], doi=row["doi"], openalex_id=row["openalex_id"], pmcid=row["pmcid"]
-    )
-
-    for field, order in FIELD_PRECEDENCE.items():
-        if field in _ID_FIELDS:
-            continue
-        for rec in _in_precedence(ordered, order):
-            value = getattr(rec, field)
-            if _present(value):
-                row[field] = list(value) if isinstance(value, list) else value
-                field_sources[field] = _field_source(rec, field)
-                break
-
-    counts = [
-        (-rec.cited_by_count, _tie_rank(rec.source), rec)
-        for rec in ordered
-        if rec.cited_by_count is not None
-    ]
-    if counts:
-        best = min(counts, key=lambda c: (c[0], c[1]))[2]
-        row["cited_by_count"] = best.cited_by_count
-        field_sources["cited_by_count"] = _field_source(best, "cited_by_count")
-
-    row["sources"] = sorted({rec.source for rec in recs})
-    urls = set()
-    for rec in recs:
-        if rec.url:
-            urls.add(rec.url)
-        urls.update(v for v in rec.field_sources.values() if v.startswith(("http://", "https://")))
-    row["urls"] = sorted(urls)
-    row["is_seed"] = False
-    return row
-
-
-def _in_precedence(ordered: list[WorkRecord], order: tuple[str, ...]) -> list[WorkRecord]:
-    rank = {name: i for i, name in enumerate(order)}
-    return sorted((r for r in ordered if r.source in rank), key=lambda r: rank[r.source])
-
-
-def _tie_rank(source: str) -> int:
-    return _COUNT_TIE_ORDER.index(source) if source in _COUNT_TIE_ORDER else len(_COUNT_TIE_ORDER)
-
-
-# ---------------------------------------------------------------------------------------------
-# authors
-
-
 class _Mention:
     """One author of one work as one record lists them."""
 
@@ -528,7 +44,7 @@ class _Mention:
         self.work = work
         self.record = record
         self.source = source
-        self.rank = _SOURCE_RANK.get(source, 9)
+        self.rank = SOURCE_RANK.get(source, 9)
         self.author = author
         self.last, self.fore = _split_name(author)
         self.last_fold = _fold(self.last)
@@ -560,7 +76,7 @@ class _People:
         self.rule = ["single"] * n
 
     def find(self, i: int) -> int:
-        return _find_root(self.parent, i)
+        return find_root(self.parent, i)
 
     def can_join(self, a: int, b: int) -> bool:
         oa, ob = self.orcid[a], self.orcid[b]
@@ -606,7 +122,7 @@ def _merge_sets(x: set, y: set) -> set:
     return x
 
 
-def _merge_authors(
+def merge_authors(
     works: list[tuple[str, list[WorkRecord]]],
 ) -> tuple[list[dict], list[dict], list[dict]]:
     mentions: list[_Mention] = []
@@ -1026,13 +542,3 @@ def _author_tables(
         for key, roots in name_only
     ]
     return author_rows, authorship_rows, notes
-
-
-def _find_root(parent: Any, key: Any) -> Any:
-    """Union-find root of ``key`` in ``parent`` (dict or list), compressing the path."""
-    root = key
-    while parent[root] != root:
-        root = parent[root]
-    while parent[key] != root:
-        parent[key], key = root, parent[key]
-    return root
