@@ -230,8 +230,7 @@ def _run_fetch() -> None:
     """
     collector: Collector = st.session_state.collector
     if collector.state == "running" and st.session_state.pop("cancel_requested", False):
-        collector.state = "cancelled"
-        corpus = collector.corpus()
+        corpus = collector.cancel()
         del st.session_state.collector
         kept = int(sum(1 for src in corpus.works["sources"] if len(src)))
         if kept:
@@ -246,7 +245,7 @@ def _run_fetch() -> None:
             )
         return
     if collector.state == "running":  # interrupted by another widget: start again
-        collector = Collector(collector.seeds, collector.clients, collector.options)
+        collector = collector.resume()
         st.session_state.collector = collector
     st.session_state.pop("cancel_requested", None)
     with st.status(

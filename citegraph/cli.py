@@ -205,8 +205,7 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
         corpus = collector.run()
     except KeyboardInterrupt:
         bar.close()
-        collector.state = "cancelled"
-        corpus = collector.corpus()
+        corpus = collector.cancel()
         save_snapshot(corpus, args.output)
         print(
             f"citegraph: interrupted; the partial corpus was saved to {args.output}.",

@@ -167,25 +167,26 @@ def make_clients(
     openalex_url: str | None = None,
     offline: bool = False,
     rate: float | None = None,
+    retries: int = 4,
+    timeout: float = 30.0,
 ) -> Clients:
     """Clients for the enabled sources, each with its own cached, rate-limited session.
 
     Keys not given here come from the environment or Streamlit secrets (`citegraph.http`).
+    ``retries`` and ``timeout`` go to every session (tests that do not test retrying use 0).
     """
     wanted = set(sources)
+    common: dict[str, Any] = {"email": email, "offline": offline, "rate": rate,
+                              "retries": retries, "timeout": timeout}  # fmt: skip
     clients = Clients()
     if "pubmed" in wanted:
-        session = make_session(
-            "pubmed", api_key=ncbi_api_key, email=email, offline=offline, rate=rate
-        )
+        session = make_session("pubmed", api_key=ncbi_api_key, **common)
         clients.pubmed = PubMedClient(session, base_url=pubmed_url)
     if "icite" in wanted:
-        session = make_session("icite", email=email, offline=offline, rate=rate)
+        session = make_session("icite", **common)
         clients.icite = ICiteClient(session, base_url=icite_url)
     if "openalex" in wanted:
-        session = make_session(
-            "openalex", api_key=openalex_api_key, email=email, offline=offline, rate=rate
-        )
+        session = make_session("openalex", api_key=openalex_api_key, **common)
         clients.openalex = OpenAlexClient(session, base_url=openalex_url)
     return clients
 
@@ -245,6 +246,30 @@ class Collector:
             raise
         self.state = "done"
         return self.corpus()
+
+    def cancel(self) -> Corpus:
+        """Stop here and keep what arrived: state "cancelled", the partial corpus returned.
+
+        Called by the page's Cancel button and the CLI's Ctrl-C handler; a crawl that already
+        ended keeps its state.
+        """
+        if self.state in ("new", "running"):
+            self.state = "cancelled"
+        return self.corpus()
+
+    def resume(self) -> Collector:
+        """A collector that crawls the same seeds again with the same clients and options.
+
+        Every answer already fetched is replayed from the HTTP cache, so resuming an interrupted
+        or cancelled crawl only spends requests on what had not arrived.
+        """
+        return Collector(
+            self.seeds,
+            self.clients,
+            self.options,
+            progress=self.progress,
+            should_stop=self.should_stop,
+        )
 
     def corpus(self) -> Corpus:
         """Merge everything gathered so far (usable at any point, also after a failure)."""

@@ -45,6 +45,8 @@ class AuthorRecord:
     last_name: str | None = None
     fore_name: str | None = None
     initials: str | None = None
+    #: Generational suffix as the source gives it apart from the name ("Jr", "III").
+    suffix: str | None = None
     orcid: str | None = None
     openalex_id: str | None = None
     affiliations: list[str] = field(default_factory=list)
@@ -65,6 +67,8 @@ class WorkRecord:
     journal: str | None = None
     journal_abbrev: str | None = None
     issn: list[str] = field(default_factory=list)
+    #: The linking ISSN (PubMed ``ISSNLinking``, OpenAlex ``issn_l``): one journal's identity.
+    issn_l: str | None = None
     year: int | None = None
     pub_date: str | None = None
     epub_date: str | None = None
@@ -86,6 +90,14 @@ class WorkRecord:
     references: list[str] = field(default_factory=list)
     #: OpenAlex related_works (W-ids).
     related: list[str] = field(default_factory=list)
+    #: Ids of works that cite this one, where the source knows them (iCite cited_by).
+    cited_by: list[str] = field(default_factory=list)
+    #: Editorial relations to other works, e.g. ``{"type": "RetractionIn", "id": "pmid:123"}``
+    #: (PubMed CommentsCorrections other than "Cites"; ``note`` keeps the source's text).
+    relations: list[dict[str, str]] = field(default_factory=list)
+    #: True when the source marks the work as retracted (PubMed publication type "Retracted
+    #: Publication" or a RetractionIn relation; OpenAlex ``is_retracted``); None = not stated.
+    is_retracted: bool | None = None
 
 
 @dataclass
@@ -107,12 +119,12 @@ class LinkRecord:
 
 WORK_COLUMNS = [
     "id", "pmid", "doi", "pmcid", "openalex_id", "title", "journal", "journal_abbrev", "issn",
-    "year", "pub_date", "epub_date", "volume", "issue", "pages", "pub_types", "abstract", "mesh",
-    "keywords", "cited_by_count", "collective_author", "is_seed", "sources", "field_sources",
-    "urls",
+    "issn_l", "journal_id", "year", "pub_date", "epub_date", "volume", "issue", "pages",
+    "pub_types", "abstract", "mesh", "keywords", "cited_by_count", "collective_author",
+    "retracted", "relations", "is_seed", "sources", "field_sources", "urls",
 ]  # fmt: skip
 AUTHOR_COLUMNS = [
-    "id", "name", "last_name", "fore_name", "orcid", "openalex_id", "affiliations",
+    "id", "name", "last_name", "fore_name", "suffix", "orcid", "openalex_id", "affiliations",
     "institutions", "countries", "variants", "sources", "merge_rule", "merge_confidence",
 ]  # fmt: skip
 AUTHORSHIP_COLUMNS = [
@@ -122,7 +134,7 @@ LINK_COLUMNS = ["source", "target", "kind", "sources", "evidence", "score"]
 
 #: Columns that hold lists (of strings) in every table.
 LIST_COLUMNS = {
-    "works": ["issn", "pub_types", "mesh", "keywords", "sources", "urls"],
+    "works": ["issn", "pub_types", "mesh", "keywords", "relations", "sources", "urls"],
     "authors": ["affiliations", "institutions", "countries", "variants", "sources"],
     "authorships": ["affiliations", "institutions", "sources"],
     "links": ["sources", "evidence"],
@@ -174,8 +186,9 @@ def make_table(name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
         df["merge_confidence"] = pd.array(
             [None if is_missing(v) else float(v) for v in df["merge_confidence"]], dtype="Float64"
         )
-    if "is_seed" in df.columns:
-        df["is_seed"] = df["is_seed"].map(bool).astype(bool)
+    for col in ("is_seed", "retracted"):
+        if col in df.columns:
+            df[col] = df[col].map(lambda v: False if is_missing(v) else bool(v)).astype(bool)
     return df
 
 

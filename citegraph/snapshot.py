@@ -33,7 +33,7 @@ _REQUIRED = {
 }
 _INT_COLUMNS = {"year", "cited_by_count", "position"}
 _FLOAT_COLUMNS = {"score", "merge_confidence"}
-_BOOL_COLUMNS = {"is_seed"}
+_BOOL_COLUMNS = {"is_seed", "retracted"}
 
 
 class SnapshotError(CitegraphError):
