@@ -155,3 +155,15 @@ def test_save_is_atomic(tmp_path: Path) -> None:
     save_snapshot(_corpus(), path)
     assert not list(tmp_path.glob("*.part"))
     assert load_snapshot(path).counts()["works"] == 2
+
+
+def test_bundled_snapshot_carries_the_seed_abstract_with_its_source() -> None:
+    from citegraph.cli import DEFAULT_SNAPSHOT
+    from tests.conftest import SEED_FACTS
+
+    if not SEED_FACTS.exists():
+        pytest.skip("../shared seed facts not present")
+    raw = json.loads(SEED_FACTS.read_text(encoding="utf-8").splitlines()[0])
+    work = load_snapshot(DEFAULT_SNAPSHOT).works.iloc[0]
+    assert raw["abstract"] and work["abstract"] == raw["abstract"]
+    assert work["field_sources"]["abstract"] == raw["field_sources"]["abstract"]

@@ -125,6 +125,7 @@ def parse_fact(raw: dict[str, Any], *, where: str = "facts") -> WorkRecord:
         issue=raw.get("issue"),
         pages=raw.get("pages"),
         pub_types=list(raw.get("pub_types") or []),
+        abstract=raw.get("abstract"),
         mesh=list(raw.get("mesh") or []),
         keywords=list(raw.get("keywords") or []),
         collective_author=raw.get("collective_author"),
