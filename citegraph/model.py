@@ -11,7 +11,8 @@ Node ids are stable strings (see `citegraph.ids.work_id` and `citegraph.ids.auth
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -221,10 +222,14 @@ def text_or_empty(value: Any, *, strip: bool = False) -> str:
     return str(value).strip() if strip else str(value)
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class Corpus:
     """A merged set of works, authors, authorships and links, with the manifest that says
     where it came from.
+
+    A corpus is frozen: its tables are never reassigned (`with_tables` gives a new corpus), so
+    the indexes below are built once, on first use, and shared by every caller: `authors_of`,
+    `works_of`, `first_author`, `work` and `author`.
 
     Tables (pandas DataFrames, columns in `TABLE_COLUMNS`):
 
@@ -277,6 +282,73 @@ class Corpus:
     def table(self, name: str) -> pd.DataFrame:
         """One of the four tables by name."""
         return getattr(self, name)
+
+    def with_tables(self, **tables: pd.DataFrame | dict[str, Any]) -> Corpus:
+        """A new corpus with some tables (or the manifest) replaced; this one is unchanged.
+
+        Examples
+        --------
+        >>> c = Corpus.from_rows(works=[{"id": "a"}, {"id": "b"}])
+        >>> len(c.with_tables(works=c.works.iloc[:1]).works), len(c.works)
+        (1, 2)
+        """
+        unknown = sorted(set(tables) - {*TABLE_COLUMNS, "manifest"})
+        if unknown:
+            raise TypeError(f"unknown corpus table(s): {', '.join(unknown)}")
+        return replace(self, **tables)
+
+    # -- indexes (built once per corpus, on first use)
+
+    @cached_property
+    def _authorship_index(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        by_work: dict[str, list[tuple[int, str]]] = {}
+        by_author: dict[str, list[str]] = {}
+        ships = self.authorships
+        for work, author, position in zip(
+            ships["work_id"], ships["author_id"], ships["position"], strict=True
+        ):
+            pos = 0 if is_missing(position) else int(position)
+            by_work.setdefault(str(work), []).append((pos, str(author)))
+            by_author.setdefault(str(author), []).append(str(work))
+        authors_of = {w: [a for _, a in sorted(pairs)] for w, pairs in by_work.items()}
+        works_of = {a: sorted(dict.fromkeys(ws)) for a, ws in by_author.items()}
+        return authors_of, works_of
+
+    @cached_property
+    def _rows(self) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+        works = {str(r["id"]): r for r in self.works.to_dict("records")}
+        authors = {str(r["id"]): r for r in self.authors.to_dict("records")}
+        return works, authors
+
+    def authors_of(self, work_id: str) -> list[str]:
+        """Author ids of a work in byline order (empty when unknown).
+
+        Examples
+        --------
+        >>> c = Corpus.from_rows(works=[{"id": "w"}], authors=[{"id": "a"}, {"id": "b"}],
+        ...     authorships=[{"work_id": "w", "author_id": "b", "position": 2},
+        ...                  {"work_id": "w", "author_id": "a", "position": 1}])
+        >>> c.authors_of("w"), c.works_of("b"), c.first_author("w"), c.first_author("x")
+        (['a', 'b'], ['w'], 'a', None)
+        """
+        return list(self._authorship_index[0].get(work_id, ()))
+
+    def works_of(self, author_id: str) -> list[str]:
+        """Ids of the works an author is on, sorted (empty when unknown)."""
+        return list(self._authorship_index[1].get(author_id, ()))
+
+    def first_author(self, work_id: str) -> str | None:
+        """The id of a work's first author, or None when it has no authors."""
+        authors = self._authorship_index[0].get(work_id)
+        return authors[0] if authors else None
+
+    def work(self, work_id: str) -> dict[str, Any]:
+        """One work's row as a dict. Raises KeyError for an id not in the corpus."""
+        return self._rows[0][work_id]
+
+    def author(self, author_id: str) -> dict[str, Any]:
+        """One author's row as a dict. Raises KeyError for an id not in the corpus."""
+        return self._rows[1][author_id]
 
     def counts(self) -> dict[str, int]:
         """Row counts, links per kind and links per asserting source.

@@ -43,7 +43,9 @@ def small_snapshot(tmp_path: Path) -> Path:
     # A snapshot's links must end in its works (merge adds stubs); this test corpus has one
     # link to an outside work on purpose, for the graph builders.
     ids = set(corpus.works["id"])
-    corpus.links = corpus.links[corpus.links["source"].isin(ids) & corpus.links["target"].isin(ids)]
+    corpus = corpus.with_tables(
+        links=corpus.links[corpus.links["source"].isin(ids) & corpus.links["target"].isin(ids)]
+    )
     return save_snapshot(corpus, tmp_path / "small.json")
 
 

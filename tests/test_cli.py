@@ -19,7 +19,9 @@ def snapshot(tmp_path: Path) -> Path:
     corpus = small_corpus()
     corpus.manifest.setdefault("sources", ["pubmed", "openalex"])
     ids = set(corpus.works["id"])  # a snapshot's links end in its works
-    corpus.links = corpus.links[corpus.links["source"].isin(ids) & corpus.links["target"].isin(ids)]
+    corpus = corpus.with_tables(
+        links=corpus.links[corpus.links["source"].isin(ids) & corpus.links["target"].isin(ids)]
+    )
     return save_snapshot(corpus, tmp_path / "small.json")
 
 
