@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8501
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint snapshot bench clean
+.PHONY: run test lint snapshot schema bench clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Citegraph needs Python 3.11 or newer")'
@@ -44,6 +44,10 @@ lint: $(VENV)/.installed-dev
 # Rebuild the bundled offline snapshot from the verified facts in ../shared.
 snapshot: $(VENV)/.installed
 	$(PY) -m citegraph import-facts
+
+# The snapshot's JSON Schema, written out for readers of the format (a test keeps it current).
+schema: $(VENV)/.installed
+	$(PY) -c 'import json; from citegraph.snapshot import snapshot_schema; print(json.dumps(snapshot_schema(), indent=1))' > docs/snapshot-schema.json
 
 bench: $(VENV)/.installed-dev
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; PYTHONPATH=. $(PY) $$b; done

@@ -2,7 +2,8 @@
 
 It is the offline default (``cache/seed-40603629.json``), the "save session" file of the page and
 what ``python -m citegraph fetch`` writes. The format is documented in ``docs/snapshot-format.md``.
-Loading validates every table and raises `SnapshotError` naming the file and the bad field.
+Loading is bounded (decompressed size capped, streamed) and validates every field against one JSON
+Schema (`snapshot_schema`); it raises `SnapshotError` naming the file and the bad field.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import fastjsonschema
 import pandas as pd
 
 from citegraph import CitegraphError, __version__
@@ -23,17 +25,6 @@ from citegraph.model import DICT_COLUMNS, LINK_KINDS, LIST_COLUMNS, TABLE_COLUMN
 FORMAT = "citegraph-snapshot"
 FORMAT_VERSION = 1
 _GZIP_MAGIC = b"\x1f\x8b"
-
-#: Required columns per table (others may be absent and default to None / empty).
-_REQUIRED = {
-    "works": ["id"],
-    "authors": ["id", "name"],
-    "authorships": ["work_id", "author_id"],
-    "links": ["source", "target", "kind"],
-}
-_INT_COLUMNS = {"year", "cited_by_count", "position"}
-_FLOAT_COLUMNS = {"score", "merge_confidence"}
-_BOOL_COLUMNS = {"is_seed", "retracted"}
 
 
 class SnapshotError(CitegraphError):
@@ -120,8 +111,22 @@ def load_snapshot(path: str | Path) -> Corpus:
     return loads_snapshot(data, name=str(path))
 
 
-def loads_snapshot(data: bytes, *, name: str = "snapshot") -> Corpus:
+#: Decompressed size a snapshot may have: several times the largest corpus the page can draw
+#: (a 10,000-work crawl is about 40 MB of JSON), small enough that parsing it stays within a
+#: few GB. A gzip bomb stops here instead of filling the memory.
+MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024
+_CHUNK = 1024 * 1024
+#: How far a text value is shown in an error message.
+_SHOWN = 60
+
+
+def loads_snapshot(
+    data: bytes, *, name: str = "snapshot", limit: int = MAX_SNAPSHOT_BYTES
+) -> Corpus:
     """Parse and validate snapshot bytes (plain or gzip JSON); ``name`` is used in messages.
+
+    Decompression is streamed and stops at ``limit`` bytes; every field is checked against
+    `snapshot_schema` (types, ranges, unknown fields) before a corpus is built.
 
     Examples
     --------
@@ -136,10 +141,9 @@ def loads_snapshot(data: bytes, *, name: str = "snapshot") -> Corpus:
     if not data:
         raise SnapshotError(f"{name}: the file is empty. Choose a snapshot saved by Citegraph.")
     if data[:2] == _GZIP_MAGIC:
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise SnapshotError(f"{name}: the gzip data is damaged or truncated ({exc}).") from None
+        data = _gunzip(data, name=name, limit=limit)
+    elif len(data) > limit:
+        raise SnapshotError(_too_big(name, limit))
     try:
         doc = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
@@ -150,7 +154,44 @@ def loads_snapshot(data: bytes, *, name: str = "snapshot") -> Corpus:
         raise SnapshotError(
             f"{name}: not valid JSON (the file may be truncated): {exc.msg} at line {exc.lineno}."
         ) from None
+    except RecursionError:
+        raise SnapshotError(
+            f"{name}: the JSON is nested far deeper than a snapshot ever is; it is not a "
+            "Citegraph snapshot."
+        ) from None
+    except ValueError as exc:  # e.g. an integer with more digits than Python will read
+        raise SnapshotError(f"{name}: not a valid snapshot ({_short(str(exc))}).") from None
     return _validate(doc, name)
+
+
+def _gunzip(data: bytes, *, name: str, limit: int) -> bytes:
+    """Decompress gzip data in chunks, refusing more than ``limit`` bytes of output."""
+    out = bytearray()
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        pending = data
+        while pending:
+            out += inflater.decompress(pending, _CHUNK)
+            if len(out) > limit:
+                raise SnapshotError(_too_big(name, limit))
+            pending = inflater.unconsumed_tail
+            if not pending and inflater.eof and inflater.unused_data:
+                # A second gzip member (concatenated files): keep reading within the same cap.
+                pending = inflater.unused_data
+                inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        if not inflater.eof:
+            raise SnapshotError(f"{name}: the gzip data is damaged or truncated (it ends early).")
+    except zlib.error as exc:
+        raise SnapshotError(f"{name}: the gzip data is damaged or truncated ({exc}).") from None
+    return bytes(out)
+
+
+def _too_big(name: str, limit: int) -> str:
+    return (
+        f"{name}: larger than {limit // (1024 * 1024)} MB once decompressed; a Citegraph "
+        "snapshot of a crawl is far smaller. Split the corpus or check that this is the "
+        "right file."
+    )
 
 
 def _validate(doc: Any, name: str) -> Corpus:
@@ -158,94 +199,216 @@ def _validate(doc: Any, name: str) -> Corpus:
         raise SnapshotError(f"{name}: the top level must be a JSON object.")
     if doc.get("format") != FORMAT:
         raise SnapshotError(
-            f"{name}: field 'format' is {doc.get('format')!r}, expected {FORMAT!r}; "
+            f"{name}: field 'format' is {_shown(doc.get('format'))}, expected {FORMAT!r}; "
             "this is not a Citegraph snapshot."
         )
     version = doc.get("format_version")
-    if version != FORMAT_VERSION:
+    if type(version) is not int or version != FORMAT_VERSION:
         hint = (
             "it was written by a newer Citegraph; update Citegraph"
-            if isinstance(version, int) and version > FORMAT_VERSION
+            if type(version) is int and version > FORMAT_VERSION
             else "it cannot be read by this version"
         )
         raise SnapshotError(
-            f"{name}: field 'format_version' is {version!r}, this Citegraph reads version "
+            f"{name}: field 'format_version' is {_shown(version)}, this Citegraph reads version "
             f"{FORMAT_VERSION} ({hint})."
         )
-    manifest = doc.get("manifest")
-    if not isinstance(manifest, dict):
-        raise SnapshotError(f"{name}: field 'manifest' must be an object.")
-    _check_manifest(manifest, name)
-    tables = {}
-    for table in TABLE_COLUMNS:
-        rows = doc.get(table)
-        if not isinstance(rows, list):
-            raise SnapshotError(f"{name}: field '{table}' must be a list of objects.")
-        tables[table] = [_check_row(table, i, row, name) for i, row in enumerate(rows)]
+    try:
+        _VALIDATE(doc)
+    except fastjsonschema.JsonSchemaValueException as error:
+        raise SnapshotError(f"{name}: {_describe(error, doc)}") from None
+    tables = {table: doc[table] for table in TABLE_COLUMNS}
     _check_references(tables, name)
     try:
-        return Corpus.from_rows(**tables, manifest=manifest)
-    except (ValueError, TypeError) as exc:
-        raise SnapshotError(f"{name}: {exc}.") from None
+        return Corpus.from_rows(**tables, manifest=doc["manifest"])
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise SnapshotError(f"{name}: {_short(str(exc))}.") from None
 
 
-def _check_manifest(manifest: dict[str, Any], name: str) -> None:
-    for key in ("seeds", "sources", "missing"):
-        value = manifest.get(key, [])
-        if not isinstance(value, list):
-            raise SnapshotError(f"{name}: field 'manifest.{key}' must be a list.")
-    for key in ("seeds", "sources"):
-        if key not in manifest:
-            raise SnapshotError(f"{name}: field 'manifest.{key}' is missing.")
-    if not isinstance(manifest.get("created_at", ""), str):
-        raise SnapshotError(f"{name}: field 'manifest.created_at' must be an ISO date string.")
-    for i, item in enumerate(manifest.get("missing", [])):
-        if not isinstance(item, dict) or not {"id", "source", "reason"} <= set(item):
-            raise SnapshotError(
-                f"{name}: field 'manifest.missing[{i}]' must be an object with id, source, reason."
-            )
+# ------------------------------------------------------------------------------- JSON Schema
+
+_TEXT = {"type": "string", "maxLength": 1_000_000}
+_ID = {"type": "string", "minLength": 1, "maxLength": 2000}
+_OPT_TEXT = {"type": ["string", "null"], "maxLength": 1_000_000}
+_TEXTS = {"type": "array", "items": _TEXT}
+#: Ranges of the numeric columns: wide enough for any real record, narrow enough that a value
+#: always fits the table's 64-bit column.
+_RANGES: dict[str, tuple[str, float, float]] = {
+    "year": ("integer", 1000, 2999),
+    "cited_by_count": ("integer", 0, 10**12),
+    "position": ("integer", 0, 10**6),
+    "score": ("number", -(10**15), 10**15),
+    "merge_confidence": ("number", 0, 1),
+}
+_BOOL_COLUMNS = {"is_seed", "retracted"}
+_REQUIRED = {
+    "works": ["id"],
+    "authors": ["id", "name"],
+    "authorships": ["work_id", "author_id"],
+    "links": ["source", "target", "kind"],
+}
 
 
-def _check_row(table: str, index: int, row: Any, name: str) -> dict[str, Any]:
-    where = f"{name}: {table}[{index}]"
-    if not isinstance(row, dict):
-        raise SnapshotError(f"{where} must be an object.")
-    columns = TABLE_COLUMNS[table]
-    unknown = sorted(set(row) - set(columns))
-    if unknown:
-        raise SnapshotError(f"{where} has unknown field(s) {', '.join(unknown)}.")
-    for col in _REQUIRED[table]:
-        value = row.get(col)
-        if not isinstance(value, str) or not value:
-            raise SnapshotError(f"{where}.{col} must be a non-empty string, got {value!r}.")
-    lists = set(LIST_COLUMNS.get(table, ()))
-    dicts = set(DICT_COLUMNS.get(table, ()))
-    for col, value in row.items():
-        if value is None:
-            continue
-        field = f"{where}.{col}"
-        if col in lists:
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise SnapshotError(f"{field} must be a list of strings, got {value!r}.")
-        elif col in dicts:
-            if not isinstance(value, dict):
-                raise SnapshotError(f"{field} must be an object, got {value!r}.")
-        elif col in _INT_COLUMNS:
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise SnapshotError(f"{field} must be an integer or null, got {value!r}.")
-        elif col in _FLOAT_COLUMNS:
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise SnapshotError(f"{field} must be a number or null, got {value!r}.")
-        elif col in _BOOL_COLUMNS:
-            if not isinstance(value, bool):
-                raise SnapshotError(f"{field} must be true or false, got {value!r}.")
-        elif not isinstance(value, str):
-            raise SnapshotError(f"{field} must be a string or null, got {value!r}.")
-    if table == "links" and row["kind"] not in LINK_KINDS:
-        raise SnapshotError(
-            f"{where}.kind is {row['kind']!r}; expected one of {', '.join(LINK_KINDS)}."
+def _column_schema(table: str, column: str) -> dict[str, Any]:
+    if column in _REQUIRED[table]:
+        return _ID
+    if column in LIST_COLUMNS.get(table, ()):
+        return {"type": ["array", "null"], "items": _TEXT}
+    if column in DICT_COLUMNS.get(table, ()):
+        return {"type": ["object", "null"], "additionalProperties": _TEXT}
+    if column in _RANGES:
+        kind, low, high = _RANGES[column]
+        return {"type": [kind, "null"], "minimum": low, "maximum": high}
+    if column in _BOOL_COLUMNS:
+        return {"type": ["boolean", "null"]}
+    return _OPT_TEXT
+
+
+def snapshot_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 7) every snapshot is validated against.
+
+    Built from the corpus columns in `citegraph.model`, so the schema and the tables cannot
+    drift apart; ``docs/snapshot-schema.json`` is this schema written out (a test keeps it
+    current) and ``docs/snapshot-format.md`` describes each field.
+
+    Examples
+    --------
+    >>> s = snapshot_schema()
+    >>> s["properties"]["works"]["items"]["properties"]["year"]["maximum"]
+    2999
+    """
+    tables = {}
+    for table, columns in TABLE_COLUMNS.items():
+        row = {
+            "type": "object",
+            "properties": {column: _column_schema(table, column) for column in columns},
+            "required": _REQUIRED[table],
+            "additionalProperties": False,
+        }
+        if table == "links":
+            row["properties"]["kind"] = {"enum": list(LINK_KINDS)}
+        tables[table] = {"type": "array", "items": row}
+    missing_item = {
+        "type": "object",
+        "properties": {"id": _TEXT, "source": _TEXT, "reason": _TEXT, "query": _TEXT},
+        "required": ["id", "source", "reason"],
+    }
+    counts = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0,
+                                                         "maximum": 10**12}}  # fmt: skip
+    manifest = {
+        "type": "object",
+        "properties": {
+            "format": {"const": FORMAT},
+            "format_version": {"const": FORMAT_VERSION},
+            "seeds": {"type": "array", "items": _ID},
+            "sources": {"type": "array", "items": _ID},
+            "created_at": _TEXT,
+            "software_version": _TEXT,
+            "notes": _TEXT,
+            "origin": _TEXT,
+            "description": _TEXT,
+            "facts_file": _TEXT,
+            "state": _TEXT,
+            "missing": {"type": "array", "items": missing_item},
+            "depth": {"type": "integer", "minimum": 1, "maximum": 2},
+            "caps": counts,
+            "requests": counts,
+            "openalex_cost_usd": {"type": "number", "minimum": 0, "maximum": 10**9},
+            "filters": {"type": "object"},
+            "merge_conflicts": {"type": "array", "items": {"type": "object"}},
+            "merge_skipped": {"type": "array", "items": {"type": "object"}},
+            "author_name_only": {"type": "array", "items": {"type": "object"}},
+        },
+        "required": ["seeds", "sources"],
+    }
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": "Citegraph snapshot",
+        "type": "object",
+        "properties": {
+            "format": {"const": FORMAT},
+            "format_version": {"const": FORMAT_VERSION},
+            "manifest": manifest,
+            **tables,
+        },
+        "required": ["format", "format_version", "manifest", *TABLE_COLUMNS],
+    }
+
+
+#: Compiled once (fastjsonschema generates Python code: about 18 times faster than the
+#: reference validator on a 10,000-work snapshot, measured 2.5 s vs 44 s).
+_VALIDATE = fastjsonschema.compile(snapshot_schema())
+_TYPE_WORDS = {
+    "string": "a string", "integer": "an integer", "number": "a number", "boolean": "true or false",
+    "array": "a list", "object": "an object", "null": "null",
+}  # fmt: skip
+
+
+def _path(error: fastjsonschema.JsonSchemaValueException, doc: Any) -> list[str | int]:
+    """The error's path in the document, list positions as integers (the validator gives text)."""
+    out: list[str | int] = []
+    node = doc
+    for part in error.path[1:]:  # the first element is the validator's name for the root
+        if isinstance(node, list):
+            part = int(part)
+        out.append(part)
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            node = None
+    return out
+
+
+def _where(path: list[str | int]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _describe(error: fastjsonschema.JsonSchemaValueException, doc: Any) -> str:
+    """One sentence naming the field, what it must be and what it is."""
+    path = _path(error, doc)
+    where = _where(path)
+    field = f"field '{where}'" if where and "[" not in where else where or "the document"
+    value, rule, schema = error.value, error.rule, error.definition or {}
+    if rule == "type":
+        types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        words = " or ".join(_TYPE_WORDS[t] for t in types)
+        if types[0] == "array" and "items" in schema:
+            words = words.replace("a list", "a list of strings", 1)
+        return f"{field} must be {words}, got {_shown(value)}."
+    if rule == "required":
+        missing = next(p for p in schema["required"] if p not in value)
+        return f"field '{_where([*path, missing])}' is missing."
+    if rule == "additionalProperties":
+        extra = sorted(set(value) - set(schema.get("properties", {})))
+        return f"{field} has unknown field(s) {', '.join(_short(e) for e in extra)}."
+    if rule == "minLength":
+        return f"{field} must be a non-empty string, got {_shown(value)}."
+    if rule == "maxLength":
+        return f"{field} is {len(value):,} characters long; at most {schema['maxLength']:,}."
+    if rule in ("minimum", "maximum"):
+        return (
+            f"{field} must be between {schema.get('minimum')} and {schema.get('maximum')}, "
+            f"got {_shown(value)}."
         )
-    return row
+    if rule == "enum":
+        return f"{field} is {_shown(value)}; expected one of {', '.join(schema['enum'])}."
+    if rule == "const":
+        return f"{field} must be {schema['const']!r}, got {_shown(value)}."
+    return f"{field}: {_short(error.message)}."
+
+
+def _shown(value: Any) -> str:
+    """``repr`` of a value from the file, cut short so a hostile file cannot flood a message."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**_SHOWN:
+        return f"an integer of {len(str(abs(value)))} digits"
+    return _short(repr(value))
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
 
 
 def _check_references(tables: dict[str, list[dict[str, Any]]], name: str) -> None:
