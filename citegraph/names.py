@@ -411,6 +411,9 @@ def _structured(family: str, given: str, initials: str, suffix: str) -> PersonNa
         words = given.split()
         if len(words) > 1 and _is_suffix(words[-1]):
             suffix, given = _suffix(words[-1]), " ".join(words[:-1])
+    if _all_initials(given):
+        # PubMed's ForeName is sometimes only initials ("JA"): they are not a given name.
+        initials, given = initials or given, ""
     if not given and not initials and is_group_name(family):
         return PersonName(family=family, is_group=True, structured=True)
     if _is_cjk(family + given):
