@@ -206,3 +206,22 @@ def test_compatibility_helpers():
 def test_empty_input_is_an_empty_name():
     assert parse_name() == PersonName()
     assert parse_name("   ").label == ""
+
+
+def test_pubmed_suffix_is_read_into_the_author_record():
+    from citegraph.sources.pubmed import parse_efetch
+
+    # GENERATED PubMed XML: an invented PMID and person, only the element shapes are real.
+    xml = """<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>99000001</PMID>
+      <Article><ArticleTitle>Generated</ArticleTitle><AuthorList>
+        <Author ValidYN="Y"><LastName>Colbert</LastName><ForeName>Robert A</ForeName>
+          <Initials>RA</Initials><Suffix>Jr</Suffix></Author>
+        <Author ValidYN="Y"><LastName>De Benedetti</LastName><ForeName>Fabrizio</ForeName>
+          <Initials>F</Initials></Author>
+      </AuthorList></Article></MedlineCitation></PubmedArticle></PubmedArticleSet>"""
+    first, second = parse_efetch(xml)[0].authors
+    assert (first.last_name, first.suffix) == ("Colbert", "Jr")
+    assert second.suffix is None
+    name = parse_name(first.name, family=first.last_name, given=first.fore_name,
+                      initials=first.initials, suffix=first.suffix)  # fmt: skip
+    assert name.label == "Colbert RA Jr"
