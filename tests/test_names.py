@@ -225,3 +225,61 @@ def test_pubmed_suffix_is_read_into_the_author_record():
     name = parse_name(first.name, family=first.last_name, given=first.fore_name,
                       initials=first.initials, suffix=first.suffix)  # fmt: skip
     assert name.label == "Colbert RA Jr"
+
+
+# Names as the other modules show them. GENERATED corpus: invented ids, name shapes only.
+
+
+def _corpus():
+    from citegraph.model import Corpus
+
+    return Corpus.from_rows(
+        works=[{"id": "pmid:1", "pmid": "1", "title": "Generated", "year": 2020,
+                "sources": ["pubmed"]}],
+        authors=[
+            {"id": "a", "name": "Fabrizio De Benedetti", "last_name": "De Benedetti",
+             "fore_name": "Fabrizio"},
+            {"id": "b", "name": "Robert A Colbert Jr", "last_name": "Colbert",
+             "fore_name": "Robert A", "suffix": "Jr"},
+            {"id": "g", "name": "IMPAID Study Group"},
+            {"id": "c", "name": "Ludwig van Beethoven"},
+        ],
+        authorships=[{"work_id": "pmid:1", "author_id": a, "position": p}
+                     for p, a in enumerate("abgc", start=1)],
+    )  # fmt: skip
+
+
+def test_export_writes_particles_suffixes_and_groups_as_citation_managers_read_them():
+    from citegraph.export import export_works
+
+    bib = export_works(_corpus(), "bibtex").decode()
+    assert "author = {De Benedetti, Fabrizio and Colbert, Jr, Robert A and " in bib
+    assert "{IMPAID Study Group} and van Beethoven, Ludwig}" in bib
+    assert bib.startswith("@article{debenedetti2020,")
+    ris = export_works(_corpus(), "ris").decode().splitlines()
+    assert [line for line in ris if line.startswith("AU")] == [
+        "AU  - De Benedetti, Fabrizio", "AU  - Colbert, Robert A, Jr",
+        "AU  - IMPAID Study Group", "AU  - van Beethoven, Ludwig",
+    ]  # fmt: skip
+
+
+def test_work_labels_and_author_lists_keep_particles():
+    from citegraph.analysis import works_table
+    from citegraph.graphs import first_authors
+
+    corpus = _corpus()
+    assert first_authors(corpus) == {"pmid:1": "De Benedetti"}
+    authors = works_table(corpus).loc[0, "authors"]
+    assert authors == "De Benedetti F, Colbert RA Jr, IMPAID Study Group, van Beethoven L"
+
+
+def test_first_author_label_from_a_display_name_alone():
+    from citegraph.graphs import first_authors
+    from citegraph.model import Corpus
+
+    corpus = Corpus.from_rows(
+        works=[{"id": "w"}], authors=[{"id": "x"}],
+        authorships=[{"work_id": "w", "author_id": "x", "position": 1,
+                      "name": "Maria dos Santos"}],
+    )  # fmt: skip
+    assert first_authors(corpus) == {"w": "dos Santos"}
