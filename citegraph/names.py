@@ -50,6 +50,11 @@ _PARTICLES = {
 #: Particles that are also common given names or syllables when capitalised ("Do", "Y"): those
 #: count as particles only when written in lower case.
 _LOWER_ONLY = {"do", "y", "lo", "af", "av", "zu", "abu", "bint", "binti"}
+#: Common Vietnamese family names, folded: "Van" before one of them is a middle name.
+_VIETNAMESE_FAMILY = {
+    "nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo", "dang", "bui", "do",
+    "ho", "ngo", "duong", "ly", "dinh", "truong", "lam", "mai", "trinh", "luong", "cao", "ha",
+}  # fmt: skip
 #: Words that make a name a group, never a person.
 _GROUP = re.compile(
     r"\b(?:group|groups|consortium|consortia|committee|network|collaborat\w*|investigators|"
@@ -443,9 +448,7 @@ def _parse_display(text: str, given: str, initials: str, suffix: str) -> PersonN
     giv = given or giv
     return PersonName(
         family=fam,
-        given=giv
-        if not _PUBMED_INITIALS.match(giv.replace(" ", "")) or not _all_initials(giv)
-        else "",
+        given="" if _all_initials(giv) else giv,
         initials=initials or _initials(giv),
         particles=_particles(fam),
         suffix=suffix or suf,
@@ -454,7 +457,7 @@ def _parse_display(text: str, given: str, initials: str, suffix: str) -> PersonN
 
 def _all_initials(given: str) -> bool:
     # PubMed's "JA" after the family name: initials, not a given name.
-    return bool(_PUBMED_INITIALS.match(given)) and given == given.upper()
+    return bool(_PUBMED_INITIALS.match(given))
 
 
 def _split_display(text: str) -> tuple[str, str, str]:
@@ -510,7 +513,13 @@ def _split_display(text: str) -> tuple[str, str, str]:
             giv = " ".join(w for i, w in enumerate(words) if i not in caps)
             return fam, giv, suffix
     start = len(words) - 1
-    while start > 1 and _is_particle(words[start - 1]):
+    # "Anh Van Nguyen": Vietnamese "Van" before the family name is a middle name, not Dutch.
+    vietnamese = fold(words[-1]) in _VIETNAMESE_FAMILY
+    while (
+        start > 1
+        and _is_particle(words[start - 1])
+        and not (vietnamese and words[start - 1].lower() == "van")
+    ):
         start -= 1
     return " ".join(words[start:]), " ".join(words[:start]), suffix
 

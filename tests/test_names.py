@@ -36,6 +36,9 @@ DISPLAY_FORMS = [
     ("Vincent Van Gogh", "Van Gogh", "Vincent", "Van Gogh V"),
     ("Gerard ter Horst", "ter Horst", "Gerard", "ter Horst G"),
     ("Al Gore", "Gore", "Al", "Gore A"),
+    ("Anh Van Nguyen", "Nguyen", "Anh Van", "Nguyen AV"),
+    ("Jean-Pierre de la Fontaine", "de la Fontaine", "Jean-Pierre", "de la Fontaine JP"),
+    ("Иван Петров", "Петров", "Иван", "Петров И"),
     ("De Benedetti, Fabrizio", "De Benedetti", "Fabrizio", "De Benedetti F"),
     ("van Beethoven, Ludwig", "van Beethoven", "Ludwig", "van Beethoven L"),
     # hyphens
@@ -163,6 +166,8 @@ def test_keys_fold_accents_case_apostrophes_and_dashes():
     assert parse_name("Fabrizio De Benedetti").key == "de benedetti|f"
     assert parse_name("Smith JA").key == parse_name("John A. Smith").key == "smith|j"
     assert parse_name("王小明").key == "王|小"
+    # Non-Latin letters are kept: they used to fold away, giving every such author "name:|".
+    assert parse_name("Иван Петров").key == "петров|и"
 
 
 def test_the_same_person_parses_to_one_key_in_every_form():
