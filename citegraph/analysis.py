@@ -17,6 +17,7 @@ import pandas as pd
 from citegraph import CitegraphError
 from citegraph.layout import seeded_igraph
 from citegraph.model import Corpus, is_missing, text_or_empty
+from citegraph.names import PersonName, parse_name
 
 CLUSTER_METHODS = ("louvain", "leiden")
 
@@ -294,8 +295,7 @@ def author_table(corpus: Corpus, clusters: dict[str, int] | None = None) -> pd.D
         df[col] = pd.array(df[col].tolist(), dtype="Int64")
     if len(df):
         # Ties by family name, as author indexes are ordered (not by given name).
-        family = df["id"].map(lambda a: _fold(ctx.author_field(a, "last_name") or
-                                              ctx.name(a).split()[-1]))  # fmt: skip
+        family = df["id"].map(lambda a: ctx.person(a).sort_key)
         order = df.assign(_f=family).sort_values(
             ["works", "_f", "name", "id"], ascending=[False, True, True, True], kind="stable"
         )
@@ -385,6 +385,7 @@ class _Context:
                 if aff and aff not in self._ship_affs[aid]:
                     self._ship_affs[aid].append(str(aff))
         self._institutions: dict[str, list[str]] = {}
+        self._people: dict[str, PersonName] = {}
 
     def author_field(self, aid: str, column: str) -> str:
         return text_or_empty(self.authors.get(aid, {}).get(column), strip=True)
@@ -392,14 +393,19 @@ class _Context:
     def name(self, aid: str) -> str:
         return self.author_field(aid, "name") or self._ship_names.get(aid) or aid
 
+    def person(self, aid: str) -> PersonName:
+        if aid not in self._people:
+            self._people[aid] = parse_name(
+                self.name(aid),
+                family=self.author_field(aid, "last_name"),
+                given=self.author_field(aid, "fore_name"),
+                suffix=self.author_field(aid, "suffix"),
+            )
+        return self._people[aid]
+
     def short_name(self, aid: str) -> str:
         """ "Wobma H" style, as PubMed prints author lists."""
-        last = self.author_field(aid, "last_name")
-        fore = self.author_field(aid, "fore_name")
-        if not last:
-            return self.name(aid)
-        initials = "".join(p[0] for p in re.split(r"[\s.-]+", fore) if p)
-        return f"{last} {initials}".strip()
+        return self.person(aid).label or self.name(aid)
 
     def affiliations(self, aid: str) -> list[str]:
         listed = self.authors.get(aid, {}).get("affiliations")
@@ -476,9 +482,3 @@ def _span(years: Iterable[int]) -> str:
         return ""
     lo, hi = min(years), max(years)
     return str(lo) if lo == hi else f"{lo}–{hi}"
-
-
-def _fold(text: str) -> str:
-    from citegraph.ids import fold_name
-
-    return fold_name(text) or text.lower()

@@ -26,11 +26,13 @@ import bibtexparser
 import networkx as nx
 import pandas as pd
 import rispy
-from bibtexparser.middlewares import LatexEncodingMiddleware
+from bibtexparser.middlewares import LatexEncodingMiddleware, MergeCoAuthors
 from bibtexparser.model import Entry, Field
+from pylatexenc.latexencode import unicode_to_latex
 
 from citegraph import CitegraphError, __version__
 from citegraph.model import Corpus, text_or_empty
+from citegraph.names import PersonName, parse_name
 
 
 class ExportError(CitegraphError):
@@ -376,7 +378,11 @@ def export_works(corpus: Corpus, fmt: str) -> bytes:
     taken: set[str] = set()
     for entry in entries:
         library.add(_bibtex(entry, taken))
-    text = bibtexparser.write_string(library, prepend_middleware=[LatexEncodingMiddleware()])
+    # Author lists are encoded name by name (`_bibtex`), so a group's protecting braces survive;
+    # the encoding middleware passes lists by, MergeCoAuthors then joins them with "and".
+    text = bibtexparser.write_string(
+        library, prepend_middleware=[LatexEncodingMiddleware(), MergeCoAuthors()]
+    )
     return text.encode("utf-8")
 
 
@@ -388,28 +394,28 @@ class _RisWriter(rispy.RisWriter):
 
 
 def _bibliography(corpus: Corpus) -> Any:
-    """Work rows with metadata, each with its ordered authors as (last, fore) pairs."""
+    """Work rows with metadata, each with its ordered authors as `PersonName`s."""
     authors = {row.id: row for row in corpus.authors.itertuples(index=False)}
-    by_work: dict[str, list[tuple[int, str, str]]] = {}
+    by_work: dict[str, list[tuple[int, PersonName]]] = {}
     for ship in corpus.authorships.itertuples(index=False):
         person = authors.get(ship.author_id)
-        last = (person.last_name if person is not None else None) or ""
-        fore = (person.fore_name if person is not None else None) or ""
-        if not last:
-            name = str(
-                ship.name
-                if isinstance(ship.name, str) and ship.name
-                else getattr(person, "name", "")
-            )
-            parts = name.split()
-            last, fore = (parts[-1], " ".join(parts[:-1])) if parts else ("", "")
+        shown = text_or_empty(ship.name, strip=True) or text_or_empty(
+            getattr(person, "name", None), strip=True
+        )
+        name = parse_name(
+            shown,
+            family=text_or_empty(getattr(person, "last_name", None), strip=True),
+            given=text_or_empty(getattr(person, "fore_name", None), strip=True),
+            suffix=text_or_empty(getattr(person, "suffix", None), strip=True),
+        )
         pos = 0 if pd.isna(ship.position) else int(ship.position)
-        by_work.setdefault(ship.work_id, []).append((pos, last, fore))
+        by_work.setdefault(ship.work_id, []).append((pos, name))
     works = corpus.works[corpus.works["sources"].map(len) > 0]
     works = works.sort_values(["is_seed", "year", "id"], ascending=[False, False, True],
                               na_position="last")  # fmt: skip
     for row in works.to_dict(orient="records"):
-        row["_authors"] = [(last, fore) for _, last, fore in sorted(by_work.get(row["id"], []))]
+        ordered = sorted(by_work.get(row["id"], []), key=lambda p: (p[0], p[1].family, p[1].given))
+        row["_authors"] = [name for _, name in ordered]
         yield row
 
 
@@ -421,7 +427,7 @@ def _pages(pages: str) -> tuple[str, str]:
 def _ris(row: dict[str, Any]) -> dict[str, Any]:
     entry: dict[str, Any] = {"type_of_reference": "JOUR"}
     if row["_authors"]:
-        entry["authors"] = [f"{last}, {fore}".rstrip(", ") for last, fore in row["_authors"]]
+        entry["authors"] = [name.ris for name in row["_authors"]]
     for key, field in (("year", "year"), ("title", "title"), ("journal", "journal_name"),
                        ("journal_abbrev", "alternate_title2"), ("volume", "volume"),
                        ("issue", "number"), ("doi", "doi"), ("abstract", "abstract")):  # fmt: skip
@@ -446,7 +452,7 @@ def _ris(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _bibtex(row: dict[str, Any], taken: set[str]) -> Entry:
-    first = row["_authors"][0][0] if row["_authors"] else "anon"
+    first = row["_authors"][0].family if row["_authors"] else "anon"
     base = re.sub(r"[^a-z]", "", unicodedata.normalize("NFKD", first).lower()) or "anon"
     base += text_or_empty(row.get("year")) or "nd"
     key, n = base, 0
@@ -456,7 +462,12 @@ def _bibtex(row: dict[str, Any], taken: set[str]) -> Entry:
     taken.add(key)
     fields = []
     if row["_authors"]:
-        names = " and ".join(f"{last}, {fore}".rstrip(", ") for last, fore in row["_authors"])
+        names = [
+            "{" + unicode_to_latex(name.family) + "}"
+            if name.is_group
+            else unicode_to_latex(name.bibtex)
+            for name in row["_authors"]
+        ]
         fields.append(Field("author", names))
     for key_, field in (("title", "title"), ("journal", "journal"), ("year", "year"),
                         ("volume", "volume"), ("issue", "number"), ("doi", "doi"),

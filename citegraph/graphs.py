@@ -20,6 +20,7 @@ import networkx as nx
 import pandas as pd
 
 from citegraph.model import Corpus, is_missing, text_or_empty
+from citegraph.names import parse_name
 
 #: At most this many work ids are listed in a co-author edge's ``works`` attribute.
 MAX_EDGE_WORKS = 20
@@ -425,7 +426,7 @@ def first_authors(corpus: Corpus) -> dict[str, str]:
         wid = str(wid)
         if wid in out:
             continue
-        family = last_names.get(str(aid)) or _family_from_name(text_or_empty(name, strip=True))
+        family = last_names.get(str(aid)) or parse_name(text_or_empty(name, strip=True)).family
         if family:
             out[wid] = family
     for wid, collective in zip(corpus.works["id"], corpus.works["collective_author"], strict=True):
@@ -498,13 +499,6 @@ def _filters_text(corpus: Corpus) -> str:
 
 def _short(title: str, limit: int = 40) -> str:
     return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
-
-
-def _family_from_name(name: str) -> str:
-    if "," in name:
-        return name.split(",", 1)[0].strip()
-    parts = name.split()
-    return parts[-1] if parts else ""
 
 
 def _unique(values: Iterable[str | None]) -> list[str]:

@@ -9,11 +9,11 @@ or a PMC URL); any other text of at least three words is a title search.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from urllib.parse import unquote, urlparse
 
 from citegraph import CitegraphError
+from citegraph.names import fold, parse_name
 
 ACCEPTED_FORMS = (
     "PMID (40603629, pmid:40603629, https://pubmed.ncbi.nlm.nih.gov/40603629/), "
@@ -177,21 +177,21 @@ def work_id(
 
 
 def fold_name(text: str) -> str:
-    """Lower case, accents removed, only letters, spaces and hyphens kept.
+    """Lower case, accents removed, only letters, spaces and hyphens kept (`citegraph.names.fold`).
 
     Examples
     --------
     >>> fold_name("Étienne  O'Brien")
     'etienne obrien'
     """
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    plain = re.sub(r"[^a-zA-Z\s-]", "", plain).lower()
-    return re.sub(r"\s+", " ", plain).strip()
+    return fold(text)
 
 
 def name_key(last_name: str | None, fore_name: str | None = None, name: str | None = None) -> str:
-    """A key for matching author names: folded last name and first initial.
+    """A key for matching author names: folded family name and first initial.
+
+    The parts win over ``name``, which is split by `citegraph.names.parse_name` (particles stay
+    with the family name, so "Fabrizio De Benedetti" keys as ``de benedetti|f``).
 
     Examples
     --------
@@ -200,15 +200,7 @@ def name_key(last_name: str | None, fore_name: str | None = None, name: str | No
     >>> name_key(None, None, "Stacy P. Ardoin")
     'ardoin|s'
     """
-    if not last_name and name:
-        parts = name.replace(",", " ").split()
-        if "," in name:
-            last_name, fore_name = name.split(",", 1)[0], name.split(",", 1)[1]
-        elif parts:
-            last_name, fore_name = parts[-1], " ".join(parts[:-1])
-    last = fold_name(last_name or "")
-    fore = fold_name(fore_name or "")
-    return f"{last}|{fore[:1]}"
+    return parse_name(name, family=last_name, given=fore_name).key
 
 
 def author_id(

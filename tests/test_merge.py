@@ -486,3 +486,47 @@ def test_one_record_listing_the_same_id_twice_gives_two_distinct_author_ids():
     ])  # fmt: skip
     assert sorted(corpus.authors["id"]) == ["A9101", "A9101#2"]
     assert len(corpus.authorships) == 2
+
+
+def _particle_records() -> list[WorkRecord]:
+    # GENERATED records: a PubMed author with a particle in LastName, the same person as an
+    # OpenAlex display name (the shape of the user's "De Benedetti" report).
+    pubmed = _one(
+        "9201",
+        "pubmed",
+        AuthorRecord("Fabrizio De Benedetti", 1, "De Benedetti", "Fabrizio", "F"),
+        AuthorRecord("Robert A Colbert", 2, "Colbert", "Robert A", "RA", suffix="Jr"),
+    )
+    openalex = WorkRecord(source="openalex", pmid="9201", openalex_id="W9201", authors=[
+        AuthorRecord("Fabrizio De Benedetti", 1),
+        AuthorRecord("Robert A. Colbert Jr.", 2),
+    ])  # fmt: skip
+    return [pubmed, openalex]
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_particle_family_name_survives_pubmed_and_openalex_in_either_order(order):
+    corpus = merge_records(_particle_records()[::order])
+    person = _author(corpus, last_name="De Benedetti")
+    assert len(person) == 1
+    row = person.iloc[0]
+    assert row["fore_name"] == "Fabrizio" and row["name"] == "Fabrizio De Benedetti"
+    assert row["id"] == "name:de benedetti|f"
+    assert row["sources"] == ["openalex", "pubmed"]
+    assert "Benedetti" not in set(corpus.authors["last_name"])
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_suffix_is_one_person_with_the_suffix_kept_apart(order):
+    corpus = merge_records(_particle_records()[::order])
+    colbert = _author(corpus, last_name="Colbert")
+    assert len(colbert) == 1 and len(corpus.authors) == 2
+    row = colbert.iloc[0]
+    assert (row["fore_name"], row["suffix"]) == ("Robert A", "Jr")
+    assert row["name"] == "Robert A Colbert Jr" and row["id"] == "name:colbert|r"
+
+
+def test_suffix_from_a_display_name_alone_reaches_the_author_row():
+    corpus = merge_records([_one("9202", "openalex", AuthorRecord("Robert A. Colbert Jr.", 1))])
+    row = corpus.authors.iloc[0]
+    assert (row["last_name"], row["fore_name"], row["suffix"]) == ("Colbert", "Robert A.", "Jr")

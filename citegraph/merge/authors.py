@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from functools import lru_cache
+from functools import lru_cache, reduce
 from itertools import combinations
 from typing import Any
 
@@ -17,6 +17,14 @@ from citegraph.ids import author_id as _author_node_id
 from citegraph.ids import fold_name, normalize_openalex_id, normalize_orcid
 from citegraph.merge.rules import RULE_CONFIDENCE, SOURCE_RANK, find_root
 from citegraph.model import AuthorRecord, WorkRecord
+from citegraph.names import (
+    PersonName,
+    family_compatible,
+    given_compatible,
+    given_tokens,
+    merge_names,
+    parse_name,
+)
 
 #: Affiliation segments that name an institution (not a department, city or country).
 _INSTITUTION_WORDS = re.compile(
@@ -25,18 +33,12 @@ _INSTITUTION_WORDS = re.compile(
 )
 _DEPARTMENT_START = re.compile(r"^(?:dept|department|division|section|unit|program|lab )")
 _EMAIL = re.compile(r"\S+@\S+")
-_SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
-_COLLECTIVE = re.compile(
-    r"\b(?:group|consortium|committee|network|collaborat\w*|investigators|working|society|"
-    r"alliance|team|task force|study)\b",
-    re.IGNORECASE,
-)
 
 
 class _Mention:
     """One author of one work as one record lists them."""
 
-    __slots__ = ("idx", "work", "record", "source", "rank", "author", "last", "fore",
+    __slots__ = ("idx", "work", "record", "source", "rank", "author", "person", "last", "fore",
                  "last_fold", "key", "orcid", "openalex", "aff_tokens")  # fmt: skip
 
     def __init__(self, idx: int, work: str, record: int, source: str, author: AuthorRecord):
@@ -46,10 +48,13 @@ class _Mention:
         self.source = source
         self.rank = SOURCE_RANK.get(source, 9)
         self.author = author
-        self.last, self.fore = _split_name(author)
+        self.person = _person(
+            author.name, author.last_name, author.fore_name, author.initials, author.suffix
+        )
+        # A group has no fore name, so name rules (which need one) never join two groups.
+        self.last, self.fore = self.person.family, self.person.given or self.person.initials
         self.last_fold = _fold(self.last)
-        # Same as citegraph.ids.name_key(last, fore), with the folding cached.
-        self.key = f"{self.last_fold}|{_fold(self.fore)[:1]}"
+        self.key = self.person.key
         self.orcid = _orcid(author.orcid) if author.orcid else None
         self.openalex = _author_openalex(author.openalex_id) if author.openalex_id else None
         self.aff_tokens = _affiliation_tokens(author)
@@ -215,13 +220,13 @@ def _align(people: _People, left: list[_Mention], right: list[_Mention]) -> None
         if (
             other is not None
             and other.idx not in used
-            and _last_compatible(m.last_fold, other.last_fold)
-            and _fore_compatible(m.fore, other.fore)
+            and family_compatible(m.last_fold, other.last_fold)
+            and given_compatible(m.fore, other.fore)
         ):
             pass
         elif left_keys[m.key] == 1 and len(right_keys[m.key]) == 1:
             other = right_keys[m.key][0]
-            if other.idx in used or not _fore_compatible(m.fore, other.fore):
+            if other.idx in used or not given_compatible(m.fore, other.fore):
                 continue
         else:
             continue
@@ -256,7 +261,7 @@ def _candidate_pairs(people: _People, members: list[int]) -> list[tuple[int, int
     buckets: dict[str, list[int]] = defaultdict(list)
     initials: list[int] = []
     for r in members:
-        firsts = {t[0] for t in map(_fore_tokens, people.fores[people.find(r)]) if t}
+        firsts = {t[0] for t in map(given_tokens, people.fores[people.find(r)]) if t}
         if all(len(t) == 1 for t in firsts):
             initials.append(r)
         for t in firsts:
@@ -281,7 +286,7 @@ def _name_only_candidates(people: _People, roots: list[int]) -> list[int]:
     initials_only: list[int] = []
     firsts: dict[int, set[str]] = {}
     for r in roots:
-        tokens = {t[0] for t in (_fore_tokens(f) for f in people.fores[r]) if t}
+        tokens = {t[0] for t in (given_tokens(f) for f in people.fores[r]) if t}
         firsts[r] = tokens
         for t in tokens:
             by_first[t].append(r)
@@ -307,7 +312,7 @@ def _could_be_same(people: _People, a: int, b: int) -> bool:
     """Rule 4 preconditions: joinable, never on one paper together, all fore names compatible."""
     if not people.can_join(a, b) or people.works[a] & people.works[b]:
         return False
-    return all(_fore_compatible(x, y) for x in people.fores[a] for y in people.fores[b])
+    return all(given_compatible(x, y) for x in people.fores[a] for y in people.fores[b])
 
 
 def _coauthors(people: _People, root: int, by_work: dict[str, list[int]]) -> set[int]:
@@ -320,33 +325,12 @@ def _coauthors(people: _People, root: int, by_work: dict[str, list[int]]) -> set
     return out
 
 
-def _split_name(author: AuthorRecord) -> tuple[str, str]:
-    """(last name, fore name) of a mention; a display name alone is split at its last word.
-
-    Examples
-    --------
-    >>> _split_name(AuthorRecord("Robert A. Colbert Jr."))
-    ('Colbert', 'Robert A.')
-    >>> _split_name(AuthorRecord("IMPAID Study Group"))
-    ('IMPAID Study Group', '')
-    """
-    last, fore = author.last_name, author.fore_name
-    if not last and author.name:
-        name = author.name.strip()
-        if _COLLECTIVE.search(name):
-            # A group is one "person" named by its whole name; it has no fore name, so name
-            # rules (which need one) never join two groups.
-            return name, ""
-        if "," in name:
-            last, fore = name.split(",", 1)
-        else:
-            parts = name.split()
-            while len(parts) > 2 and parts[-1].lower().rstrip(".") in _SUFFIXES:
-                parts.pop()
-            last, fore = (parts[-1], " ".join(parts[:-1])) if parts else ("", "")
-    if not fore and author.initials:
-        fore = author.initials
-    return (last or "").strip(), (fore or "").strip()
+@lru_cache(maxsize=200_000)
+def _person(
+    name: str, last: str | None, fore: str | None, initials: str | None, suffix: str | None
+) -> PersonName:
+    # PubMed's parts win over the display name; the same names recur across records.
+    return parse_name(name, family=last, given=fore, initials=initials, suffix=suffix)
 
 
 @lru_cache(maxsize=200_000)
@@ -364,51 +348,6 @@ def _author_openalex(text: str) -> str | None:
 def _fold(text: str) -> str:
     # Names and affiliations repeat across records; folding is the costliest step of the merge.
     return fold_name(text)
-
-
-@lru_cache(maxsize=200_000)
-def _fore_tokens(fore: str) -> tuple[str, ...]:
-    tokens: list[str] = []
-    for raw in re.split(r"[\s.\-]+", fore or ""):
-        if not raw:
-            continue
-        # "JA" as PubMed prints initials: two or three capitals are initials, not a name.
-        if raw.isupper() and 1 < len(raw) <= 3 and raw.isalpha():
-            tokens.extend(raw.lower())
-        else:
-            folded = _fold(raw).replace(" ", "")
-            if folded:
-                tokens.append(folded)
-    return tuple(tokens)
-
-
-def _fore_compatible(a: str, b: str) -> bool:
-    """Initials consistent: "J" ~ "John", "J A" ~ "John Andrew", "John" !~ "Jane".
-
-    Examples
-    --------
-    >>> _fore_compatible("J", "John"), _fore_compatible("John", "Jane")
-    (True, False)
-    >>> _fore_compatible("JA", "John A."), _fore_compatible("John A", "John B")
-    (True, False)
-    """
-    ta, tb = _fore_tokens(a), _fore_tokens(b)
-    for x, y in zip(ta, tb, strict=False):
-        if x == y:
-            continue
-        if (len(x) == 1 and y.startswith(x)) or (len(y) == 1 and x.startswith(y)):
-            continue
-        return False
-    return True
-
-
-def _last_compatible(a: str, b: str) -> bool:
-    if not a or not b:
-        return False
-    if a.replace(" ", "").replace("-", "") == b.replace(" ", "").replace("-", ""):
-        return True
-    ta, tb = set(re.split(r"[\s-]+", a)), set(re.split(r"[\s-]+", b))
-    return ta <= tb or tb <= ta
 
 
 def _affiliation_tokens(author: AuthorRecord) -> set[str]:
@@ -449,19 +388,22 @@ def _author_tables(
     for m in mentions:
         clusters[people.find(m.idx)].append(m)
 
-    # Display name: the fullest fore name; ties go to the stronger source, then alphabetical.
-    def best(ms: list[_Mention]) -> _Mention:
-        return min(ms, key=lambda m: (-len(_fore_tokens(m.fore)), -len(m.fore), m.rank, m.fore))
+    # The name: structured parts (PubMed) first, then the fullest fore name, then the stronger
+    # source; merge_names fills what the first lacks (a fuller given name, a suffix).
+    def best(ms: list[_Mention]) -> PersonName:
+        ms = sorted(ms, key=lambda m: (not m.person.structured, -len(given_tokens(m.fore)),
+                                       -len(m.fore), m.rank, m.fore, m.last))  # fmt: skip
+        return reduce(merge_names, (m.person for m in ms))
 
+    names: dict[int, PersonName] = {}
     base_ids: dict[int, str] = {}
     for root, ms in clusters.items():
-        b = best(ms)
+        b = names[root] = best(ms)
         base_ids[root] = _author_node_id(
             orcid=people.orcid[root],
             openalex_id=people.openalex[root],
-            last_name=b.last,
-            fore_name=b.fore,
-            name=b.author.name,
+            last_name=b.family,
+            fore_name=b.given or b.initials,
         )
     # Separate people who share a name id get "#2", "#3" in the order of their first authorship.
     by_base: dict[str, list[int]] = defaultdict(list)
@@ -476,7 +418,7 @@ def _author_tables(
     author_rows = []
     authorship_rows = []
     for root, ms in clusters.items():
-        b = best(ms)
+        b = names[root]
         affs: dict[str, None] = {}
         insts: dict[str, None] = {}
         countries: dict[str, None] = {}
@@ -488,13 +430,13 @@ def _author_tables(
             if m.author.name:
                 variants[m.author.name] = None
         rule = people.rule[root]
-        display = f"{b.fore} {b.last}".strip() if b.last else b.author.name
         author_rows.append(
             {
                 "id": final[root],
-                "name": display,
-                "last_name": b.last or None,
-                "fore_name": b.fore or None,
+                "name": b.full,
+                "last_name": b.family or None,
+                "fore_name": b.given or b.initials or None,
+                "suffix": b.suffix or None,
                 "orcid": people.orcid[root],
                 "openalex_id": people.openalex[root],
                 "affiliations": list(affs),

@@ -20,6 +20,7 @@ from citegraph.ids import (
     normalize_pmid,
 )
 from citegraph.model import AuthorRecord, WorkRecord
+from citegraph.names import parse_name
 
 SOURCE = "facts"
 
@@ -96,7 +97,7 @@ def parse_fact(raw: dict[str, Any], *, where: str = "facts") -> WorkRecord:
                 position=position,
                 last_name=author.get("last_name"),
                 fore_name=fore,
-                initials="".join(p[0] for p in fore.replace("-", " ").split()) if fore else None,
+                initials=(parse_name(given=fore).initials or None) if fore else None,
                 orcid=normalize_orcid(author.get("orcid")),
                 affiliations=list(author.get("affiliations") or []),
             )

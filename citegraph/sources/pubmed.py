@@ -374,7 +374,8 @@ def _authors(author_list: ET.Element | None) -> tuple[list[AuthorRecord], str | 
                 orcid = normalize_orcid(_text(ident))
         authors.append(AuthorRecord(
             name=name, position=len(authors) + 1, last_name=last, fore_name=fore,
-            initials=_text(author.find("Initials")), orcid=orcid,
+            initials=_text(author.find("Initials")), suffix=_text(author.find("Suffix")),
+            orcid=orcid,
             affiliations=unique(_text(a) for a in author.findall("AffiliationInfo/Affiliation")),
         ))  # fmt: skip
     return authors, collective
