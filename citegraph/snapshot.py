@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import re
 import zlib
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +35,12 @@ _REQUIRED = {
 _INT_COLUMNS = {"year", "cited_by_count", "position"}
 _FLOAT_COLUMNS = {"score", "merge_confidence"}
 _BOOL_COLUMNS = {"is_seed", "retracted"}
+#: Shapes of text cells whose form other code relies on (table, column) → (pattern, wording).
+_TEXT_FORMS = {
+    ("works", "issn_l"): (re.compile(r"\d{4}-\d{3}[\dX]", re.I), "an ISSN like '1234-567X'"),
+}
+#: One editorial relation: "Type" or "Type id" (e.g. "RetractionIn pmid:123").
+_RELATION = re.compile(r"[A-Za-z]+(?: \S+)?")
 
 
 class SnapshotError(CitegraphError):
@@ -241,11 +248,26 @@ def _check_row(table: str, index: int, row: Any, name: str) -> dict[str, Any]:
                 raise SnapshotError(f"{field} must be true or false, got {value!r}.")
         elif not isinstance(value, str):
             raise SnapshotError(f"{field} must be a string or null, got {value!r}.")
+    if table == "works":
+        _check_work_forms(row, where)
     if table == "links" and row["kind"] not in LINK_KINDS:
         raise SnapshotError(
             f"{where}.kind is {row['kind']!r}; expected one of {', '.join(LINK_KINDS)}."
         )
     return row
+
+
+def _check_work_forms(row: dict[str, Any], where: str) -> None:
+    for (_, col), (pattern, wording) in _TEXT_FORMS.items():
+        value = row.get(col)
+        if value is not None and not pattern.fullmatch(value):
+            raise SnapshotError(f"{where}.{col} must be {wording} or null, got {value!r}.")
+    for i, relation in enumerate(row.get("relations") or []):
+        if not _RELATION.fullmatch(relation):
+            raise SnapshotError(
+                f"{where}.relations[{i}] must be 'Type' or 'Type id' (e.g. 'RetractionIn "
+                f"pmid:123'), got {relation!r}."
+            )
 
 
 def _check_references(tables: dict[str, list[dict[str, Any]]], name: str) -> None:
