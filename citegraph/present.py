@@ -70,6 +70,9 @@ def describe_corpus(corpus: Corpus, *, origin_label: str | None = None) -> Banne
     stubs = int(sum(1 for src in corpus.works["sources"] if not len(src)))
     if stubs:
         holds += f"; {stubs} of the works are known only as link ends, without metadata"
+    retracted = int(corpus.works["retracted"].sum()) if "retracted" in corpus.works else 0
+    if retracted:
+        holds += f"; {_n(retracted, 'work')} marked **retracted**"
     sources = ", ".join(m.get("sources", [])) or "no source"
     if origin == "live" and m.get("state") in ("cancelled", "failed", "running"):
         how = f"partial live fetch ({m['state']}) from {sources}"

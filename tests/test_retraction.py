@@ -150,3 +150,9 @@ def test_valid_new_columns_load() -> None:
                relations=["ErratumIn", "RetractionIn pmid:2"])  # fmt: skip
     row = loads_snapshot(json.dumps(doc).encode()).works.iloc[0]
     assert bool(row["retracted"]) and row["issn_l"] == "1234-567X"
+
+
+def test_banner_counts_retracted_works(corpus) -> None:  # type: ignore[no-untyped-def]
+    from citegraph.present import describe_corpus
+
+    assert "1 work marked **retracted**" in describe_corpus(corpus).text

@@ -315,7 +315,7 @@ def _parse_article(article: ET.Element, base: str) -> WorkRecord:
         work.mesh = unique(
             _text(d) for d in citation.findall("MeshHeadingList/MeshHeading/DescriptorName")
         )
-        work.keywords = unique(_text(k) for k in citation.findall("KeywordList/Keyword"))
+        work.keywords = unique(element_text(k) for k in citation.findall("KeywordList/Keyword"))
     if data is not None:
         # Only PubmedData's own ArticleIdList names this paper; the ones inside ReferenceList
         # name the cited papers.
