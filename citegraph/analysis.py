@@ -308,7 +308,7 @@ def works_table(corpus: Corpus) -> pd.DataFrame:
 
     Columns: ``title``, ``first_author``, ``authors`` (short: "Wobma H, Ardoin SP, … Lamb M"),
     ``journal``, ``year``, ``doi``, ``pmid``, ``cited_by_count``, ``sources`` ("; "-joined),
-    ``is_seed``, ``id``.
+    ``is_seed``, ``retracted`` (True when any source marks the work retracted), ``id``.
 
     Examples
     --------
@@ -318,7 +318,7 @@ def works_table(corpus: Corpus) -> pd.DataFrame:
     ['c', 'b', 'a']
     """
     columns = ["title", "first_author", "authors", "journal", "year", "doi", "pmid",
-               "cited_by_count", "sources", "is_seed", "id"]  # fmt: skip
+               "cited_by_count", "sources", "is_seed", "retracted", "id"]  # fmt: skip
     ctx = _Context(corpus)
     rows = []
     for row in corpus.works.to_dict("records"):
@@ -339,12 +339,14 @@ def works_table(corpus: Corpus) -> pd.DataFrame:
             "cited_by_count": None if is_missing(row["cited_by_count"]) else int(row["cited_by_count"]),
             "sources": "; ".join(sorted(str(s) for s in row["sources"] or ())),
             "is_seed": bool(row["is_seed"]),
+            "retracted": not is_missing(row.get("retracted")) and bool(row.get("retracted")),
             "id": wid,
         })  # fmt: skip
     df = pd.DataFrame(rows, columns=columns)
     for col in ("year", "cited_by_count"):
         df[col] = pd.array(df[col].tolist(), dtype="Int64")
     df["is_seed"] = df["is_seed"].astype(bool)
+    df["retracted"] = df["retracted"].astype(bool)
     if len(df):
         order = df.assign(_y=df["year"].fillna(-1).astype(int))
         order = order.sort_values(["is_seed", "_y", "title", "id"],

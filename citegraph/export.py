@@ -31,7 +31,7 @@ from bibtexparser.model import Entry, Field
 from pylatexenc.latexencode import unicode_to_latex
 
 from citegraph import CitegraphError, __version__
-from citegraph.model import Corpus, text_or_empty
+from citegraph.model import Corpus, is_missing, text_or_empty
 from citegraph.names import PersonName, parse_name
 
 
@@ -350,6 +350,8 @@ def export_works(corpus: Corpus, fmt: str) -> bytes:
 
     BibTeX is written with bibtexparser (LaTeX special characters encoded, so titles with
     ``&`` or ``%`` compile), RIS with rispy; stub works (no metadata) are left out of both.
+    A retracted work carries a note ("RETRACTED; Retraction in PMID …"): RIS ``N1``, BibTeX
+    ``note``; the CSV has a ``retracted`` column.
 
     Examples
     --------
@@ -448,7 +450,35 @@ def _ris(row: dict[str, Any]) -> dict[str, Any]:
         urls.append(f"https://pubmed.ncbi.nlm.nih.gov/{row['pmid']}/")
     if urls:
         entry["urls"] = urls
+    note = retraction_note(row)
+    if note:
+        entry["notes"] = [note]
     return entry
+
+
+def retraction_note(row: dict[str, Any]) -> str | None:
+    """The note a bibliography entry of a retracted work carries, else None.
+
+    Examples
+    --------
+    >>> retraction_note({"retracted": True, "relations": ["ErratumIn pmid:4",
+    ...                                                   "RetractionIn pmid:3"]})
+    'RETRACTED; Retraction in PMID 3'
+    >>> retraction_note({"retracted": False, "relations": []}) is None
+    True
+    """
+    flag = row.get("retracted")
+    if is_missing(flag) or not flag:
+        return None
+    parts = ["RETRACTED"]
+    relations = row.get("relations")
+    for relation in relations if isinstance(relations, list | tuple) else ():
+        kind, _, ident = str(relation).partition(" ")
+        if kind in ("RetractionIn", "RetractedandRepublishedIn"):
+            where = ident.replace("pmid:", "PMID ") if ident else ""
+            label = "Retraction in" if kind == "RetractionIn" else "Retracted and republished in"
+            parts.append(f"{label} {where}".strip())
+    return "; ".join(parts)
 
 
 def _bibtex(row: dict[str, Any], taken: set[str]) -> Entry:
@@ -478,4 +508,7 @@ def _bibtex(row: dict[str, Any], taken: set[str]) -> Entry:
     if text_or_empty(row.get("pages")):
         start, end = _pages(text_or_empty(row["pages"]))
         fields.append(Field("pages", f"{start}--{end}" if end else start))
+    note = retraction_note(row)
+    if note:
+        fields.append(Field("note", note))
     return Entry("article", key, fields)

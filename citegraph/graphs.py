@@ -163,7 +163,8 @@ def build_citation_graph(corpus: Corpus, *, kinds: Iterable[str] = ("references"
 
     Node attributes: ``label`` ("FirstAuthor Year"), ``title``, ``journal``, ``year``, ``doi``,
     ``pmid``, ``openalex_id``, ``is_seed``, ``cited_by_count``, ``in_degree_local`` (citations
-    from inside the graph), ``sources`` ("openalex; pubmed"), ``n_sources``. Edge attributes:
+    from inside the graph), ``sources`` ("openalex; pubmed"), ``n_sources``, ``retracted``
+    (True when any source marks the work retracted). Edge attributes:
     ``kind``, ``sources``, ``n_sources`` and ``score`` when known.
 
     Examples
@@ -435,6 +436,11 @@ def first_authors(corpus: Corpus) -> dict[str, str]:
     return out
 
 
+def _flag(value: Any) -> bool:
+    """A boolean cell that older corpora may lack (missing → False)."""
+    return False if is_missing(value) else bool(value)
+
+
 def _add_work_nodes(G: nx.Graph, corpus: Corpus, *, local_degree: bool = True) -> None:
     firsts = first_authors(corpus)
     for row in corpus.works.to_dict("records"):
@@ -451,6 +457,7 @@ def _add_work_nodes(G: nx.Graph, corpus: Corpus, *, local_degree: bool = True) -
             "pmid": text_or_empty(row["pmid"], strip=True),
             "openalex_id": text_or_empty(row["openalex_id"], strip=True),
             "is_seed": bool(row["is_seed"]),
+            "retracted": _flag(row.get("retracted")),
             "sources": "; ".join(sources),
             "n_sources": len(sources),
         }

@@ -6,6 +6,7 @@ The page (``app.py``) only places what these functions return.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from citegraph.analysis import works_table
-from citegraph.model import Corpus, text_or_empty
+from citegraph.model import Corpus, is_missing, text_or_empty
 
 PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
 DOI_URL = "https://doi.org/{doi}"
@@ -69,6 +70,9 @@ def describe_corpus(corpus: Corpus, *, origin_label: str | None = None) -> Banne
     stubs = int(sum(1 for src in corpus.works["sources"] if not len(src)))
     if stubs:
         holds += f"; {stubs} of the works are known only as link ends, without metadata"
+    retracted = int(corpus.works["retracted"].sum()) if "retracted" in corpus.works else 0
+    if retracted:
+        holds += f"; {_n(retracted, 'work')} marked **retracted**"
     sources = ", ".join(m.get("sources", [])) or "no source"
     if origin == "live" and m.get("state") in ("cancelled", "failed", "running"):
         how = f"partial live fetch ({m['state']}) from {sources}"
@@ -95,7 +99,22 @@ def missing_table(corpus: Corpus) -> pd.DataFrame:
 def work_card(corpus: Corpus, work_id: str) -> str:
     """Markdown card of one work: title, all authors, journal, year, volume/issue/pages, links.
 
+    A retracted work opens with a warning line; editorial relations (retraction notices,
+    errata, comments, …) are listed with links to PubMed where their id is a PMID.
     Every value from the data is escaped for markdown/HTML, so a title cannot inject markup.
+
+    Examples
+    --------
+    >>> c = Corpus.from_rows(works=[{"id": "pmid:1", "title": "T", "retracted": True,
+    ...                              "relations": ["RetractionIn pmid:2"]}])
+    >>> print(work_card(c, "pmid:1"))  # doctest: +NORMALIZE_WHITESPACE
+    **⚠ RETRACTED**: a source marks this work as retracted.
+    <BLANKLINE>
+    ### T
+    <BLANKLINE>
+    Journal unknown
+    <BLANKLINE>
+    Relations: Retraction in [PubMed 2](https://pubmed.ncbi.nlm.nih.gov/2/)
     """
     rows = corpus.works[corpus.works["id"] == work_id]
     if rows.empty:
@@ -103,7 +122,9 @@ def work_card(corpus: Corpus, work_id: str) -> str:
     w = rows.iloc[0]
     authors = corpus.authorships[corpus.authorships["work_id"] == work_id].sort_values("position")
     names = [_md(str(n)) for n in authors["name"]]
-    lines = [f"### {_md(text_or_empty(w['title']) or work_id)}"]
+    retracted = not is_missing(w.get("retracted")) and bool(w.get("retracted"))
+    lines = ["**⚠ RETRACTED**: a source marks this work as retracted."] if retracted else []
+    lines.append(f"### {_md(text_or_empty(w['title']) or work_id)}")
     if names:
         lines.append(
             ", ".join(names)
@@ -138,7 +159,21 @@ def work_card(corpus: Corpus, work_id: str) -> str:
         lines.append(" · ".join(f"[{_md(label)}]({url})" for label, url in links))
     if len(w["pub_types"]):
         lines.append("Type: " + _md(", ".join(w["pub_types"])))
+    relations = w.get("relations")
+    if isinstance(relations, list | tuple) and relations:
+        lines.append("Relations: " + "; ".join(_relation_md(str(r)) for r in relations))
     return "\n\n".join(lines)
+
+
+def _relation_md(relation: str) -> str:
+    """One "Type id" relation as markdown: "ErratumIn pmid:5" → "Erratum in [PubMed 5](…)"."""
+    kind, _, ident = relation.partition(" ")
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", kind)
+    label = words[:1] + words[1:].lower() if words else ""
+    pmid = ident[5:] if ident.startswith("pmid:") and ident[5:].isdigit() else ""
+    if pmid:
+        return f"{_md(label)} [PubMed {pmid}]({PUBMED_URL.format(pmid=pmid)})"
+    return _md(f"{label} {ident}".strip())
 
 
 def work_links(work: pd.Series | dict[str, Any]) -> list[tuple[str, str]]:

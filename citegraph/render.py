@@ -264,7 +264,8 @@ def _number(value: Any) -> float:
 
 
 def _tooltip(node_id: str, data: dict[str, Any]) -> str:
-    lines = []
+    # A retracted work says so first: a reader scanning the map must not miss it.
+    lines = ["<b>RETRACTED</b>"] if _native(data.get("retracted")) is True else []
     for key, caption in _TOOLTIP_FIELDS:
         value = data.get(key)
         if value is None or value == "":

@@ -249,9 +249,19 @@ _REQUIRED = {
 }
 
 
+#: Text cells whose form other code relies on: pattern, and how a message words it.
+_ISSN = r"^[0-9]{4}-[0-9]{3}[0-9Xx]$"
+_RELATION = r"^[A-Za-z]+( [^ ]+)?$"  # "Type" or "Type id", e.g. "RetractionIn pmid:123"
+_PATTERN_WORDS = {_ISSN: "an ISSN like '1234-567X'", _RELATION: "'Type' or 'Type id'"}
+
+
 def _column_schema(table: str, column: str) -> dict[str, Any]:
     if column in _REQUIRED[table]:
         return _ID
+    if (table, column) == ("works", "issn_l"):
+        return {"type": ["string", "null"], "pattern": _ISSN}
+    if (table, column) == ("works", "relations"):
+        return {"type": ["array", "null"], "items": {**_TEXT, "pattern": _RELATION}}
     if column in LIST_COLUMNS.get(table, ()):
         return {"type": ["array", "null"], "items": _TEXT}
     if column in DICT_COLUMNS.get(table, ()):
@@ -395,6 +405,9 @@ def _describe(error: fastjsonschema.JsonSchemaValueException, doc: Any) -> str:
         )
     if rule == "enum":
         return f"{field} is {_shown(value)}; expected one of {', '.join(schema['enum'])}."
+    if rule == "pattern":
+        words = _PATTERN_WORDS.get(schema.get("pattern"), f"of the form {schema.get('pattern')}")
+        return f"{field} must be {words}, got {_shown(value)}."
     if rule == "const":
         return f"{field} must be {schema['const']!r}, got {_shown(value)}."
     return f"{field}: {_short(error.message)}."

@@ -44,7 +44,7 @@ def test_efetch_pubmed1_two_articles() -> None:
         "1990",
         "17",
         "1",
-        "113-25",
+        "113-125",  # MedlinePgn "113-25", expanded
     )
     assert first.pub_types == ["Journal Article", "Review"]
     assert first.issn == ["1043-1578"]

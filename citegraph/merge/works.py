@@ -215,6 +215,13 @@ def work_row(keys: list[str], recs: list[WorkRecord]) -> dict[str, Any]:
         row["cited_by_count"] = best.cited_by_count
         field_sources["cited_by_count"] = _field_source(best, "cited_by_count")
 
+    # Retraction is never outvoted: one source that says so is enough for a reader to be warned.
+    retracted_by = [rec for rec in ordered if rec.is_retracted]
+    row["retracted"] = bool(retracted_by)
+    if retracted_by:
+        field_sources["retracted"] = _field_source(retracted_by[0], "retracted")
+    row["relations"] = relation_strings(recs)
+
     row["sources"] = sorted({rec.source for rec in recs})
     urls = set()
     for rec in recs:
@@ -224,6 +231,32 @@ def work_row(keys: list[str], recs: list[WorkRecord]) -> dict[str, Any]:
     row["urls"] = sorted(urls)
     row["is_seed"] = False
     return row
+
+
+def relation_strings(recs: Iterable[WorkRecord]) -> list[str]:
+    """The ``relations`` cell: ``"Type id"`` strings, sorted and deduped, over all records.
+
+    Relation ids go through the same normalisation as references (`endpoint_key`); a relation
+    without a readable id keeps its type alone.
+
+    Examples
+    --------
+    >>> rec = WorkRecord(source="pubmed", relations=[
+    ...     {"type": "RetractionIn", "id": "pmid:0123", "note": "J X. 2020"},
+    ...     {"type": "ErratumIn", "id": "", "note": "J X. 2021"},
+    ...     {"type": "RetractionIn", "id": "123", "note": ""}])
+    >>> relation_strings([rec])
+    ['ErratumIn', 'RetractionIn pmid:123']
+    """
+    out = set()
+    for rec in recs:
+        for relation in rec.relations or []:
+            kind = str(relation.get("type") or "").strip()
+            if not kind:
+                continue
+            key = endpoint_key(relation.get("id")) if relation.get("id") else None
+            out.add(f"{kind} {key}" if key else kind)
+    return sorted(out)
 
 
 def _in_precedence(ordered: list[WorkRecord], order: tuple[str, ...]) -> list[WorkRecord]:

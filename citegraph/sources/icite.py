@@ -27,6 +27,7 @@ from citegraph.sources import (
     send_request,
     unique,
 )
+from citegraph.text import clean_markup
 
 SERVICE = "icite"
 #: iCite answers at most 1000 PMIDs per request.
@@ -67,6 +68,8 @@ def pubs_params(pmids: list[str]) -> dict[str, str]:
 def parse_pubs(text: str | bytes, *, base_url: str | None = None) -> list[ICiteRecord]:
     """Records from an iCite ``/pubs`` answer ``{"meta": …, "data": [...]}``.
 
+    Titles are clean Unicode text (iCite copies PubMed's inline markup as tags in the string).
+
     Examples
     --------
     >>> body = '{"data": [{"pmid": 7, "cited_by": [9, 8], "references": "3 4", "year": 2001}]}'
@@ -97,7 +100,7 @@ def parse_pubs(text: str | bytes, *, base_url: str | None = None) -> list[ICiteR
             citation_count=_int(row.get("citation_count", row.get("citationCount"))),
             doi=normalize_doi(row.get("doi")),
             year=_int(row.get("year")),
-            title=(row.get("title") or None),
+            title=clean_markup(row.get("title")),
             journal=(row.get("journal") or None),
             relative_citation_ratio=_float(row.get("relative_citation_ratio")),
             url=f"{base}/pubs/{pmid}",

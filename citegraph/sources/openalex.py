@@ -40,6 +40,7 @@ from citegraph.sources import (
     send_request,
     unique,
 )
+from citegraph.text import clean_markup
 
 SERVICE = "openalex"
 #: "You can combine up to 100 values with | in a single filter. Use per_page=100."
@@ -144,7 +145,10 @@ def parse_work(data: dict[str, Any], *, url: str | None = None) -> WorkRecord:
 
     ``references`` are the ``referenced_works`` W-ids, ``related`` the ``related_works``;
     authors keep OpenAlex's order (1-based ``position``), ORCID, institutions with ROR and
-    country, and the raw affiliation strings.
+    country, and the raw affiliation strings. ``is_retracted`` is OpenAlex's flag (None when
+    absent). Title (``display_name``, else ``title``) and abstract are clean Unicode text: the
+    HTML-ish tags OpenAlex keeps from publishers (``CD4<sup>+</sup>``) are resolved by
+    `citegraph.text.clean_markup`.
 
     Examples
     --------
@@ -153,6 +157,9 @@ def parse_work(data: dict[str, Any], *, url: str | None = None) -> WorkRecord:
     ...                 "referenced_works": ["https://openalex.org/W22"]})
     >>> w.openalex_id, w.pmid, w.title, w.references
     ('W11', '7', 'T', ['W22'])
+    >>> parse_work({"id": "W1", "title": "CD4<sup>+</sup> <i>T</i>", "is_retracted": True}).title
+    'CD4⁺ T'
+
     """
     ids = data.get("ids") or {}
     location = data.get("primary_location") or {}
@@ -166,7 +173,7 @@ def parse_work(data: dict[str, Any], *, url: str | None = None) -> WorkRecord:
         doi=normalize_doi(data.get("doi") or ids.get("doi")),
         pmid=_pmid_from_url(ids.get("pmid")),
         pmcid=_pmcid_from_url(ids.get("pmcid")),
-        title=data.get("display_name") or data.get("title"),
+        title=clean_markup(data.get("display_name")) or clean_markup(data.get("title")),
         journal=source.get("display_name"),
         issn=unique(source.get("issn") or ([source["issn_l"]] if source.get("issn_l") else [])),
         year=_int(data.get("publication_year")),
@@ -175,7 +182,7 @@ def parse_work(data: dict[str, Any], *, url: str | None = None) -> WorkRecord:
         issue=biblio.get("issue"),
         pages=pages,
         pub_types=unique([data.get("type")]),
-        abstract=rebuild_abstract(data.get("abstract_inverted_index")),
+        abstract=clean_markup(rebuild_abstract(data.get("abstract_inverted_index"))),
         mesh=unique(m.get("descriptor_name") for m in data.get("mesh") or []),
         keywords=unique(k.get("display_name") for k in data.get("keywords") or []),
         cited_by_count=_int(data.get("cited_by_count")),
@@ -183,6 +190,7 @@ def parse_work(data: dict[str, Any], *, url: str | None = None) -> WorkRecord:
         url=redact_url(url),
         references=unique(normalize_openalex_id(w) for w in data.get("referenced_works") or []),
         related=unique(normalize_openalex_id(w) for w in data.get("related_works") or []),
+        is_retracted=data["is_retracted"] if isinstance(data.get("is_retracted"), bool) else None,
     )  # fmt: skip
     return work
 

@@ -33,6 +33,7 @@ from citegraph.sources import (
     send_request,
     unique,
 )
+from citegraph.text import element_text
 
 SERVICE = "pubmed"
 #: NCBI: "if more than about 200 UIDs are to be provided, the request should be made using POST".
@@ -47,6 +48,11 @@ LINK_REFS = "pubmed_pubmed_refs"
 
 _MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}  # fmt: skip
+#: CommentsCorrections RefType that is a reference list entry rather than an editorial relation.
+REF_CITES = "Cites"
+#: Relations that mean this record itself was retracted (NLM: "Retracted Publication").
+RETRACTED_BY = ("RetractionIn", "RetractedandRepublishedIn")
+RETRACTED_PUB_TYPE = "Retracted Publication"
 
 
 # --------------------------------------------------------------------------- parameter builders
@@ -234,9 +240,15 @@ def _parse_elink_xml(root: ET.Element) -> list[LinkSet]:
 def parse_efetch(text: str | bytes, *, base_url: str | None = None) -> list[WorkRecord]:
     """`WorkRecord`s from an EFetch PubmedArticleSet (``<ERROR>`` → `UpstreamError`).
 
-    Fields: PMID, title, journal (full and ISO), ISSNs, year, dates, volume/issue/pages, DOI,
-    PMCID, publication types, abstract, authors (affiliations, ORCID), collective author,
-    MeSH, keywords, and ``references`` from ``<ReferenceList>`` (``pmid:N``, else ``doi:…``).
+    Fields: PMID, title, journal (full and ISO), ISSNs, year, dates (``MedlineDate`` and
+    ``Season`` too), volume/issue, pages (abbreviated ranges expanded, see
+    `expand_page_range`), DOI, PMCID, publication types, abstract (structured sections as
+    ``Label: text`` lines), authors (affiliations, ORCID, suffix), collective author, MeSH,
+    keywords, ``references`` from ``<ReferenceList>`` and from ``CommentsCorrections
+    RefType="Cites"`` (``pmid:N``, else ``doi:…``), every other CommentsCorrections as a
+    ``relations`` entry ``{"type", "id", "note"}``, and ``is_retracted`` (publication type
+    "Retracted Publication" or a RetractionIn relation). Titles, abstracts and collective names
+    are clean Unicode text (`citegraph.text.clean_markup`).
 
     Examples
     --------
@@ -270,7 +282,9 @@ def _parse_article(article: ET.Element, base: str) -> WorkRecord:
     work = WorkRecord(source=SERVICE, pmid=pmid)
     work.url = f"{base}/efetch.fcgi?db=pubmed&retmode=xml&id={pmid}" if pmid else None
     if art is not None:
-        work.title = _text(art.find("ArticleTitle")) or _text(art.find("VernacularTitle"))
+        work.title = element_text(art.find("ArticleTitle")) or element_text(
+            art.find("VernacularTitle")
+        )
         journal = art.find("Journal")
         if journal is not None:
             work.journal = _text(journal.find("Title"))
@@ -281,7 +295,9 @@ def _parse_article(article: ET.Element, base: str) -> WorkRecord:
                 work.volume = _text(issue.find("Volume"))
                 work.issue = _text(issue.find("Issue"))
                 work.pub_date, work.year = _parse_date(issue.find("PubDate"))
-        work.pages = _text(art.find("Pagination/MedlinePgn")) or _pages(art.find("Pagination"))
+        work.pages = expand_page_range(_text(art.find("Pagination/MedlinePgn"))) or _pages(
+            art.find("Pagination")
+        )
         for date in art.findall("ArticleDate"):
             if date.get("DateType", "Electronic") == "Electronic":
                 work.epub_date, year = _parse_date(date)
@@ -295,10 +311,11 @@ def _parse_article(article: ET.Element, base: str) -> WorkRecord:
                 work.doi = normalize_doi(_text(eloc))
         work.authors, work.collective_author = _authors(art.find("AuthorList"))
     if citation is not None:
+        cites, work.relations = _comments_corrections(citation)
         work.mesh = unique(
             _text(d) for d in citation.findall("MeshHeadingList/MeshHeading/DescriptorName")
         )
-        work.keywords = unique(_text(k) for k in citation.findall("KeywordList/Keyword"))
+        work.keywords = unique(element_text(k) for k in citation.findall("KeywordList/Keyword"))
     if data is not None:
         # Only PubmedData's own ArticleIdList names this paper; the ones inside ReferenceList
         # name the cited papers.
@@ -314,6 +331,13 @@ def _parse_article(article: ET.Element, base: str) -> WorkRecord:
                 if date.get("PubStatus") in ("pubmed", "entrez"):
                     work.year = _parse_date(date)[1]
                     break
+    if citation is not None:
+        # Some records list their references only as CommentsCorrections "Cites" (valid in the
+        # 2025 DTD); others have both, so the union keeps ReferenceList's order first.
+        work.references = unique([*work.references, *cites])
+    work.is_retracted = RETRACTED_PUB_TYPE in work.pub_types or any(
+        r["type"] in RETRACTED_BY for r in work.relations
+    )
     return work
 
 
@@ -325,8 +349,8 @@ def _parse_book(article: ET.Element, base: str) -> WorkRecord:
     book = doc.find("Book")
     work = WorkRecord(source=SERVICE, pmid=pmid)
     work.url = f"{base}/efetch.fcgi?db=pubmed&retmode=xml&id={pmid}" if pmid else None
-    book_title = _text(book.find("BookTitle")) if book is not None else None
-    work.title = _text(doc.find("ArticleTitle")) or book_title
+    book_title = element_text(book.find("BookTitle")) if book is not None else None
+    work.title = element_text(doc.find("ArticleTitle")) or book_title
     work.journal = (
         book_title if work.title != book_title else _text(doc.find("Book/Publisher/PublisherName"))
     )
@@ -348,8 +372,37 @@ def _reference_id(ref: ET.Element) -> str | None:
     pmid = normalize_pmid(ids.get("pubmed"))
     if pmid:
         return f"pmid:{pmid}"
-    doi = normalize_doi(ids.get("doi"))
+    doi = normalize_doi(ids.get("doi")) or _doi_in(_text(ref.find("Citation")))
     return f"doi:{doi}" if doi else None
+
+
+def _doi_in(citation: str | None) -> str | None:
+    """A DOI written out in a citation string ("… 2010;1:2. doi: 10.1/x."), else None."""
+    match = re.search(r"\bdoi:?\s*(10\.\d{4,9}/\S+)", citation or "", re.IGNORECASE)
+    return normalize_doi(match.group(1)) if match else None
+
+
+def _comments_corrections(citation: ET.Element) -> tuple[list[str], list[dict[str, str]]]:
+    """(reference ids from RefType "Cites", relations from every other RefType)."""
+    cites: list[str] = []
+    relations: list[dict[str, str]] = []
+    for item in citation.findall("CommentsCorrectionsList/CommentsCorrections"):
+        kind = (item.get("RefType") or "").strip()
+        source = element_text(item.find("RefSource")) or ""
+        pmid = normalize_pmid(_text(item.find("PMID")))
+        if kind == REF_CITES:
+            doi = None if pmid else _doi_in(source)
+            ident = f"pmid:{pmid}" if pmid else f"doi:{doi}" if doi else None
+            if ident:
+                cites.append(ident)
+            continue
+        if not kind:
+            continue
+        note = "; ".join(t for t in (source, element_text(item.find("Note"))) if t)
+        relation = {"type": kind, "id": f"pmid:{pmid}" if pmid else "", "note": note}
+        if relation not in relations:
+            relations.append(relation)
+    return unique(cites), relations
 
 
 def _authors(author_list: ET.Element | None) -> tuple[list[AuthorRecord], str | None]:
@@ -360,7 +413,7 @@ def _authors(author_list: ET.Element | None) -> tuple[list[AuthorRecord], str | 
     for author in author_list.findall("Author"):
         if author.get("ValidYN", "Y") == "N":
             continue  # an erratum-corrected name PubMed keeps only for the record
-        group = _text(author.find("CollectiveName"))
+        group = element_text(author.find("CollectiveName"))
         if group:
             collective = collective or group
             continue
@@ -386,7 +439,7 @@ def _abstract(abstract: ET.Element | None) -> str | None:
         return None
     parts = []
     for section in abstract.findall("AbstractText"):
-        body = _text(section)
+        body = element_text(section)
         if body:
             label = section.get("Label")
             parts.append(f"{label}: {body}" if label else body)
@@ -400,15 +453,57 @@ def _pages(pagination: ET.Element | None) -> str | None:
     return f"{start}-{end}" if start and end else start
 
 
+def expand_page_range(pages: str | None) -> str | None:
+    """Expand MEDLINE's abbreviated page range (``MedlinePgn``) to full page numbers.
+
+    MEDLINE drops the leading digits the last page shares with the first ("113-25"); a letter
+    prefix is repeated ("S12-5" → "S12-S15"). Anything that is not one simple range (lists,
+    Roman numerals, ranges whose expansion would end before they start) comes back unchanged.
+
+    Parameters
+    ----------
+    pages
+        A ``MedlinePgn`` value; None and "" give None.
+
+    Returns
+    -------
+    str or None
+        The expanded range, or the text unchanged.
+
+    Examples
+    --------
+    >>> [expand_page_range(p) for p in ("113-25", "1234-6", "e123", "S12-5", "R1-R10")]
+    ['113-125', '1234-1236', 'e123', 'S12-S15', 'R1-R10']
+    >>> [expand_page_range(p) for p in ("179-91", "99-101", "125-13", "1-5, 10-2", "iii-x")]
+    ['179-191', '99-101', '125-13', '1-5, 10-2', 'iii-x']
+    """
+    if pages is None:
+        return None
+    text = pages.strip()
+    match = re.fullmatch(r"([A-Za-z]*)(\d+)\s*[-\u2013]\s*([A-Za-z]*)(\d+)", text)
+    if not match:
+        return text or None
+    prefix, start, end_prefix, end = match.groups()
+    if end_prefix and end_prefix != prefix:
+        return text
+    if len(end) < len(start):
+        end = start[: len(start) - len(end)] + end
+    if int(end) < int(start):
+        return text
+    return f"{prefix}{start}-{prefix}{end}"
+
+
 def _parse_date(date: ET.Element | None) -> tuple[str | None, int | None]:
-    """(ISO-ish date string as precise as given, year) from a PubDate/ArticleDate element."""
+    """(ISO-ish date string as precise as given, year) from a PubDate/ArticleDate element.
+
+    ``MedlineDate`` ("1998 Dec-1999 Jan", "2000 Dec 23-30", "2000 Spring") gives the first
+    year, month and day it names; a ``Season`` is not a month, so it leaves just the year.
+    """
     if date is None:
         return None, None
     year = _text(date.find("Year"))
     if not year:
-        medline = _text(date.find("MedlineDate")) or ""
-        match = re.search(r"\b(1[89]\d\d|20\d\d)\b", medline)
-        return (match.group(1), int(match.group(1))) if match else (None, None)
+        return _medline_date(_text(date.find("MedlineDate")))
     parts = [year]
     month = _month(_text(date.find("Month")))
     if month:
@@ -417,6 +512,21 @@ def _parse_date(date: ET.Element | None) -> tuple[str | None, int | None]:
         if day and day.isdigit():
             parts.append(f"{int(day):02d}")
     return "-".join(parts), int(year) if year.isdigit() else None
+
+
+def _medline_date(text: str | None) -> tuple[str | None, int | None]:
+    match = re.search(r"\b(1[5-9]\d\d|20\d\d)\b", text or "")
+    if not match:
+        return None, None
+    year = match.group(1)
+    rest = re.match(r"\s+([A-Za-z]{3,})\.?(?:\s+(\d{1,2})\b)?", text[match.end() :])
+    month = _month(rest.group(1)) if rest and rest.group(1)[:3].lower() in _MONTHS else None
+    if not month:
+        return year, int(year)
+    day = int(rest.group(2)) if rest.group(2) else None
+    if day and 1 <= day <= 31:
+        return f"{year}-{month:02d}-{day:02d}", int(year)
+    return f"{year}-{month:02d}", int(year)
 
 
 def _month(text: str | None) -> int | None:
