@@ -14,16 +14,12 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
-from citegraph import CitegraphError
+from citegraph import check_option
 from citegraph.layout import seeded_igraph
 from citegraph.model import Corpus, is_missing, text_or_empty
 from citegraph.names import PersonName, parse_name
 
 CLUSTER_METHODS = ("louvain", "leiden")
-
-
-class AnalysisError(CitegraphError):
-    """An analysis was asked for with options it does not support."""
 
 
 def author_clusters(
@@ -32,9 +28,9 @@ def author_clusters(
     """Communities of ``G`` as ``{node: cluster}``, clusters numbered 1.. by size (largest first).
 
     ``method="louvain"`` uses networkx's Louvain; ``method="leiden"`` uses igraph's
-    ``community_leiden`` with the modularity objective. Both use the edge attribute ``weight``
-    when edges have one. A directed graph is clustered as undirected. Isolated nodes each form a
-    cluster of their own. Ties in size are broken by the smallest node id, so numbering is stable.
+    ``community_leiden`` with the modularity objective; any other method raises
+    `citegraph.OptionError`. Both use the edge attribute ``weight`` when edges have one. A
+    directed graph is clustered as undirected. Isolated nodes each form a cluster of their own. Ties in size are broken by the smallest node id, so numbering is stable.
 
     Examples
     --------
@@ -43,10 +39,7 @@ def author_clusters(
     >>> author_clusters(G)
     {'a': 1, 'b': 1, 'c': 1, 'x': 2, 'y': 2, 'z': 3}
     """
-    if method not in CLUSTER_METHODS:
-        raise AnalysisError(
-            f"Unknown clustering method {method!r}. Choose one of: {', '.join(CLUSTER_METHODS)}."
-        )
+    check_option(method, CLUSTER_METHODS, what="clustering method")
     if G.number_of_nodes() == 0:
         return {}
     H = _canonical(G)

@@ -1,5 +1,11 @@
 """Write a graph as GEXF, GraphML, JSON (node-link), CSV (nodes + edges, zipped), HTML or
-VOSviewer JSON; and the works of a corpus as BibTeX, RIS or CSV (`export_works`).
+VOSviewer JSON (`FORMATS`, `export_graph`); and the works of a corpus as BibTeX, RIS or CSV
+(`WORK_FORMATS`, `export_works`).
+
+Each format has, as in networkx' readwrite modules, a ``generate_<format>`` function that
+returns the file as bytes and a ``write_<format>`` beside it that writes them to a path or a
+binary file; both name every option they take, so a misspelt option is a `TypeError`.
+`export_graph` and `export_works` pick the function by format name for the page and the CLI.
 
 GEXF and GraphML writers reject None and lists, misread lists as dynamic attributes, and write
 two keys with the same name when one attribute has mixed types (reference/tech-facts.md §5). So
@@ -20,7 +26,8 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 import bibtexparser
 import networkx as nx
@@ -30,18 +37,18 @@ from bibtexparser.middlewares import LatexEncodingMiddleware, MergeCoAuthors
 from bibtexparser.model import Entry, Field
 from pylatexenc.latexencode import unicode_to_latex
 
-from citegraph import CitegraphError, __version__
+from citegraph import __version__, check_option
 from citegraph.model import Corpus, is_missing, text_or_empty
 from citegraph.names import PersonName, parse_name
 
-
-class ExportError(CitegraphError):
-    """A graph could not be exported in the requested format."""
+#: Where the ``write_*`` functions write: a file name or a binary file object.
+PathOrFile = str | Path | IO[bytes]
 
 
 @dataclass(frozen=True)
 class ExportFormat:
-    """How to write one format: file extension, MIME type and the writer (graph -> bytes)."""
+    """One file format: extension, MIME type, the ``generate_*`` function that returns the file
+    as bytes (a graph for graph formats, a corpus for bibliography formats) and a label."""
 
     extension: str
     mime: str
@@ -78,12 +85,13 @@ def sanitize_graph(G: nx.Graph) -> nx.Graph:
     return H
 
 
-def export_graph(G: nx.Graph, fmt: str, **kwargs: Any) -> bytes:
+def export_graph(G: nx.Graph, fmt: str, **options: Any) -> bytes:
     """The graph in format ``fmt`` (one of `FORMATS`) as bytes, ready for a download button.
 
-    Keyword arguments go to the format's writer: ``filters`` and ``name`` for the JSON header,
-    ``positions`` for GEXF (``viz`` positions Gephi shows) and any `citegraph.render.render_html`
-    option for HTML.
+    ``options`` go to the format's ``generate_*`` function, which names every keyword it takes
+    (`generate_gexf`, `generate_graphml`, `generate_json`, `generate_csv_zip`, `generate_html`,
+    `generate_vosviewer`); an option the format does not take raises `TypeError`. An unknown
+    format raises `citegraph.OptionError`.
 
     Examples
     --------
@@ -92,14 +100,13 @@ def export_graph(G: nx.Graph, fmt: str, **kwargs: Any) -> bytes:
     ['csv', 'gexf', 'graphml', 'html', 'json', 'vosviewer']
     >>> json.loads(export_graph(G, "json"))["edges"]
     [{'source': 'a', 'target': 'b'}]
+    >>> export_graph(G, "graphml", postions={})
+    Traceback (most recent call last):
+    ...
+    TypeError: generate_graphml() got an unexpected keyword argument 'postions'
     """
-    try:
-        spec = FORMATS[fmt]
-    except KeyError:
-        raise ExportError(
-            f"Unknown export format {fmt!r}. Choose one of: {', '.join(sorted(FORMATS))}."
-        ) from None
-    return spec.writer(G, **kwargs)
+    check_option(fmt, sorted(FORMATS), what="export format")
+    return FORMATS[fmt].writer(G, **options)
 
 
 def export_filename(graph_name: str, fmt: str) -> str:
@@ -112,10 +119,7 @@ def export_filename(graph_name: str, fmt: str) -> str:
     >>> export_filename("citation", "gexf")
     'citegraph-citation.gexf'
     """
-    if fmt not in FORMATS:
-        raise ExportError(
-            f"Unknown export format {fmt!r}. Choose one of: {', '.join(sorted(FORMATS))}."
-        )
+    check_option(fmt, sorted(FORMATS), what="export format")
     slug = re.sub(r"[^a-z0-9]+", "-", graph_name.lower()).strip("-") or "graph"
     return f"citegraph-{slug}.{FORMATS[fmt].extension}"
 
@@ -142,7 +146,19 @@ def export_csv_tables(G: nx.Graph) -> tuple[bytes, bytes]:
     return nodes, edges
 
 
-def _write_gexf(G: nx.Graph, *, positions: dict | None = None, **_: Any) -> bytes:
+# ------------------------------------------------------------------------------ graph formats
+def generate_gexf(G: nx.Graph, *, positions: dict | None = None) -> bytes:
+    """``G`` as GEXF 1.2 (Gephi), UTF-8 bytes.
+
+    ``positions``: ``{node: (x, y)}`` written as ``viz`` positions, which Gephi shows as the
+    starting layout.
+
+    Examples
+    --------
+    >>> H = nx.read_gexf(io.BytesIO(generate_gexf(nx.Graph([("a", "b")]))))
+    >>> sorted(H.edges())
+    [('a', 'b')]
+    """
     H = sanitize_graph(G)
     if positions:
         for node, (x, y) in positions.items():
@@ -153,7 +169,27 @@ def _write_gexf(G: nx.Graph, *, positions: dict | None = None, **_: Any) -> byte
     return buffer.getvalue()
 
 
-def _write_graphml(G: nx.Graph, **_: Any) -> bytes:
+def write_gexf(G: nx.Graph, path: PathOrFile, *, positions: dict | None = None) -> None:
+    """Write `generate_gexf` of ``G`` to ``path`` (a file name or a binary file object).
+
+    Examples
+    --------
+    >>> buffer = io.BytesIO()
+    >>> write_gexf(nx.Graph([("a", "b")]), buffer)
+    >>> nx.read_gexf(io.BytesIO(buffer.getvalue())).number_of_edges()
+    1
+    """
+    _save(path, generate_gexf(G, positions=positions))
+
+
+def generate_graphml(G: nx.Graph) -> bytes:
+    """``G`` as GraphML (Cytoscape, yEd, igraph), UTF-8 bytes.
+
+    Examples
+    --------
+    >>> nx.read_graphml(io.BytesIO(generate_graphml(nx.Graph([("a", "b")])))).number_of_nodes()
+    2
+    """
     buffer = io.BytesIO()
     # Default key ids (d0, d1, …): named ids would collide where a node and an edge attribute
     # share a name with different types (co-author node "works" is a count, edge "works" a list).
@@ -161,7 +197,29 @@ def _write_graphml(G: nx.Graph, **_: Any) -> bytes:
     return buffer.getvalue()
 
 
-def _write_json(G: nx.Graph, *, name: str | None = None, filters: Any = None, **_: Any) -> bytes:
+def write_graphml(G: nx.Graph, path: PathOrFile) -> None:
+    """Write `generate_graphml` of ``G`` to ``path`` (a file name or a binary file object).
+
+    Examples
+    --------
+    >>> buffer = io.BytesIO()
+    >>> write_graphml(nx.Graph([("a", "b")]), buffer)
+    >>> buffer.getvalue().startswith(b"<?xml")
+    True
+    """
+    _save(path, generate_graphml(G))
+
+
+def generate_json(G: nx.Graph, *, name: str | None = None, filters: Any = None) -> bytes:
+    """``G`` as node-link JSON (networkx, D3) with a header: ``name`` (else the graph's own,
+    else "graph"), ``created_at``, the software and its version, and ``filters`` when given.
+
+    Examples
+    --------
+    >>> data = json.loads(generate_json(nx.Graph([("a", "b")]), name="demo"))
+    >>> data["graph"]["name"], data["edges"]
+    ('demo', [{'source': 'a', 'target': 'b'}])
+    """
     H = sanitize_graph(G)
     data = nx.node_link_data(H, edges="edges")
     header = dict(data.get("graph") or {})
@@ -177,7 +235,30 @@ def _write_json(G: nx.Graph, *, name: str | None = None, filters: Any = None, **
     return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
 
 
-def _write_csv_zip(G: nx.Graph, **_: Any) -> bytes:
+def write_json(
+    G: nx.Graph, path: PathOrFile, *, name: str | None = None, filters: Any = None
+) -> None:
+    """Write `generate_json` of ``G`` to ``path`` (a file name or a binary file object).
+
+    Examples
+    --------
+    >>> buffer = io.BytesIO()
+    >>> write_json(nx.Graph([("a", "b")]), buffer, filters={"year_from": 2020})
+    >>> json.loads(buffer.getvalue())["graph"]["filters"]
+    {'year_from': 2020}
+    """
+    _save(path, generate_json(G, name=name, filters=filters))
+
+
+def generate_csv_zip(G: nx.Graph) -> bytes:
+    """A zip archive holding ``nodes.csv`` and ``edges.csv`` (see `export_csv_tables`).
+
+    Examples
+    --------
+    >>> with zipfile.ZipFile(io.BytesIO(generate_csv_zip(nx.Graph([("a", "b")])))) as archive:
+    ...     archive.namelist()
+    ['nodes.csv', 'edges.csv']
+    """
     nodes, edges = export_csv_tables(G)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -186,23 +267,87 @@ def _write_csv_zip(G: nx.Graph, **_: Any) -> bytes:
     return buffer.getvalue()
 
 
-def _write_html(G: nx.Graph, **kwargs: Any) -> bytes:
+def write_csv_zip(G: nx.Graph, path: PathOrFile) -> None:
+    """Write `generate_csv_zip` of ``G`` to ``path`` (a file name or a binary file object).
+
+    Examples
+    --------
+    >>> buffer = io.BytesIO()
+    >>> write_csv_zip(nx.Graph([("a", "b")]), buffer)
+    >>> zipfile.is_zipfile(buffer)
+    True
+    """
+    _save(path, generate_csv_zip(G))
+
+
+def generate_html(
+    G: nx.Graph,
+    *,
+    positions: dict | None = None,
+    color_by: str = "cluster",
+    size_by: str | None = None,
+    height: int = 650,
+    physics_threshold: int = 300,
+    legend_labels: dict | None = None,
+) -> bytes:
+    """The offline interactive page of ``G`` (`citegraph.render.render_html`, whose options
+    these are), UTF-8 bytes.
+
+    Examples
+    --------
+    >>> generate_html(nx.Graph([("a", "b")]), height=300).startswith(b"<html>")
+    True
+    """
     from citegraph.render import render_html
 
-    positions = kwargs.pop("positions", None)
     if positions is not None:  # node ids become strings in the sanitised copy
-        kwargs["positions"] = {str(n): p for n, p in positions.items()}
-    return render_html(sanitize_graph(G), **kwargs).encode("utf-8")
+        positions = {str(n): p for n, p in positions.items()}
+    return render_html(
+        sanitize_graph(G), positions=positions, color_by=color_by, size_by=size_by,
+        height=height, physics_threshold=physics_threshold, legend_labels=legend_labels,
+    ).encode("utf-8")  # fmt: skip
 
 
-def _write_vosviewer(G: nx.Graph, *, positions: dict | None = None, **_: Any) -> bytes:
-    """VOSviewer JSON: ``{"network": {"items": [...], "links": [...]}}``.
+def write_html(
+    G: nx.Graph,
+    path: PathOrFile,
+    *,
+    positions: dict | None = None,
+    color_by: str = "cluster",
+    size_by: str | None = None,
+    height: int = 650,
+    physics_threshold: int = 300,
+    legend_labels: dict | None = None,
+) -> None:
+    """Write `generate_html` of ``G`` to ``path`` (a file name or a binary file object).
+
+    Examples
+    --------
+    >>> buffer = io.BytesIO()
+    >>> write_html(nx.Graph([("a", "b")]), buffer, color_by="label")
+    >>> b"vis-network" in buffer.getvalue()
+    True
+    """
+    _save(path, generate_html(
+        G, positions=positions, color_by=color_by, size_by=size_by, height=height,
+        physics_threshold=physics_threshold, legend_labels=legend_labels,
+    ))  # fmt: skip
+
+
+def generate_vosviewer(G: nx.Graph, *, positions: dict | None = None) -> bytes:
+    """``G`` as VOSviewer JSON: ``{"network": {"items": [...], "links": [...]}}``.
 
     Items get integer ids 1..n in node order, the ``label``, ``cluster`` (VOSviewer numbers
     clusters from 1; unclustered nodes have none), ``x``/``y`` when positions are given, weights
     "Links" and "Total link strength" (and "Documents" for authors), scores "Year" or
     "Avg. pub. year" where known, and an HTML ``description`` built from escaped text (VOSviewer
     shows descriptions as HTML). Links carry ``strength`` (the edge ``weight``, else 1).
+
+    Examples
+    --------
+    >>> data = json.loads(generate_vosviewer(nx.Graph([("a", "b")])))
+    >>> [item["label"] for item in data["network"]["items"]], data["network"]["links"]
+    (['a', 'b'], [{'source_id': 1, 'target_id': 2, 'strength': 1.0}])
     """
     H = sanitize_graph(G)
     ids = {node: i for i, node in enumerate(H, 1)}
@@ -246,16 +391,39 @@ def _write_vosviewer(G: nx.Graph, *, positions: dict | None = None, **_: Any) ->
     return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
 
 
+def write_vosviewer(G: nx.Graph, path: PathOrFile, *, positions: dict | None = None) -> None:
+    """Write `generate_vosviewer` of ``G`` to ``path`` (a file name or a binary file object).
+
+    Examples
+    --------
+    >>> buffer = io.BytesIO()
+    >>> write_vosviewer(nx.Graph([("a", "b")]), buffer)
+    >>> list(json.loads(buffer.getvalue())["network"])
+    ['items', 'links']
+    """
+    _save(path, generate_vosviewer(G, positions=positions))
+
+
+def _save(path: PathOrFile, data: bytes) -> None:
+    if hasattr(path, "write"):
+        path.write(data)  # type: ignore[union-attr]
+    else:
+        Path(path).write_bytes(data)
+
+
+#: Graph formats, by the name `export_graph` takes.
 FORMATS: dict[str, ExportFormat] = {
-    "gexf": ExportFormat("gexf", "application/gexf+xml", _write_gexf, "GEXF 1.2 (Gephi)"),
+    "gexf": ExportFormat("gexf", "application/gexf+xml", generate_gexf, "GEXF 1.2 (Gephi)"),
     "graphml": ExportFormat(
-        "graphml", "application/graphml+xml", _write_graphml, "GraphML (Cytoscape, yEd, igraph)"
+        "graphml", "application/graphml+xml", generate_graphml, "GraphML (Cytoscape, yEd, igraph)"
     ),
-    "json": ExportFormat("json", "application/json", _write_json, "JSON node-link (networkx, D3)"),
-    "csv": ExportFormat("zip", "application/zip", _write_csv_zip, "CSV nodes + edges (zip)"),
-    "html": ExportFormat("html", "text/html", _write_html, "Interactive HTML (offline)"),
+    "json": ExportFormat(
+        "json", "application/json", generate_json, "JSON node-link (networkx, D3)"
+    ),
+    "csv": ExportFormat("zip", "application/zip", generate_csv_zip, "CSV nodes + edges (zip)"),
+    "html": ExportFormat("html", "text/html", generate_html, "Interactive HTML (offline)"),
     "vosviewer": ExportFormat(
-        "vos.json", "application/json", _write_vosviewer, "VOSviewer JSON (VOSviewer, Online)"
+        "vos.json", "application/json", generate_vosviewer, "VOSviewer JSON (VOSviewer, Online)"
     ),
 }
 
@@ -337,16 +505,10 @@ def _csv(header: list[str], rows: Any) -> bytes:
 
 
 # ------------------------------------------------------------------------------ works as a list
-#: Bibliography formats for the works of a (filtered) corpus: extension and MIME type.
-WORK_FORMATS: dict[str, tuple[str, str]] = {
-    "bibtex": ("bib", "application/x-bibtex"),
-    "ris": ("ris", "application/x-research-info-systems"),
-    "csv": ("csv", "text/csv"),
-}
-
-
 def export_works(corpus: Corpus, fmt: str) -> bytes:
-    """The works of ``corpus`` as BibTeX, RIS or CSV, seed first, then newest first.
+    """The works of ``corpus`` in bibliography format ``fmt`` (one of `WORK_FORMATS`: BibTeX,
+    RIS or CSV), seed first, then newest first. An unknown format raises
+    `citegraph.OptionError`.
 
     BibTeX is written with bibtexparser (LaTeX special characters encoded, so titles with
     ``&`` or ``%`` compile), RIS with rispy; stub works (no metadata) are left out of both.
@@ -364,18 +526,74 @@ def export_works(corpus: Corpus, fmt: str) -> bytes:
     >>> "A \\\\& B" in export_works(c, "bibtex").decode()
     True
     """
-    if fmt not in WORK_FORMATS:
-        raise ExportError(
-            f"Unknown works format {fmt!r}. Choose one of: {', '.join(WORK_FORMATS)}."
-        )
+    check_option(fmt, WORK_FORMATS, what="works format")
+    return WORK_FORMATS[fmt].writer(corpus)
+
+
+def generate_works_csv(corpus: Corpus) -> bytes:
+    """The works table (`citegraph.analysis.works_table`) as CSV, UTF-8 bytes.
+
+    Examples
+    --------
+    >>> generate_works_csv(Corpus.from_rows(works=[{"id": "a"}])).decode().split(",")[:2]
+    ['title', 'first_author']
+    """
     from citegraph.analysis import works_table
 
-    if fmt == "csv":
-        table = works_table(corpus)
-        return table.to_csv(index=False).encode("utf-8")
+    return works_table(corpus).to_csv(index=False).encode("utf-8")
+
+
+def write_works_csv(corpus: Corpus, path: PathOrFile) -> None:
+    """Write `generate_works_csv` of ``corpus`` to ``path`` (a file name or binary file object).
+
+    Examples
+    --------
+    >>> buffer = io.BytesIO()
+    >>> write_works_csv(Corpus.from_rows(works=[{"id": "a"}]), buffer)
+    >>> buffer.getvalue().startswith(b"title,")
+    True
+    """
+    _save(path, generate_works_csv(corpus))
+
+
+def generate_ris(corpus: Corpus) -> bytes:
+    """The works with metadata as RIS (rispy), UTF-8 bytes.
+
+    Examples
+    --------
+    >>> c = Corpus.from_rows(works=[{"id": "pmid:1", "title": "A", "sources": ["pubmed"]}])
+    >>> generate_ris(c).decode().splitlines()[:2]
+    ['TY  - JOUR', 'TI  - A']
+    """
     entries = list(_bibliography(corpus))
-    if fmt == "ris":
-        return rispy.dumps([_ris(e) for e in entries], implementation=_RisWriter).encode("utf-8")
+    return rispy.dumps([_ris(e) for e in entries], implementation=_RisWriter).encode("utf-8")
+
+
+def write_ris(corpus: Corpus, path: PathOrFile) -> None:
+    """Write `generate_ris` of ``corpus`` to ``path`` (a file name or a binary file object).
+
+    Examples
+    --------
+    >>> buffer = io.BytesIO()
+    >>> write_ris(Corpus.empty(), buffer)
+    >>> buffer.getvalue()
+    b''
+    """
+    _save(path, generate_ris(corpus))
+
+
+def generate_bibtex(corpus: Corpus) -> bytes:
+    """The works with metadata as BibTeX (bibtexparser, LaTeX special characters encoded),
+    UTF-8 bytes.
+
+    Examples
+    --------
+    >>> c = Corpus.from_rows(works=[{"id": "pmid:1", "title": "A", "year": 2020,
+    ...                              "sources": ["pubmed"]}])
+    >>> generate_bibtex(c).decode().splitlines()[0]
+    '@article{anon2020,'
+    """
+    entries = list(_bibliography(corpus))
     library = bibtexparser.Library()
     taken: set[str] = set()
     for entry in entries:
@@ -386,6 +604,27 @@ def export_works(corpus: Corpus, fmt: str) -> bytes:
         library, prepend_middleware=[LatexEncodingMiddleware(), MergeCoAuthors()]
     )
     return text.encode("utf-8")
+
+
+def write_bibtex(corpus: Corpus, path: PathOrFile) -> None:
+    """Write `generate_bibtex` of ``corpus`` to ``path`` (a file name or a binary file object).
+
+    Examples
+    --------
+    >>> buffer = io.BytesIO()
+    >>> write_bibtex(Corpus.empty(), buffer)
+    >>> buffer.getvalue()
+    b''
+    """
+    _save(path, generate_bibtex(corpus))
+
+
+#: Bibliography formats for the works of a (filtered) corpus, by the name `export_works` takes.
+WORK_FORMATS: dict[str, ExportFormat] = {
+    "bibtex": ExportFormat("bib", "application/x-bibtex", generate_bibtex, "BibTeX"),
+    "ris": ExportFormat("ris", "application/x-research-info-systems", generate_ris, "RIS"),
+    "csv": ExportFormat("csv", "text/csv", generate_works_csv, "CSV"),
+}
 
 
 class _RisWriter(rispy.RisWriter):

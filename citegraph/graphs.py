@@ -19,7 +19,8 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
-from citegraph.model import Corpus, is_missing, text_or_empty
+from citegraph import check_option
+from citegraph.model import LINK_KINDS, Corpus, is_missing, text_or_empty
 from citegraph.names import parse_name
 
 #: At most this many work ids are listed in a co-author edge's ``works`` attribute.
@@ -159,7 +160,8 @@ def build_citation_graph(corpus: Corpus, *, kinds: Iterable[str] = ("references"
 
     Links whose endpoints are not works of the corpus are skipped. When several links join the
     same ordered pair (e.g. ``kinds=("references", "similar")``), they become one edge whose
-    ``kind`` and ``sources`` list all of them and whose ``score`` is the highest known.
+    ``kind`` and ``sources`` list all of them and whose ``score`` is the highest known. A kind
+    not in `citegraph.model.LINK_KINDS` raises `citegraph.OptionError`.
 
     Node attributes: ``label`` ("FirstAuthor Year"), ``title``, ``journal``, ``year``, ``doi``,
     ``pmid``, ``openalex_id``, ``is_seed``, ``cited_by_count``, ``in_degree_local`` (citations
@@ -179,7 +181,7 @@ def build_citation_graph(corpus: Corpus, *, kinds: Iterable[str] = ("references"
     """
     G = nx.DiGraph(name="citation", filters=_filters_text(corpus))
     _add_work_nodes(G, corpus)
-    wanted = set(kinds)
+    wanted = {check_option(kind, LINK_KINDS, what="link kind") for kind in kinds}
     links = corpus.links[corpus.links["kind"].isin(wanted)]
     edges: dict[tuple[str, str], dict[str, Any]] = {}
     for src, tgt, kind, sources, score in zip(

@@ -11,10 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import networkx as nx
 import pandas as pd
 
 from citegraph.analysis import works_table
 from citegraph.model import Corpus, is_missing, text_or_empty
+from citegraph.views import VIEWS
 
 PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
 DOI_URL = "https://doi.org/{doi}"
@@ -216,6 +218,190 @@ def provenance_table(corpus: Corpus, work_id: str) -> pd.DataFrame:
         return pd.DataFrame(columns=["field", "source"])
     fs = rows.iloc[0]["field_sources"] or {}
     return pd.DataFrame(sorted(fs.items()), columns=["field", "source"])
+
+
+#: How the page names each view (radio buttons, captions, empty states).
+VIEW_LABELS = {"citation": "Citation", "similarity": "Similarity", "coauthor": "Co-author"}
+
+
+@dataclass(frozen=True)
+class Download:
+    """One download button: its label, what it holds and how the file is named.
+
+    ``what`` is ``"graph"`` (the view's graph in graph format ``fmt``), ``"html"`` (the page's
+    drawing), ``"nodes"`` / ``"edges"`` (the CSV tables) or ``"works"`` (the filtered works in
+    bibliography format ``fmt``).
+    """
+
+    label: str
+    what: str
+    fmt: str
+    file_name: str
+    mime: str
+
+
+def downloads(view: str) -> list[Download]:
+    """The page's downloads for ``view``, in the order they are shown.
+
+    Examples
+    --------
+    >>> [d.file_name for d in downloads("citation")][:2]
+    ['citegraph-citation.gexf', 'citegraph-citation.graphml']
+    >>> len(downloads("coauthor"))
+    10
+    """
+    from citegraph.export import FORMATS, WORK_FORMATS, export_filename
+
+    files = [
+        Download(FORMATS[fmt].description, "graph", fmt, export_filename(view, fmt),
+                 FORMATS[fmt].mime)
+        for fmt in ("gexf", "graphml", "json", "vosviewer")
+    ]  # fmt: skip
+    files += [
+        # The interactive page exactly as shown (its legend names the clusters).
+        Download("Interactive HTML (offline)", "html", "html", export_filename(view, "html"),
+                 FORMATS["html"].mime),
+        Download("Nodes CSV", "nodes", "csv", f"citegraph-{view}-nodes.csv", "text/csv"),
+        Download("Edges CSV", "edges", "csv", f"citegraph-{view}-edges.csv", "text/csv"),
+    ]  # fmt: skip
+    files += [
+        Download(f"Works as {spec.description}", "works", fmt,
+                 f"citegraph-works.{spec.extension}", spec.mime)
+        for fmt, spec in WORK_FORMATS.items()
+    ]  # fmt: skip
+    return files
+
+
+def downloads_caption(view: str) -> str:
+    """What the downloads hold, in one sentence.
+
+    Examples
+    --------
+    >>> downloads_caption("coauthor")[:54]
+    'Exactly what is on screen: the co-author network after'
+    """
+    return (
+        f"Exactly what is on screen: the {VIEW_LABELS[view].lower()} network after filters, "
+        "and the filtered works as a reference list."
+    )
+
+
+def graph_caption(G: nx.Graph, view: str) -> str:
+    """The line above the drawing: what the view shows and how big it is.
+
+    Examples
+    --------
+    >>> graph_caption(nx.Graph([("a", "b")]), "coauthor").endswith("shared works — 2 nodes, 1 edges.")
+    True
+    """
+    return VIEWS[view] + f" — {G.number_of_nodes()} nodes, {G.number_of_edges()} edges."
+
+
+def empty_graph_notice(filtered: Corpus, G: nx.Graph, view: str) -> str | None:
+    """Why there is nothing to draw (None when there is something).
+
+    Examples
+    --------
+    >>> empty_graph_notice(Corpus.empty(), nx.Graph(), "citation")[:31]
+    'No works match these filters. C'
+    """
+    if filtered.works.empty:
+        return "No works match these filters. Clear the journal filter or widen the year range."
+    if G.number_of_nodes() == 0:
+        return (
+            f"The {VIEW_LABELS[view].lower()} network of this corpus has no nodes yet "
+            "(this snapshot holds no links of that kind). Try the co-author view."
+        )
+    return None
+
+
+def corpus_metrics(filtered: Corpus, coauthors: nx.Graph) -> list[tuple[str, int]]:
+    """The counts above the tabs: works, authors, links and author clusters after filters.
+
+    Examples
+    --------
+    >>> corpus_metrics(Corpus.empty(), nx.Graph())
+    [('Works', 0), ('Authors', 0), ('Links', 0), ('Author clusters', 0)]
+    """
+    clusters = {c for _, c in coauthors.nodes(data="cluster")}
+    return [
+        ("Works", len(filtered.works)),
+        ("Authors", coauthors.number_of_nodes()),
+        ("Links", len(filtered.links)),
+        ("Author clusters", len(clusters)),
+    ]
+
+
+def cancelled_fetch(corpus: Corpus, *, stage: str) -> tuple[bool, str]:
+    """After the user cancelled a fetch: whether its partial ``corpus`` is worth showing (it
+    holds works with metadata), and the message saying what was kept.
+
+    Examples
+    --------
+    >>> cancelled_fetch(Corpus.empty(), stage="PubMed links")
+    (False, 'Fetch cancelled before any work arrived; the current corpus is kept.')
+    """
+    kept = int(sum(1 for src in corpus.works["sources"] if len(src)))
+    if not kept:
+        return False, "Fetch cancelled before any work arrived; the current corpus is kept."
+    return True, (
+        f"Fetch cancelled during {stage or 'start-up'}: kept the {kept} works "
+        "with metadata fetched so far. Fetch again to resume from the cache."
+    )
+
+
+def page_filters(
+    *,
+    journals: list[str],
+    years: tuple[int, int] | None,
+    bounds: tuple[int, int] | None,
+    min_citations: int,
+) -> dict[str, Any]:
+    """The keyword arguments of `citegraph.graphs.filter_corpus` for what the sidebar shows:
+    an empty selection, the full year range and 0 citations mean "no filter".
+
+    Examples
+    --------
+    >>> page_filters(journals=[], years=(2000, 2025), bounds=(2000, 2025), min_citations=0)
+    {'journals': None, 'year_from': None, 'year_to': None, 'min_citations': None}
+    >>> page_filters(journals=["J"], years=(2010, 2025), bounds=(2000, 2025), min_citations=5)
+    {'journals': ['J'], 'year_from': 2010, 'year_to': 2025, 'min_citations': 5}
+    """
+    year_from = year_to = None
+    if years is not None and tuple(years) != tuple(bounds or ()):
+        year_from, year_to = years
+    return {
+        "journals": journals or None,
+        "year_from": year_from,
+        "year_to": year_to,
+        "min_citations": int(min_citations) or None,
+    }
+
+
+def work_urls(corpus: Corpus, work_id: str) -> str:
+    """The http(s) URLs recorded for a work as a markdown list of autolinks.
+
+    Examples
+    --------
+    >>> c = Corpus.from_rows(works=[{"id": "w", "urls": ["https://example.org/a", "x<y>"]}])
+    >>> print(work_urls(c, "w"))
+    - <https://example.org/a>
+    """
+    rows = corpus.works.loc[corpus.works["id"] == work_id, "urls"]
+    urls = [str(u) for u in (rows.iloc[0] if len(rows) else None) or ()]
+    # An autolink ends at the first space or ">": anything else would not be one link.
+    return "\n".join(f"- <{u}>" for u in urls if re.fullmatch(r"https?://[^\s<>]+", u))
+
+
+def author_heading(name: str, works: int) -> str:
+    """Heading above the works of a selected author (the name escaped: it is data).
+
+    Examples
+    --------
+    >>> print(author_heading("Ann *Lee*", 2))
+    Ann \\*Lee\\*: 2 work(s) in this corpus
+    """
+    return f"{_md(str(name))}: {works} work(s) in this corpus"
 
 
 def _seed_label(seed: str) -> str:

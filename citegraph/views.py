@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 import networkx as nx
 
+from citegraph import check_option
 from citegraph.analysis import assign_clusters, author_clusters, cluster_table
 from citegraph.graphs import build_citation_graph, build_coauthor_graph, build_similarity_graph
 from citegraph.model import Corpus
@@ -66,6 +67,7 @@ def build_view(
     >>> G.number_of_nodes()
     0
     """
+    check_option(view, VIEWS, what="view")
     if view == "citation":
         G = build_citation_graph(corpus)
     elif view == "similarity":
@@ -75,10 +77,8 @@ def build_view(
         G = build_similarity_graph(
             source, min_weight=options.min_weight, max_edges=MAX_SIMILARITY_EDGES
         )
-    elif view == "coauthor":
-        G = build_coauthor_graph(corpus)
     else:
-        raise ValueError(f"unknown view {view!r}; choose one of {', '.join(VIEWS)}")
+        G = build_coauthor_graph(corpus)
     clusters = author_clusters(
         G.to_undirected() if G.is_directed() else G,
         seed=options.seed,
@@ -104,7 +104,23 @@ def cluster_labels(corpus: Corpus, G: nx.Graph) -> dict[int, str]:
 
 def view_html(corpus: Corpus, G: nx.Graph, *, color_by: str = "cluster") -> str:
     """The interactive page of a view's graph, coloured by ``color_by`` (the legend names the
-    clusters when colouring by cluster)."""
+    clusters when colouring by cluster).
+
+    For a graph built by `build_view`, ``color_by`` must be one of ``COLOR_OPTIONS[view]``
+    (else `citegraph.OptionError`); any node attribute is accepted for other graphs.
+
+    Examples
+    --------
+    >>> from citegraph.model import Corpus
+    >>> G = build_view(Corpus.empty(), "coauthor")
+    >>> view_html(Corpus.empty(), G, color_by="journal")
+    Traceback (most recent call last):
+    ...
+    citegraph.OptionError: Unknown colour key 'journal'. Choose one of: cluster, institution.
+    """
+    view = G.graph.get("view")
+    if view in COLOR_OPTIONS:
+        check_option(color_by, COLOR_OPTIONS[view], what="colour key")
     labels = cluster_labels(corpus, G) if color_by == "cluster" else None
     return render_html(G, color_by=color_by, legend_labels=labels)
 

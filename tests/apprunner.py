@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Never handed down to the app under test (tests send no keys, even where the shell has them).
+PRIVATE_ENV = ("NCBI_API_KEY", "OPENALEX_API_KEY", "CITEGRAPH_EMAIL")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -28,7 +30,11 @@ def free_port() -> int:
 
 @contextmanager
 def running_app(*, env: dict[str, str] | None = None, timeout: float = 60.0) -> Iterator[str]:
-    """Run ``streamlit run app.py`` on 127.0.0.1 and yield its base URL once healthy."""
+    """Run ``streamlit run app.py`` on 127.0.0.1 and yield its base URL once healthy.
+
+    ``env`` is added to this process' environment, less `PRIVATE_ENV`; readiness is polled on
+    Streamlit's health endpoint.
+    """
     port = free_port()
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
@@ -37,7 +43,8 @@ def running_app(*, env: dict[str, str] | None = None, timeout: float = 60.0) -> 
         "--server.fileWatcherType", "none",
     ]  # fmt: skip
     proc = subprocess.Popen(
-        cmd, cwd=ROOT, env={**os.environ, **(env or {})},
+        cmd, cwd=ROOT,
+        env={**{k: v for k, v in os.environ.items() if k not in PRIVATE_ENV}, **(env or {})},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"

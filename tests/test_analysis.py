@@ -7,7 +7,7 @@ import random
 import networkx as nx
 import pytest
 
-from citegraph import CitegraphError
+from citegraph import CitegraphError, OptionError
 from citegraph.analysis import (
     assign_clusters,
     author_clusters,
@@ -29,12 +29,51 @@ def _two_cliques() -> nx.Graph:
     return G
 
 
+def _communities(clusters: dict[str, int]) -> list[set[str]]:
+    groups: dict[int, set[str]] = {}
+    for node, number in clusters.items():
+        groups.setdefault(number, set()).add(node)
+    return [groups[k] for k in sorted(groups)]
+
+
+def _graphs() -> dict[str, nx.Graph]:
+    return {
+        "two cliques": _two_cliques(),
+        "karate club": nx.relabel_nodes(nx.karate_club_graph(), str),
+        "les miserables (weighted)": nx.les_miserables_graph(),
+        "small co-author": build_coauthor_graph(small_corpus()),
+        "small citation": build_citation_graph(small_corpus()).to_undirected(),
+    }
+
+
+@pytest.mark.parametrize("method", ["louvain", "leiden"])
+@pytest.mark.parametrize("name", list(_graphs()))
+def test_clusters_are_a_partition_at_least_as_modular_as_networkx_louvain(method, name):
+    # Louvain is a heuristic whose result moves with node order, so the yardstick is the worst
+    # of five networkx runs on the graph as given.
+    G = _graphs()[name]
+    weight = "weight" if any("weight" in d for *_, d in G.edges(data=True)) else None
+    communities = _communities(author_clusters(G, method=method))
+    assert nx.community.is_partition(G, communities)
+    yardstick = min(
+        nx.community.modularity(G, nx.community.louvain_communities(G, weight=weight, seed=s),
+                                weight=weight)
+        for s in range(5)
+    )  # fmt: skip
+    assert nx.community.modularity(G, communities, weight=weight) >= yardstick - 1e-9
+
+
 @pytest.mark.parametrize("method", ["louvain", "leiden"])
 def test_clusters_are_numbered_by_size_and_isolated_nodes_get_their_own(method):
+    # The numbering users see (table, legend, VOSviewer): 1, 2, … from the largest cluster.
+    for G in _graphs().values():
+        clusters = author_clusters(G, method=method)
+        sizes = [len(c) for c in _communities(clusters)]
+        assert sorted(set(clusters.values())) == list(range(1, len(sizes) + 1))
+        assert sizes == sorted(sizes, reverse=True)
     clusters = author_clusters(_two_cliques(), method=method)
-    assert {clusters[f"a{i}"] for i in range(6)} == {1}
-    assert {clusters[f"b{i}"] for i in range(4)} == {2}
-    assert clusters["lonely"] == 3
+    assert clusters["lonely"] == max(clusters.values())
+    assert len({clusters[f"a{i}"] for i in range(6)} | {clusters[f"b{i}"] for i in range(4)}) == 2
 
 
 @pytest.mark.parametrize("method", ["louvain", "leiden"])
@@ -60,8 +99,9 @@ def test_clusters_on_a_directed_graph_and_edge_cases():
 
 
 def test_unknown_method_is_a_clear_error():
-    with pytest.raises(CitegraphError, match="Unknown clustering method 'kmeans'.*louvain, leiden"):
+    with pytest.raises(OptionError, match="Unknown clustering method 'kmeans'.*louvain, leiden"):
         author_clusters(_two_cliques(), method="kmeans")
+    assert issubclass(OptionError, CitegraphError) and issubclass(OptionError, ValueError)
 
 
 def test_assign_clusters_sets_every_node():

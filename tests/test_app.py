@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from citegraph import collect
 from citegraph.collect import FetchOptions, fetch_corpus, make_clients
 from citegraph.snapshot import save_snapshot
 from tests.corpora import small_corpus
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+@pytest.fixture(autouse=True)
+def _no_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test here is about retrying: the page's clients give up at once (an unreachable
+    host otherwise costs ~21 s of urllib3 backoff)."""
+    monkeypatch.setattr(collect, "make_clients", functools.partial(make_clients, retries=0))
 
 
 def _run(monkeypatch: pytest.MonkeyPatch, snapshot: Path | None = None, **env: str) -> AppTest:
@@ -147,7 +156,7 @@ def test_fetch_from_the_emulator_gives_the_cli_corpus(
         [emulator.seed],
         clients=make_clients(
             pubmed_url=emulator.pubmed_url, icite_url=emulator.icite_url,
-            openalex_url=emulator.openalex_url,
+            openalex_url=emulator.openalex_url, retries=0,
         ),
         options=FetchOptions(),
     )  # fmt: skip

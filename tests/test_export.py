@@ -173,6 +173,31 @@ def test_formats_and_filenames():
         export_filename("x", "pdf")
 
 
+def test_a_misspelt_or_foreign_option_is_a_type_error() -> None:
+    G = GRAPHS["seed"]
+    with pytest.raises(TypeError, match="postions"):
+        export_graph(G, "gexf", postions={})
+    with pytest.raises(TypeError, match="positions"):
+        export_graph(G, "graphml", positions={})  # GraphML has no positions
+    with pytest.raises(TypeError, match="filters"):
+        export_graph(G, "vosviewer", filters={})
+
+
+def test_write_functions_write_what_generate_returns(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from citegraph import export
+
+    G = GRAPHS["seed"]
+    for name in ("gexf", "graphml", "vosviewer"):
+        path = tmp_path / f"g.{name}"
+        getattr(export, f"write_{name}")(G, path)
+        assert path.read_bytes() == getattr(export, f"generate_{name}")(G)
+    corpus = _works_corpus()
+    for name in ("bibtex", "ris", "works_csv"):
+        path = tmp_path / f"w.{name}"
+        getattr(export, f"write_{name}")(corpus, str(path))
+        assert path.read_bytes() == getattr(export, f"generate_{name}")(corpus)
+
+
 def test_vosviewer_json_items_links_and_escaped_descriptions():
     G = GRAPHS["citation"]
     pos = {n: (float(i), float(i * 2)) for i, n in enumerate(G)}
@@ -297,11 +322,12 @@ def test_works_as_bibtex_parse_back_with_unique_keys_and_encoded_latex() -> None
 def test_works_csv_and_unknown_format() -> None:
     import pandas as pd
 
-    from citegraph.export import ExportError, export_works
+    from citegraph import OptionError
+    from citegraph.export import export_works
 
     table = pd.read_csv(io.BytesIO(export_works(_works_corpus(), "csv")))
     assert len(table) == 3
-    with pytest.raises(ExportError, match="Choose one of: bibtex, ris, csv"):
+    with pytest.raises(OptionError, match="'endnote'. Choose one of: bibtex, ris, csv"):
         export_works(_works_corpus(), "endnote")
 
 

@@ -244,3 +244,10 @@ def test_journal_filter_matches_names_with_stray_spaces() -> None:
     c = Corpus.from_rows(works=[{"id": "a", "journal": "Blood "}, {"id": "b", "journal": "Blood"}])
     assert journal_options(c) == ["Blood"]
     assert len(filter_corpus(c, journals=["Blood"]).works) == 2
+
+
+def test_unknown_link_kind_is_an_option_error() -> None:
+    from citegraph import OptionError
+
+    with pytest.raises(OptionError, match="Unknown link kind 'cites'. Choose one of: references"):
+        build_citation_graph(small_corpus(), kinds=("cites",))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import networkx as nx
+import pytest
 
 from citegraph.views import (
     MAX_SIMILARITY_EDGES,
@@ -75,3 +76,18 @@ def test_similarity_counts_shared_references_the_filters_hid() -> None:
     assert build_view(filtered, "similarity").number_of_edges() == 0
     G = build_view(filtered, "similarity", unfiltered=full)
     assert set(G) == {"A", "B"} and G.edges["A", "B"]["coupling"] == 1
+
+
+def test_unknown_view_or_colour_key_is_an_option_error() -> None:
+    from citegraph import OptionError
+
+    corpus = small_corpus()
+    with pytest.raises(OptionError, match="Unknown view 'cocitation'. Choose one of: citation, "):
+        build_view(corpus, "cocitation")
+    G = build_view(corpus, "citation")
+    with pytest.raises(
+        OptionError, match="Unknown colour key 'institution'.*cluster, journal, year"
+    ):
+        view_html(corpus, G, color_by="institution")
+    with pytest.raises(OptionError, match="Unknown clustering method 'kmeans'"):
+        build_view(corpus, "coauthor", ViewOptions(cluster_method="kmeans"))
