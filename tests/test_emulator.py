@@ -711,7 +711,8 @@ def test_truth_is_plain_json_and_matches_the_corpus() -> None:
     assert only_cc
     edge = only_cc[0]
     cited = index.works[edge["cited"]]
-    assert cited["pmid"] in [r["pmid"] for r in works[edge["citing"]]["references"]]
+    listed = {r["pmid"]: r["via"] for r in works[edge["citing"]]["references"]}
+    assert listed[cited["pmid"]] == ["pubmed_comments_corrections"]
     assert generate_corpus(7)["works"] == generate_corpus(7)["works"]
 
 

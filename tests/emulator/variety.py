@@ -285,7 +285,9 @@ def truth(corpus: dict[str, Any]) -> dict[str, Any]:
     """What a faithful client must end up with, per work, as plain JSON-ready dicts.
 
     ``works[key]`` holds ``ids`` (pmid, doi, openalex_id), ``references`` (ids of every work it
-    cites that some service reports, including links only PubMed's record lists), ``retracted``,
+    cites that some service reports, each with ``via``: the services (``pubmed`` elink, ``icite``,
+    ``openalex``) and PubMed record lists (``pubmed_reference_list``,
+    ``pubmed_comments_corrections``) that name it), ``retracted``,
     ``relations`` (``{"type", "id"}`` with ``id`` like ``"pmid:90001234"``), ``pages`` (full
     range), ``year``, ``title`` (clean Unicode: markup gone, super/subscripts as Unicode, no
     PubMed full stop), ``authors`` (``family``, ``given``, ``suffix``, ``group``; a group author has
@@ -303,15 +305,18 @@ def truth(corpus: dict[str, Any]) -> dict[str, Any]:
     works = {w["key"]: w for w in corpus["works"]}
     people = corpus["people"]
     journals = corpus["journals"]
-    refs: dict[str, list[str]] = {}
+    refs: dict[str, list[dict[str, Any]]] = {}
     for edge in corpus["citations"]:
         citing, cited = works[edge["citing"]], works[edge["cited"]]
-        listed = False
+        via = list(edge["sources"])
         if edge.get("reference_list") and citing["in_pmc"] and citing["pmid"]:
             style = citing.get("pubmed_reference_style", "ReferenceList")
-            listed = bool(cited["pmid"]) or (style == "ReferenceList" and bool(cited["doi"]))
-        if edge["sources"] or listed:
-            refs.setdefault(citing["key"], []).append(cited["key"])
+            if style == "ReferenceList" and (cited["pmid"] or cited["doi"]):
+                via.append("pubmed_reference_list")
+            elif style == "CommentsCorrections" and cited["pmid"]:
+                via.append("pubmed_comments_corrections")
+        if via:
+            refs.setdefault(citing["key"], []).append({**_ids(cited), "via": via})
     out: dict[str, Any] = {}
     for key, work in works.items():
         authors: list[dict[str, Any]] = []
@@ -334,7 +339,7 @@ def truth(corpus: dict[str, Any]) -> dict[str, Any]:
         out[key] = {
             "key": key,
             "ids": _ids(work),
-            "references": [_ids(works[k]) for k in refs.get(key, [])],
+            "references": refs.get(key, []),
             "retracted": bool(work.get("retracted")),
             "relations": [
                 {"type": r["type"], "id": f"pmid:{works[r['key']]['pmid']}"}
