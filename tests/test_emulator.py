@@ -840,3 +840,19 @@ def test_biopython_reads_every_xml_answer_against_ncbi_dtds(emulator) -> None:
     assert int(found["Count"]) > 0
     none = read(requests.get(esearch, params={"db": "pubmed", "term": "zzzz"}, timeout=10))
     assert none["Count"] == "0"
+
+
+def test_openalex_cursor_ends_like_upstream(emulator) -> None:
+    index = emulator.index
+    seed_w = index.works[index.seed_key]["openalex_id"]
+    total = len(index.openalex_cites(seed_w))
+    url = emulator.openalex_url + "/works"
+    for per_page in (total, total - 1):
+        pages, cursor = [], "*"
+        while cursor:
+            body = _get(url, filter=f"cites:{seed_w}", per_page=per_page, cursor=cursor).json()
+            pages.append(len(body["results"]))
+            cursor = body["meta"]["next_cursor"]
+        # A full page always carries a cursor; the page after the last full one is empty.
+        expected = [total, 0] if per_page == total else [total - 1, 1]
+        assert pages == expected

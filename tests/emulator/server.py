@@ -1052,7 +1052,9 @@ class _Handler(BaseHTTPRequestHandler):
             "per_page": per_page,
         }
         if cursor is not None:
-            more = offset + per_page < len(results_keys)
+            # Upstream (core/cursor.py) gives a cursor whenever the page is full, so a result
+            # count that is a multiple of per_page ends with one empty page and a null cursor.
+            more = len(chunk) == per_page
             token = f"offset:{offset + per_page}".encode()
             meta["next_cursor"] = base64.urlsafe_b64encode(token).decode() if more else None
         meta["groups_count"] = None
