@@ -839,7 +839,7 @@ def test_biopython_reads_every_xml_answer_against_ncbi_dtds(emulator) -> None:
     found = read(requests.get(esearch, params={"db": "pubmed", "term": "lupus"}, timeout=10))
     assert int(found["Count"]) > 0
     none = read(requests.get(esearch, params={"db": "pubmed", "term": "zzzz"}, timeout=10))
-    assert none["Count"] == "0"
+    assert none["Count"] == "0" and none["ErrorList"]["PhraseNotFound"] == ["zzzz"]
 
 
 def test_openalex_cursor_ends_like_upstream(emulator) -> None:

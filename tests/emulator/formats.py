@@ -261,13 +261,20 @@ def esearch_json(ids: list[str], count: int, retstart: int, retmax: int, term: s
 def esearch_xml(ids: list[str], count: int, retstart: int, term: str) -> str:
     """An esearch XML answer (``eSearchResult`` with ``IdList/Id``)."""
     id_xml = "".join(f"\n<Id>{i}</Id>" for i in ids)
+    # As the JSON form: a search that finds nothing says which phrase was not found.
+    notes = (
+        f"<ErrorList><PhraseNotFound>{_e(term)}</PhraseNotFound></ErrorList>"
+        "<WarningList><OutputMessage>No items found.</OutputMessage></WarningList>"
+        if count == 0
+        else ""
+    )
     return (
         '<?xml version="1.0" encoding="UTF-8" ?>\n'
         '<!DOCTYPE eSearchResult PUBLIC "-//NLM//DTD esearch 20060628//EN" '
         '"https://eutils.ncbi.nlm.nih.gov/eutils/dtd/20060628/esearch.dtd">\n'
         f"<eSearchResult><Count>{count}</Count><RetMax>{len(ids)}</RetMax>"
         f"<RetStart>{retstart}</RetStart><IdList>{id_xml}\n</IdList><TranslationSet/>"
-        f"<QueryTranslation>{_e(term)}</QueryTranslation></eSearchResult>\n"
+        f"<QueryTranslation>{_e(term)}</QueryTranslation>{notes}</eSearchResult>\n"
     )
 
 
