@@ -5,8 +5,8 @@ work, what a faithful client must end up with (`CorpusIndex.truth`). Here the re
 (`make_clients`, ``retries=0``) crawl the default SYNTHETIC corpus at depth 1 and every work
 the crawl holds is checked against that truth: reference links (including those only PubMed's
 ``CommentsCorrections`` list names), retraction flag and relations, full page ranges, clean
-titles, author family/given/suffix, group authors, one journal per ISSN-L, and all authors of
-works OpenAlex lists cut at 100. Each assertion lists every work that differs, so one run shows
+titles, author family/given/suffix, group authors, one journal per ISSN-L, all authors of
+works OpenAlex lists cut at 100, and affiliations without near-duplicates or junk. Each assertion lists every work that differs, so one run shows
 the whole gap.
 """
 
@@ -259,3 +259,31 @@ def test_one_journal_name_and_id_per_issn_l(crawl: Crawl) -> None:
         if len(seen) == 1 and str(name).casefold() != truth_names[issn_l].casefold():
             problems.append(f"ISSN-L {issn_l}: {name!r} (truth {truth_names[issn_l]!r})")
     assert not problems, _report(problems, "journal identity")
+
+
+def _affiliation_key(text: str) -> str:
+    """Near-duplicates (case, doubled spaces, a missing comma) share this key."""
+    return " ".join(text.casefold().replace(",", " ").split())
+
+
+def test_affiliations_are_distinct_and_free_of_junk(crawl: Crawl) -> None:
+    problems = []
+    authorships = crawl.corpus.authorships
+    for key in crawl.found:
+        row = crawl.row(key)
+        want = {_affiliation_key(a) for a in crawl.truth[key]["affiliations"]}
+        texts = [
+            a
+            for affs in authorships.loc[authorships["work_id"] == row["id"], "affiliations"]
+            for a in (affs if isinstance(affs, list) else [])
+        ]
+        got = {_affiliation_key(a) for a in texts}
+        near_duplicates = len(set(texts)) - len(got)
+        if crawl.truth[key]["ids"]["openalex_id"] and "openalex" not in row["sources"]:
+            want &= got  # the crawl never asked OpenAlex for this work: only PubMed's subset
+        if got != want or near_duplicates:
+            problems.append(
+                f"{row['id']}: {near_duplicates} near-duplicate(s), "
+                f"junk or extra {sorted(got - want)[:2]}, missing {sorted(want - got)[:2]}"
+            )
+    assert not problems, _report(problems, "affiliations")

@@ -292,7 +292,8 @@ def truth(corpus: dict[str, Any]) -> dict[str, Any]:
     range), ``year``, ``title`` (clean Unicode: markup gone, super/subscripts as Unicode, no
     PubMed full stop), ``authors`` (``family``, ``given``, ``suffix``, ``group``; a group author has
     only ``name``), ``n_authors``, ``journal`` (``issn_l`` and its one ``name``) and
-    ``affiliations`` (the distinct real affiliation texts, without near-duplicates or junk).
+    ``affiliations`` (the distinct real affiliation texts some service shows for the work,
+    without near-duplicates or junk).
 
     Examples
     --------
@@ -331,7 +332,10 @@ def truth(corpus: dict[str, Any]) -> dict[str, Any]:
                     "group": False,
                 }
             )
-            if authorship["institution"]:
+            shown = bool(work["openalex_id"]) or (
+                bool(work["pmid"]) and authorship["pubmed_affiliation"]
+            )
+            if authorship["institution"] and shown:
                 affiliations.append(_affiliation(corpus, authorship))
         if work["collective_name"]:
             authors.append({"name": work["collective_name"], "group": True})
