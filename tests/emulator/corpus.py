@@ -16,7 +16,10 @@ The corpus records *which service knows what*, so a test can compute every expec
 - ``similar``: PubMed similar articles with scores (descending); ``related``: OpenAlex
   related_works.
 
-`CorpusIndex` turns that into the per-service views the emulator serves.
+`CorpusIndex` turns that into the per-service views the emulator serves. The hard cases of real
+records (CommentsCorrections references, retractions, abbreviated pages, particle names, title
+markup, …) are added by `tests.emulator.variety.add_variety`, and `CorpusIndex.truth` says what a
+faithful client must end up with.
 
 Example
 -------
