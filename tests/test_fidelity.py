@@ -262,8 +262,8 @@ def test_one_journal_name_and_id_per_issn_l(crawl: Crawl) -> None:
 
 
 def _affiliation_key(text: str) -> str:
-    """Near-duplicates (case, doubled spaces, a missing comma) share this key."""
-    return " ".join(text.casefold().replace(",", " ").split())
+    """Near-duplicates (case, doubled spaces, a missing comma, a final full stop) share this key."""
+    return " ".join(text.casefold().replace(",", " ").split()).rstrip(".")
 
 
 def test_affiliations_are_distinct_and_free_of_junk(crawl: Crawl) -> None:
