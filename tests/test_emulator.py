@@ -566,3 +566,293 @@ def test_cli_serves_on_a_port_and_logs(tmp_path: Path) -> None:
         process.stderr.close()
     entries = [json.loads(line) for line in log_path.read_text().splitlines()]
     assert [e["service"] for e in entries if e["service"] != "emulator"] == ["pubmed"]
+
+
+# --------------------------------------------------------------------------- real-world variety
+def _articles(emulator, works: list[dict]) -> dict[str, ET.Element]:  # type: ignore[no-untyped-def]
+    pmids = [w["pmid"] for w in works]
+    response = requests.post(
+        emulator.pubmed_url + "/efetch.fcgi",
+        data={"db": "pubmed", "retmode": "xml", "id": ",".join(pmids)},
+        timeout=30,
+    )
+    root = ET.fromstring(response.content)
+    return {a.findtext("MedlineCitation/PMID"): a for a in root.iter("PubmedArticle")}
+
+
+def test_efetch_speaks_the_variety_of_real_records(emulator) -> None:
+    works = [w for w in emulator.corpus["works"] if w["pmid"]]
+    articles = _articles(emulator, works)
+    people = emulator.corpus["people"]
+    cites = 0
+    for work in works:
+        article = articles[work["pmid"]]
+        corrections = {
+            (c.get("RefType"), c.findtext("PMID"))
+            for c in article.iterfind("MedlineCitation/CommentsCorrectionsList/CommentsCorrections")
+        }
+        for relation in work["relations"]:
+            other = emulator.index.works[relation["key"]]
+            assert (relation["type"], other["pmid"]) in corrections
+        if work["pubmed_reference_style"] == "CommentsCorrections":
+            assert article.find("PubmedData/ReferenceList") is None
+            listed = {p for t, p in corrections if t == "Cites"} - {None}
+            assert listed == {r["pmid"] for r in emulator.index.reference_list(work["pmid"])} - {
+                None
+            }
+            cites += len(listed)
+        types = [t.text for t in article.iterfind(".//PublicationTypeList/PublicationType")]
+        assert ("Retracted Publication" in types) == work["retracted"]
+        pagination = article.find("MedlineCitation/Article/Pagination")
+        assert pagination.findtext("MedlinePgn") == work["medline_pgn"]
+        pub_date = article.find(".//JournalIssue/PubDate")
+        style = work["pubmed_date_style"]
+        assert (pub_date.find("MedlineDate") is not None) == (style == "medline_date")
+        assert (pub_date.find("Season") is not None) == (style == "season")
+        title = article.find("MedlineCitation/Article/ArticleTitle")
+        assert (len(title) > 0) == bool(work["title_xml"])  # markup arrives as elements
+        assert ("".join(title.itertext())).startswith(f"Synthetic work {work['index']}:")
+        authors = article.findall("MedlineCitation/Article/AuthorList/Author")
+        assert len(authors) == len(work["authorships"]) + bool(work["collective_name"])
+        for author, authorship in zip(authors, work["authorships"], strict=False):
+            person = people[authorship["person"]]
+            assert author.findtext("LastName") == person["last_name"]
+            assert author.findtext("Suffix") == person["suffix"]
+        issn_l = emulator.index.journals[work["journal"]]["issn_l"]
+        assert article.findtext(".//MedlineJournalInfo/ISSNLinking") == issn_l
+        assert article.findtext(".//Journal/ISSN") != issn_l
+    assert cites > 20
+    assert any(w["medline_pgn"] != w["pages"] for w in works)
+    assert {w["pubmed_date_style"] for w in works} == {"date", "medline_date", "season"}
+    names = {(p["last_name"], p["suffix"]) for p in people.values()}
+    assert {("De Benedetti", None), ("Colbert", "Jr"), ("O'Neill", None)} <= names
+
+
+def test_openalex_lists_cut_authors_at_100_singletons_do_not(emulator) -> None:
+    big = [w for w in emulator.corpus["works"] if len(w["authorships"]) > 100]
+    assert len(big) == 2 and any(not w["pmid"] for w in big)
+    url = emulator.openalex_url + "/works"
+    for work in big:
+        listed = _get(url, filter=f"openalex:{work['openalex_id']}").json()["results"][0]
+        assert listed["is_authors_truncated"] is True and len(listed["authorships"]) == 100
+        single = _get(f"{url}/{work['openalex_id']}").json()
+        assert "is_authors_truncated" not in single
+        assert len(single["authorships"]) == len(work["authorships"])
+    small = next(w for w in emulator.corpus["works"] if w["openalex_id"] and w not in big)
+    assert (
+        _get(url, filter=f"openalex:{small['openalex_id']}").json()["results"][0][
+            "is_authors_truncated"
+        ]
+        is False
+    )
+
+
+def test_openalex_records_carry_retraction_groups_markup_and_noisy_affiliations(emulator) -> None:
+    works = [w for w in emulator.corpus["works"] if w["openalex_id"]]
+    url = emulator.openalex_url + "/works"
+    records = {}
+    for start in range(0, len(works), 100):
+        batch = works[start : start + 100]
+        ids = "|".join(w["openalex_id"] for w in batch)
+        for record in _get(url, filter=f"openalex:{ids}", per_page=100).json()["results"]:
+            records[record["id"].rsplit("/", 1)[1]] = record
+    raw = [
+        s for r in records.values() for a in r["authorships"] for s in a["raw_affiliation_strings"]
+    ]
+    assert "" in raw or "*" in raw or any(s.startswith("Electronic address") for s in raw)
+    assert any("  " in s for s in raw) and any(s.isupper() for s in raw)
+    for work in works:
+        record = records[work["openalex_id"]]
+        assert record["is_retracted"] is work["retracted"]
+        assert ("<" in record["title"]) == bool(work["title_xml"])
+        names = [a["author"]["display_name"] for a in record["authorships"]]
+        assert (names[-1].endswith("Working Group")) == work["openalex_group_author"]
+        journal = emulator.index.journals[work["journal"]]
+        source = record["primary_location"]["source"]
+        assert source["issn_l"] == journal["issn_l"] and journal["issn_l"] in source["issn"]
+    assert any(r["is_retracted"] for r in records.values())
+    assert any(n.endswith(" Jr.") for r in records.values() for n in _names(r))
+
+
+def _names(record: dict) -> list[str]:
+    return [a["author"]["display_name"] for a in record["authorships"]]
+
+
+def test_truth_is_plain_json_and_matches_the_corpus() -> None:
+    corpus = generate_corpus()
+    facts = CorpusIndex(corpus).truth()
+    assert json.loads(json.dumps(facts)) == facts and facts["generated"] is True
+    works = facts["works"]
+    assert len(works) == len(corpus["works"])
+    assert sum(w["retracted"] for w in works.values()) == 2
+    kinds = {r["type"] for w in works.values() for r in w["relations"]}
+    assert kinds == {
+        "RetractionIn", "RetractionOf", "ErratumIn", "ErratumFor", "CommentIn", "CommentOn"
+    }  # fmt: skip
+    assert all("<" not in w["title"] for w in works.values())
+    assert any("⁺" in w["title"] for w in works.values())
+    assert all(
+        int(w["pages"].split("-")[1]) >= int(w["pages"].split("-")[0]) for w in works.values()
+    )
+    groups = [a for w in works.values() for a in w["authors"] if a["group"]]
+    assert groups and all(a["name"].endswith("Working Group") for a in groups)
+    junk = {"", "*"}
+    assert all(not (set(w["affiliations"]) & junk) for w in works.values())
+    # References only PubMed's CommentsCorrections list are in the truth.
+    index = CorpusIndex(corpus)
+    only_cc = [
+        e
+        for e in corpus["citations"]
+        if not e["sources"]
+        and e["reference_list"]
+        and index.works[e["citing"]]["pubmed_reference_style"] == "CommentsCorrections"
+        and index.works[e["cited"]]["pmid"]
+    ]
+    assert only_cc
+    edge = only_cc[0]
+    cited = index.works[edge["cited"]]
+    listed = {r["pmid"]: r["via"] for r in works[edge["citing"]]["references"]}
+    assert listed[cited["pmid"]] == ["pubmed_comments_corrections"]
+    assert generate_corpus(7)["works"] == generate_corpus(7)["works"]
+
+
+def test_cli_writes_the_truth(tmp_path: Path) -> None:
+    path = tmp_path / "truth.json"
+    assert _cli("--truth", str(path)).returncode == 0
+    assert json.loads(path.read_text(encoding="utf-8")) == CorpusIndex(generate_corpus()).truth()
+
+
+# --------------------------------------------------------------------------- protocol fidelity
+def _wid(record: dict) -> str:
+    return record["id"].rsplit("/", 1)[1]
+
+
+def test_openalex_sort_is_honoured_with_cursor_paging(emulator) -> None:
+    index = emulator.index
+    seed_w = index.works[index.seed_key]["openalex_id"]
+    url = emulator.openalex_url + "/works"
+    for sort, field, reverse in [
+        ("publication_date:desc", "publication_date", True),
+        ("publication_date:asc", "publication_date", False),
+        ("publication_date", "publication_date", False),
+        ("cited_by_count:desc", "cited_by_count", True),
+        ("cited_by_count:asc", "cited_by_count", False),
+    ]:
+        cursor, got = "*", []
+        while cursor:
+            body = _get(url, filter=f"cites:{seed_w}", sort=sort, per_page=30, cursor=cursor)
+            body = body.json()
+            got += body["results"]
+            cursor = body["meta"]["next_cursor"]
+        assert body["meta"]["next_cursor"] is None
+        values = [r[field] for r in got]
+        assert values == sorted(values, reverse=reverse), sort
+        assert sorted(_wid(r) for r in got) == sorted(index.openalex_cites(seed_w))
+    by_year = _get(url, filter="publication_year:2020", sort="publication_year:desc").json()
+    assert by_year["results"]
+
+
+def test_openalex_refuses_what_the_real_api_refuses(emulator) -> None:
+    url = emulator.openalex_url + "/works"
+    seed_w = emulator.index.works[emulator.index.seed_key]["openalex_id"]
+    cases = {
+        "unknown parameter": ({"filter": f"cites:{seed_w}", "per-pagee": "5"},
+                              "per-pagee is not a valid parameter. Valid parameters are: "),
+        "nested select": ({"select": "id,open_access.is_oa"},
+                          "open_access.is_oa is not a valid select field. Valid fields for "),
+        "unknown select": ({"select": "id,authors"}, "authors is not a valid select field."),
+        "unknown filter": ({"filter": "cites_work:W1"}, "cites_work is not a valid field. Valid "),
+        "unknown sort": ({"filter": f"cites:{seed_w}", "sort": "year:desc"},
+                         "year is not a valid field."),
+        "relevance asc": ({"search": "lupus", "sort": "relevance_score:asc"},
+                          "Sorting relevance score ascending is not allowed."),
+        "relevance without search": ({"filter": f"cites:{seed_w}", "sort": "relevance_score:desc"},
+                                     "Must include a search query"),
+        "two filters": ({"filter": [f"cites:{seed_w}", "publication_year:2020"]},
+                        "Only one filter parameter is allowed."),
+    }  # fmt: skip
+    for name, (params, message) in cases.items():
+        response = requests.get(url, params=params, timeout=10)
+        assert response.status_code == 400, name
+        body = response.json()
+        assert set(body) == {"error", "message"}, name
+        assert body["error"] == "Invalid query parameters error.", name
+        assert body["message"].startswith(message) or message in body["message"], (name, body)
+    single = _get(f"{url}/{seed_w}", select="id,doi,nonsense")
+    assert single.status_code == 400 and "nonsense is not a valid select field" in single.text
+    assert _get(f"{url}/{seed_w}", select="id,doi").json().keys() == {"id", "doi"}
+    paging = {
+        "cursor and page": ({"cursor": "*", "page": "2"}, "Cannot use page parameter with cursor."),
+        "null cursor": ({"cursor": "null"}, "Cursor is null. Likely reached end of results."),
+        "bad cursor": ({"cursor": "%%%"}, "Invalid cursor value"),
+        "deep page": ({"page": "101", "per_page": "100"}, "Maximum results size of 10,000"),
+    }  # fmt: skip
+    for name, (params, message) in paging.items():
+        body = requests.get(url, params={"filter": f"cites:{seed_w}", **params}, timeout=10)
+        assert body.status_code == 400 and body.json()["error"] == "Pagination error.", name
+        assert body.json()["message"].startswith(message), name
+
+
+def test_eutils_ignore_unknown_parameters_and_log_them(emulator) -> None:
+    efetch = emulator.pubmed_url + "/efetch.fcgi"
+    plain = _get(efetch, db="pubmed", id=emulator.seed, retmode="xml")
+    odd = _get(efetch, db="pubmed", id=emulator.seed, retmode="xml", colour="blue")
+    assert odd.status_code == 200 and odd.content == plain.content
+    first, second = emulator.requests()
+    assert "ignored" not in first and second["ignored"] == ["colour"]
+
+
+# --------------------------------------------------------------------------- Biopython
+def test_biopython_reads_every_xml_answer_against_ncbi_dtds(emulator) -> None:
+    """``Bio.Entrez.read`` validates each element against the NCBI DTDs Biopython ships."""
+    import io
+
+    from Bio import Entrez
+
+    def read(response: requests.Response, **kwargs: object) -> object:
+        assert response.status_code == 200
+        return Entrez.read(io.BytesIO(response.content), **kwargs)
+
+    pmids = [w["pmid"] for w in emulator.corpus["works"] if w["pmid"]]
+    fetched = requests.post(
+        emulator.pubmed_url + "/efetch.fcgi",
+        data={"db": "pubmed", "retmode": "xml", "id": ",".join(pmids)},
+        timeout=60,
+    )
+    records = read(fetched)
+    assert len(records["PubmedArticle"]) == len(pmids)
+    elink = emulator.pubmed_url + "/elink.fcgi"
+    base = {"dbfrom": "pubmed", "db": "pubmed", "id": [emulator.seed, pmids[3]]}
+    for extra in ({"cmd": "neighbor_score"}, {"cmd": "neighbor"},
+                  {"linkname": "pubmed_pubmed_refs"}, {"linkname": "pubmed_pubmed_citedin"}):  # fmt: skip
+        linked = read(requests.get(elink, params={**base, **extra}, timeout=10))
+        assert len(linked) == 2
+    scored = read(
+        requests.get(
+            elink, params={**base, "id": emulator.seed, "cmd": "neighbor_score"}, timeout=10
+        )
+    )
+    assert scored[0]["LinkSetDb"][0]["Link"][0]["Score"]
+    bad = requests.get(elink, params={**base, "id": "notanumber"}, timeout=10)
+    assert read(bad, ignore_errors=True) is not None
+    esearch = emulator.pubmed_url + "/esearch.fcgi"
+    found = read(requests.get(esearch, params={"db": "pubmed", "term": "lupus"}, timeout=10))
+    assert int(found["Count"]) > 0
+    none = read(requests.get(esearch, params={"db": "pubmed", "term": "zzzz"}, timeout=10))
+    assert none["Count"] == "0" and none["ErrorList"]["PhraseNotFound"] == ["zzzz"]
+
+
+def test_openalex_cursor_ends_like_upstream(emulator) -> None:
+    index = emulator.index
+    seed_w = index.works[index.seed_key]["openalex_id"]
+    total = len(index.openalex_cites(seed_w))
+    url = emulator.openalex_url + "/works"
+    for per_page in (total, total - 1):
+        pages, cursor = [], "*"
+        while cursor:
+            body = _get(url, filter=f"cites:{seed_w}", per_page=per_page, cursor=cursor).json()
+            pages.append(len(body["results"]))
+            cursor = body["meta"]["next_cursor"]
+        # A full page always carries a cursor; the page after the last full one is empty.
+        expected = [total, 0] if per_page == total else [total - 1, 1]
+        assert pages == expected

@@ -15,6 +15,7 @@ from tests.emulator.corpus import (
     write_corpus,
 )
 from tests.emulator.server import EmulatorConfig, EmulatorServer
+from tests.emulator.variety import truth
 
 __all__ = [
     "DEFAULT_GENERATOR_SEED",
@@ -24,5 +25,6 @@ __all__ = [
     "EmulatorServer",
     "generate_corpus",
     "load_corpus",
+    "truth",
     "write_corpus",
 ]

@@ -1,9 +1,12 @@
-"""``python -m tests.emulator``: run the API emulator, print its seed, or write its corpus."""
+"""``python -m tests.emulator``: run the API emulator, print its seed, or write its corpus or
+its ground truth."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from pathlib import Path
 
 from tests.emulator.corpus import (
     DEFAULT_GENERATOR_SEED,
@@ -13,6 +16,7 @@ from tests.emulator.corpus import (
     write_corpus,
 )
 from tests.emulator.server import EmulatorServer
+from tests.emulator.variety import truth
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,6 +44,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--log", help="append one JSON line per request to this file")
     parser.add_argument("--print-seed", action="store_true", help="print the seed PMID and exit")
     parser.add_argument("--write-corpus", metavar="PATH", help="write the corpus JSON and exit")
+    parser.add_argument(
+        "--truth",
+        metavar="FILE",
+        help="write the ground truth (what a faithful client gets) and exit",
+    )
     return parser
 
 
@@ -53,6 +62,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.print_seed:
         print(corpus["seed"]["pmid"])
+        return 0
+    if args.truth:
+        facts = truth(corpus)
+        Path(args.truth).write_text(
+            json.dumps(facts, indent=1, ensure_ascii=False), encoding="utf-8"
+        )
+        print(
+            f"wrote ground truth of the SYNTHETIC corpus ({len(facts['works'])} works) to {args.truth}"
+        )
         return 0
     if args.write_corpus:
         path = write_corpus(corpus, args.write_corpus)

@@ -16,7 +16,10 @@ The corpus records *which service knows what*, so a test can compute every expec
 - ``similar``: PubMed similar articles with scores (descending); ``related``: OpenAlex
   related_works.
 
-`CorpusIndex` turns that into the per-service views the emulator serves.
+`CorpusIndex` turns that into the per-service views the emulator serves. The hard cases of real
+records (CommentsCorrections references, retractions, abbreviated pages, particle names, title
+markup, …) are added by `tests.emulator.variety.add_variety`, and `CorpusIndex.truth` says what a
+faithful client must end up with.
 
 Example
 -------
@@ -35,6 +38,9 @@ import random
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
+
+from tests.emulator.variety import add_variety as _add_variety
+from tests.emulator.variety import truth as _truth
 
 #: Seed of the default corpus; `python -m tests.emulator --print-seed` prints its seed PMID.
 DEFAULT_GENERATOR_SEED = 20251125
@@ -120,6 +126,9 @@ _KEYWORDS = ["synthetic", "CAR T", "paediatric rheumatology", "B cells", "lupus"
 # Sizes of the neighbourhood of the seed (works, not counting the seed itself).
 _N_REFS, _N_CITERS, _N_SIMILAR_ONLY, _N_RELATED_ONLY, _N_BACKGROUND = 60, 80, 50, 10, 99
 _N_PEOPLE = 400
+# The real-world variety (tests/emulator/variety.py) draws from its own generator, so the base
+# corpus stays what it was before the variety existed.
+_VARIETY_SALT = 0x5EED
 _SEED_YEAR = 2022
 
 
@@ -458,7 +467,7 @@ def generate_corpus(seed: int = DEFAULT_GENERATOR_SEED) -> dict[str, Any]:
             pool = rng.sample([w for w in with_w if w is not work], 10)
         related[work["key"]] = [w["key"] for w in pool]
 
-    return {
+    corpus = {
         "format": CORPUS_FORMAT,
         "version": CORPUS_VERSION,
         "generated": True,
@@ -478,6 +487,8 @@ def generate_corpus(seed: int = DEFAULT_GENERATOR_SEED) -> dict[str, Any]:
         "similar": similar,
         "related": related,
     }
+    _add_variety(corpus, random.Random(seed + _VARIETY_SALT))
+    return corpus
 
 
 class CorpusError(ValueError):
@@ -570,6 +581,17 @@ class CorpusIndex:
     def by_pmcid(self, pmcid: str) -> dict[str, Any] | None:
         """The work with this PMCID (``PMC…``), or None."""
         return self._by_pmcid.get(pmcid.upper())
+
+    def truth(self) -> dict[str, Any]:
+        """What a faithful client must end up with, per work (see `tests.emulator.variety.truth`).
+
+        Examples
+        --------
+        >>> index = CorpusIndex(generate_corpus())
+        >>> index.truth()["works"][index.seed_key]["ids"]["pmid"] == index.seed_pmid
+        True
+        """
+        return _truth(self.corpus)
 
     def references_of(self, key: str) -> list[str]:
         """Keys of every work `key` truly cites (whether or not any source reports it)."""

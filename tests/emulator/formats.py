@@ -21,9 +21,20 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from tests.emulator.corpus import CorpusIndex
+from tests.emulator.variety import _SEASONS, GROUP_OPENALEX_ID, _medline_date, affiliation_variant
 
 _MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
-_PUBTYPE_UI = {"Journal Article": "D016428", "Review": "D016454"}
+_PUBTYPE_UI = {
+    "Journal Article": "D016428",
+    "Review": "D016454",
+    "Retracted Publication": "D016441",
+    "Retraction of Publication": "D016440",
+    "Published Erratum": "D016425",
+    "Comment": "D016420",
+    "Letter": "D016422",
+}
+#: OpenAlex cuts ``authorships`` at this many in list answers (singletons have all).
+OPENALEX_LIST_MAX_AUTHORS = 100
 
 EFETCH_HEADER = (
     '<?xml version="1.0" ?>\n'
@@ -57,21 +68,38 @@ def pubmed_article_xml(index: CorpusIndex, work: dict[str, Any]) -> str:
     year, month, day = _date_parts(work)
     pmid = work["pmid"]
     first, last = work["pages"].split("-")
+    date_style = work.get("pubmed_date_style", "date")
+    if date_style == "medline_date":
+        pub_date = f"<MedlineDate>{_medline_date(int(year), int(month))}</MedlineDate>"
+    elif date_style == "season":
+        pub_date = f"<Year>{year}</Year><Season>{_SEASONS[int(month)]}</Season>"
+    else:
+        pub_date = f"<Year>{year}</Year><Month>{_MONTHS[int(month) - 1]}</Month>"
+    medline_pgn = work.get("medline_pgn", work["pages"])
+    if medline_pgn != work["pages"]:
+        # Older MEDLINE records carry only the abbreviated range ("113-25").
+        pagination = f"<Pagination><MedlinePgn>{medline_pgn}</MedlinePgn></Pagination>"
+    else:
+        pagination = (
+            f"<Pagination><StartPage>{first}</StartPage><EndPage>{last}</EndPage>"
+            f"<MedlinePgn>{medline_pgn}</MedlinePgn></Pagination>"
+        )
+    # Inline markup (<i>, <sup>, <sub>) is XML inside ArticleTitle, not text.
+    title_xml = work.get("title_xml") or _e(work["title"])
+    issn_l = journal.get("issn_l", journal["issn"])
     out = [
         '<PubmedArticle><MedlineCitation Status="MEDLINE" Owner="NLM" IndexingMethod="Automated">',
         f'<PMID Version="1">{pmid}</PMID>',
         f"<DateRevised><Year>{year}</Year><Month>{month}</Month><Day>{day}</Day></DateRevised>",
         '<Article PubModel="Print-Electronic"><Journal>',
-        f'<ISSN IssnType="Electronic">{journal["issn"]}</ISSN>',
+        f'<ISSN IssnType="Electronic">{journal.get("issn_electronic", journal["issn"])}</ISSN>',
         f'<JournalIssue CitedMedium="Internet"><Volume>{work["volume"]}</Volume>'
-        f"<Issue>{work['issue']}</Issue><PubDate><Year>{year}</Year>"
-        f"<Month>{_MONTHS[int(month) - 1]}</Month></PubDate></JournalIssue>",
+        f"<Issue>{work['issue']}</Issue><PubDate>{pub_date}</PubDate></JournalIssue>",
         f"<Title>{_e(journal['pubmed_title'])}</Title>",
         f"<ISOAbbreviation>{_e(journal['iso_abbrev'])}</ISOAbbreviation></Journal>",
         # PubMed ends article titles with a full stop; OpenAlex does not.
-        f"<ArticleTitle>{_e(work['title'])}.</ArticleTitle>",
-        f"<Pagination><StartPage>{first}</StartPage><EndPage>{last}</EndPage>"
-        f"<MedlinePgn>{work['pages']}</MedlinePgn></Pagination>",
+        f"<ArticleTitle>{title_xml}.</ArticleTitle>",
+        pagination,
     ]
     if work["doi"]:
         out.append(f'<ELocationID EIdType="doi" ValidYN="Y">{_e(work["doi"])}</ELocationID>')
@@ -83,6 +111,7 @@ def pubmed_article_xml(index: CorpusIndex, work: dict[str, Any]) -> str:
             f'<Author ValidYN="Y"><LastName>{_e(person["last_name"])}</LastName>'
             f"<ForeName>{_e(person['fore_name'])}</ForeName>"
             f"<Initials>{_e(person['initials'])}</Initials>"
+            + (f"<Suffix>{_e(person['suffix'])}</Suffix>" if person.get("suffix") else "")
         )
         if authorship["orcid_in_pubmed"]:
             # PubMed carries ORCIDs both as URLs and bare; parsers must accept both.
@@ -105,16 +134,19 @@ def pubmed_article_xml(index: CorpusIndex, work: dict[str, Any]) -> str:
         ui = _PUBTYPE_UI.get(pub_type, "D016428")
         out.append(f'<PublicationType UI="{ui}">{_e(pub_type)}</PublicationType>')
     out.append("</PublicationTypeList>")
-    out.append(
-        f'<ArticleDate DateType="Electronic"><Year>{year}</Year><Month>{month}</Month>'
-        f"<Day>{day}</Day></ArticleDate></Article>"
-    )
+    if date_style == "date":
+        out.append(
+            f'<ArticleDate DateType="Electronic"><Year>{year}</Year><Month>{month}</Month>'
+            f"<Day>{day}</Day></ArticleDate>"
+        )
+    out.append("</Article>")
     out.append(
         "<MedlineJournalInfo><Country>United States</Country>"
         f"<MedlineTA>{_e(journal['iso_abbrev'])}</MedlineTA>"
         f"<NlmUniqueID>99{journal['openalex_id'][-5:]}</NlmUniqueID>"
-        f"<ISSNLinking>{journal['issn']}</ISSNLinking></MedlineJournalInfo>"
+        f"<ISSNLinking>{issn_l}</ISSNLinking></MedlineJournalInfo>"
     )
+    out.append(_comments_corrections(index, work))
     out.append("<MeshHeadingList>")
     for ui, name in work["mesh"]:
         out.append(
@@ -139,7 +171,7 @@ def pubmed_article_xml(index: CorpusIndex, work: dict[str, Any]) -> str:
         out.append(f'<ArticleId IdType="pmc">{work["pmcid"]}</ArticleId>')
     out.append("</ArticleIdList>")
     references = index.reference_list(pmid)
-    if references:
+    if references and work.get("pubmed_reference_style", "ReferenceList") == "ReferenceList":
         out.append("<ReferenceList>")
         for ref in references:
             out.append(f"<Reference><Citation>{_e(_citation_text(index, ref))}</Citation>")
@@ -153,6 +185,30 @@ def pubmed_article_xml(index: CorpusIndex, work: dict[str, Any]) -> str:
             out.append("</Reference>")
         out.append("</ReferenceList>")
     out.append("</PubmedData></PubmedArticle>")
+    return "".join(out)
+
+
+def _comments_corrections(index: CorpusIndex, work: dict[str, Any]) -> str:
+    """``CommentsCorrectionsList``: relations (retraction, erratum, comment) and, for works
+    whose references MEDLINE lists this way, ``RefType="Cites"`` entries."""
+    entries = []
+    for relation in work.get("relations", []):
+        other = index.works[relation["key"]]
+        entries.append((relation["type"], other))
+    if work.get("pubmed_reference_style") == "CommentsCorrections":
+        entries.extend(("Cites", ref) for ref in index.reference_list(work["pmid"]))
+    if not entries:
+        return ""
+    out = ["<CommentsCorrectionsList>"]
+    for ref_type, other in entries:
+        out.append(
+            f'<CommentsCorrections RefType="{ref_type}">'
+            f"<RefSource>{_e(_citation_text(index, other))}</RefSource>"
+        )
+        if other["pmid"]:
+            out.append(f'<PMID Version="1">{other["pmid"]}</PMID>')
+        out.append("</CommentsCorrections>")
+    out.append("</CommentsCorrectionsList>")
     return "".join(out)
 
 
@@ -205,13 +261,20 @@ def esearch_json(ids: list[str], count: int, retstart: int, retmax: int, term: s
 def esearch_xml(ids: list[str], count: int, retstart: int, term: str) -> str:
     """An esearch XML answer (``eSearchResult`` with ``IdList/Id``)."""
     id_xml = "".join(f"\n<Id>{i}</Id>" for i in ids)
+    # As the JSON form: a search that finds nothing says which phrase was not found.
+    notes = (
+        f"<ErrorList><PhraseNotFound>{_e(term)}</PhraseNotFound></ErrorList>"
+        "<WarningList><OutputMessage>No items found.</OutputMessage></WarningList>"
+        if count == 0
+        else ""
+    )
     return (
         '<?xml version="1.0" encoding="UTF-8" ?>\n'
         '<!DOCTYPE eSearchResult PUBLIC "-//NLM//DTD esearch 20060628//EN" '
         '"https://eutils.ncbi.nlm.nih.gov/eutils/dtd/20060628/esearch.dtd">\n'
         f"<eSearchResult><Count>{count}</Count><RetMax>{len(ids)}</RetMax>"
         f"<RetStart>{retstart}</RetStart><IdList>{id_xml}\n</IdList><TranslationSet/>"
-        f"<QueryTranslation>{_e(term)}</QueryTranslation></eSearchResult>\n"
+        f"<QueryTranslation>{_e(term)}</QueryTranslation>{notes}</eSearchResult>\n"
     )
 
 
@@ -245,7 +308,7 @@ def esummary_json(index: CorpusIndex, pmids: list[str]) -> dict:
             "title": work["title"] + ".",
             "volume": work["volume"],
             "issue": work["issue"],
-            "pages": work["pages"],
+            "pages": work.get("medline_pgn", work["pages"]),
             "lang": ["eng"],
             "issn": "",
             "essn": journal["issn"],
@@ -348,8 +411,14 @@ def _inverted_index(text: str) -> dict[str, list[int]]:
     return inverted
 
 
-def openalex_work(index: CorpusIndex, work: dict[str, Any]) -> dict[str, Any]:
-    """A full OpenAlex Work object, shaped like ``openalex_work_W2741809807.json``."""
+def openalex_work(
+    index: CorpusIndex, work: dict[str, Any], *, in_list: bool = False
+) -> dict[str, Any]:
+    """A full OpenAlex Work object, shaped like ``openalex_work_W2741809807.json``.
+
+    ``in_list=True`` gives the form of a list answer: ``authorships`` cut at 100 with
+    ``is_authors_truncated`` (a singleton answer has every author and no such field).
+    """
     base = "https://openalex.org/"
     wid = work["openalex_id"]
     journal = index.journals[work["journal"]]
@@ -365,8 +434,8 @@ def openalex_work(index: CorpusIndex, work: dict[str, Any]) -> dict[str, Any]:
     source = {
         "id": base + journal["openalex_id"],
         "display_name": journal["display_name"],
-        "issn_l": journal["issn"],
-        "issn": [journal["issn"]],
+        "issn_l": journal.get("issn_l", journal["issn"]),
+        "issn": [journal["issn"], journal.get("issn_electronic", journal["issn"])],
         "is_oa": False,
         "is_in_doaj": False,
         "is_core": True,
@@ -395,7 +464,10 @@ def openalex_work(index: CorpusIndex, work: dict[str, Any]) -> dict[str, Any]:
         raw_affiliations = []
         if authorship["institution"]:
             inst = index.institutions[authorship["institution"]]
-            raw_affiliations.append(affiliation_text(index, authorship))
+            text = affiliation_text(index, authorship)
+            raw_affiliations.append(text)
+            for kind in authorship.get("openalex_extra_affiliations", []):
+                raw_affiliations.append(affiliation_variant(text, kind))
             if authorship["openalex_institution"]:
                 institutions.append(
                     {
@@ -423,31 +495,57 @@ def openalex_work(index: CorpusIndex, work: dict[str, Any]) -> dict[str, Any]:
                 "institutions": institutions,
                 "countries": [i["country_code"] for i in institutions],
                 "is_corresponding": authorship["is_corresponding"],
-                "raw_author_name": f"{person['fore_name']} {person['last_name']}",
+                "raw_author_name": person["openalex_display_name"]
+                if person.get("suffix")
+                else f"{person['fore_name']} {person['last_name']}",
                 "raw_affiliation_strings": raw_affiliations,
                 "affiliations": [
                     {
                         "raw_affiliation_string": raw,
-                        "institution_ids": [i["id"] for i in institutions],
+                        "institution_ids": [i["id"] for i in institutions] if raw.strip() else [],
                     }
                     for raw in raw_affiliations
                 ],
             }
         )
+    if work.get("openalex_group_author") and work.get("collective_name"):
+        # OpenAlex lists a group as if it were a person (an author id, no ORCID).
+        authorships.append(
+            {
+                "author_position": "last",
+                "author": {
+                    "id": base + GROUP_OPENALEX_ID,
+                    "display_name": work["collective_name"],
+                    "orcid": None,
+                },
+                "institutions": [],
+                "countries": [],
+                "is_corresponding": False,
+                "raw_author_name": work["collective_name"],
+                "raw_affiliation_strings": [],
+                "affiliations": [],
+            }
+        )
+        if len(authorships) > 2 and authorships[-2]["author_position"] == "last":
+            authorships[-2]["author_position"] = "middle"
+    truncated = in_list and len(authorships) > OPENALEX_LIST_MAX_AUTHORS
+    if truncated:
+        authorships = authorships[:OPENALEX_LIST_MAX_AUTHORS]
     referenced = [base + w for w in index.openalex_refs(wid)]
     citing = index.openalex_cites(wid)
     first, last = work["pages"].split("-")
-    return {
+    title = work.get("title_openalex") or work["title"]
+    record = {
         "id": base + wid,
         "doi": doi_url,
-        "title": work["title"],
-        "display_name": work["title"],
+        "title": title,
+        "display_name": title,
         "publication_year": work["year"],
         "publication_date": work["pub_date"],
         "ids": ids,
         "language": "en",
         "primary_location": location,
-        "type": work["type"],
+        "type": work.get("openalex_type", work["type"]),
         "indexed_in": ["crossref", "pubmed"] if work["pmid"] else ["crossref"],
         "open_access": {
             "is_oa": False,
@@ -456,6 +554,7 @@ def openalex_work(index: CorpusIndex, work: dict[str, Any]) -> dict[str, Any]:
             "any_repository_has_fulltext": False,
         },
         "authorships": authorships,
+        "is_authors_truncated": truncated,
         "institutions": [],
         "countries_distinct_count": len({c for a in authorships for c in a["countries"]}),
         "institutions_distinct_count": len(
@@ -476,7 +575,7 @@ def openalex_work(index: CorpusIndex, work: dict[str, Any]) -> dict[str, Any]:
             "first_page": first,
             "last_page": last,
         },
-        "is_retracted": False,
+        "is_retracted": bool(work.get("retracted")),
         "is_paratext": False,
         "primary_topic": None,
         "topics": [],
@@ -516,6 +615,9 @@ def openalex_work(index: CorpusIndex, work: dict[str, Any]) -> dict[str, Any]:
         "updated_date": "2026-11-01T00:00:00.000000",
         "created_date": f"{work['year']}-01-01T00:00:00",
     }
+    if not in_list:
+        del record["is_authors_truncated"]
+    return record
 
 
 def select_fields(record: dict[str, Any], select: str | None) -> dict[str, Any]:

@@ -50,6 +50,43 @@ _OPENALEX_SEARCH_COST = 0.001
 _ICITE_MAX_PMIDS = 1000
 _WORD_RE = re.compile(r"[a-z0-9]+")
 
+#: Query parameters OpenAlex accepts (ourresearch/openalex-elastic-api, core/validate.py);
+#: anything else answers 400 "<name> is not a valid parameter. Valid parameters are: …".
+OPENALEX_PARAMS = (
+    "apc_sum", "api-key", "api_key", "cited_by_count_sum", "cursor", "data_version",
+    "data-version", "filter", "format", "include_xpac", "include-xpac", "group_by", "group-by",
+    "group_bys", "group-bys", "mailto", "page", "per_page", "per-page", "q", "sample", "seed",
+    "search", "select", "sort", "warm",
+)  # fmt: skip
+_OPENALEX_SEARCH_PARAMS = (
+    "search", "search.semantic", "search.exact", "search.title", "search.title.exact",
+    "search.title_and_abstract", "search.title_and_abstract.exact",
+)  # fmt: skip
+#: Filters the emulator implements; other real OpenAlex filters answer 400 saying so, and
+#: names OpenAlex does not know answer its own "is not a valid field" 400.
+_OPENALEX_FILTERS = (
+    "openalex", "ids.openalex", "openalex_id", "doi", "cites", "cited_by", "related_to",
+    "title.search", "display_name.search", "title_and_abstract.search", "publication_year",
+    "ids.pmid", "pmid",
+)  # fmt: skip
+_OPENALEX_REAL_FILTERS = (
+    "type", "is_oa", "oa_status", "from_publication_date", "to_publication_date",
+    "publication_date", "authorships.author.id", "authorships.institutions.id",
+    "primary_location.source.id", "primary_location.source.issn", "is_retracted", "has_doi",
+    "has_abstract", "has_pmid", "ids.pmcid", "pmcid", "ids.mag", "language", "topics.id",
+    "concepts.id", "cited_by_count", "referenced_works_count", "institutions.id",
+    "authorships.author.orcid", "default.search", "abstract.search", "fulltext.search",
+    "keywords.id", "mesh.descriptor_ui", "indexed_in", "is_paratext", "best_oa_location.is_oa",
+)  # fmt: skip
+#: Sort keys the emulator implements (``publication_year`` sorts by date, as upstream does).
+_OPENALEX_SORTS = ("publication_date", "cited_by_count", "display_name", "relevance_score")
+#: Parameters E-utilities reads; NCBI ignores any other (the log lists them as ``ignored``).
+EUTILS_PARAMS = frozenset(
+    "db dbfrom id term retmode rettype retstart retmax sort field datetype reldate mindate "
+    "maxdate usehistory WebEnv webenv query_key cmd linkname holding version idtype tool email "
+    "api_key retmax strand seq_start seq_stop complexity".split()
+)
+
 
 @dataclass
 class EmulatorConfig:
@@ -107,6 +144,7 @@ class _Reply:
         self.content_type = content_type or "text/plain; charset=utf-8"
         self.headers = dict(headers or {})
         self.ids: int | None = None
+        self.ignored: list[str] = []
 
 
 class EmulatorServer:
@@ -300,6 +338,19 @@ class EmulatorServer:
         return allowed, headers
 
 
+_PARAMS_ERROR = "Invalid query parameters error."
+_PAGING_ERROR = "Pagination error."
+
+
+def _not_a_field(name: str) -> str:
+    """Upstream's message for a filter or sort key it does not know (core/utils.py)."""
+    valid = sorted(set(_OPENALEX_FILTERS + _OPENALEX_REAL_FILTERS + _OPENALEX_SORTS))
+    return (
+        f"{name} is not a valid field. Valid fields are underscore or hyphenated versions of: "
+        f"{', '.join(valid)}"
+    )
+
+
 def _redact(query: dict[str, list[str]]) -> dict[str, list[str]]:
     # Keys must never reach a log file (DESIGN: keys are never written to disk).
     return {
@@ -381,6 +432,8 @@ class _Handler(BaseHTTPRequestHandler):
             "fault": fault,
             "bytes": len(reply.body),
         }
+        if reply.ignored:
+            entry["ignored"] = reply.ignored
         if fault in ("timeout", "close"):
             entry["status"] = None
         # Log before answering, so a client that has its answer always finds it in the log.
@@ -505,6 +558,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- PubMed ------------------------------------------------------------------------------
     def _pubmed(self, endpoint: str, query: dict[str, list[str]]) -> _Reply:
+        reply = self._pubmed_answer(endpoint, query)
+        # Like NCBI, answer as if unknown parameters were absent; the log says which they were.
+        reply.ignored = sorted(name for name in query if name not in EUTILS_PARAMS)
+        return reply
+
+    def _pubmed_answer(self, endpoint: str, query: dict[str, list[str]]) -> _Reply:
         db = (query.get("db") or query.get("dbfrom") or ["pubmed"])[0]
         if db != "pubmed":
             return _Reply(
@@ -702,6 +761,9 @@ class _Handler(BaseHTTPRequestHandler):
         api_key = (query.get("api_key") or [None])[0]
         if api_key is not None and not api_key.strip():
             return _Reply(401, formats.openalex_error("Invalid API key", "The api_key is empty."))
+        refused = self._openalex_refusal(query)
+        if refused is not None:
+            return refused
         if path == "/works":
             return self._openalex_list(query, api_key)
         ident = unquote(self.path.split("?", 1)[0][len("/works/") :])
@@ -719,6 +781,86 @@ class _Handler(BaseHTTPRequestHandler):
             reply = _Reply(200, formats.select_fields(record, select), headers=headers)
         reply.ids = 1
         return reply
+
+    def _openalex_refusal(self, query: dict[str, list[str]]) -> _Reply | None:
+        """The 400 OpenAlex gives for unknown parameters, repeated filters and bad selects."""
+
+        def bad(message: str) -> _Reply:
+            return _Reply(400, formats.openalex_error(_PARAMS_ERROR, message))
+
+        for name in query:
+            if name.startswith("search."):
+                if name not in _OPENALEX_SEARCH_PARAMS:
+                    return bad(
+                        f"'{name}' is not a valid search parameter. "
+                        f"Valid search parameters are: {', '.join(_OPENALEX_SEARCH_PARAMS)}."
+                    )
+            elif name not in OPENALEX_PARAMS:
+                return bad(
+                    f"{name} is not a valid parameter. "
+                    f"Valid parameters are: {', '.join(OPENALEX_PARAMS)}."
+                )
+        if len(query.get("filter", [])) > 1:
+            return bad(
+                "Only one filter parameter is allowed. Your URL contains filters like: "
+                "/works?filter=publication_year:2020&filter=is_open_access:true. Combine and "
+                "separate filters with a comma, like: "
+                "/works?filter=publication_year:2020,is_open_access:true."
+            )
+        select = (query.get("select") or [""])[0]
+        fields_ = self._openalex_fields()
+        for name in (f.strip() for f in select.split(",") if f.strip()):
+            if name not in fields_:
+                # Nested paths (open_access.is_oa) are refused like unknown names.
+                return bad(
+                    f"{name} is not a valid select field. "
+                    f"Valid fields for select are: {', '.join(fields_)}."
+                )
+        return None
+
+    def _openalex_fields(self) -> list[str]:
+        index = self.emulator.index
+        record = formats.openalex_work(index, index.works[index.seed_key], in_list=True)
+        return list(record)
+
+    def _sort_keys(
+        self, sort: str, scores: dict[str, float], searching: bool
+    ) -> tuple[list[tuple[str, bool]], _Reply | None]:
+        """Parse ``sort=key:dir,…`` as upstream does (direction defaults to asc)."""
+        keys: list[tuple[str, bool]] = []
+        for part in (p for p in sort.split(",") if p):
+            key, _, direction = part.partition(":")
+            key = key.strip().replace("-", "_")
+            direction = direction.strip() or "asc"
+            if key == "publication_year":
+                key = "publication_date"
+            error = None
+            if key == "relevance_score" and direction == "asc":
+                error = "Sorting relevance score ascending is not allowed."
+            elif key == "relevance_score" and not searching:
+                error = (
+                    "Must include a search query (such as ?search=example or "
+                    "/filter=fulltext.search:example) in order to sort by relevance_score."
+                )
+            elif key not in _OPENALEX_SORTS:
+                error = _not_a_field(key)
+            if error:
+                return [], _Reply(400, formats.openalex_error(_PARAMS_ERROR, error))
+            if direction in ("asc", "desc"):  # upstream ignores any other direction
+                keys.append((key, direction == "desc"))
+        return keys, None
+
+    def _sort_value(self, key: str, work_key: str, scores: dict[str, float]) -> Any:
+        index = self.emulator.index
+        work = index.works[work_key]
+        if key == "publication_date":
+            return work["pub_date"]
+        if key == "cited_by_count":
+            wid = work["openalex_id"]
+            return len(index.openalex_cites(wid)) + work["openalex_extra_citations"]
+        if key == "display_name":
+            return (work.get("title_openalex") or work["title"]).lower()
+        return scores.get(work_key, 0.0)
 
     def _resolve_openalex(self, ident: str) -> dict[str, Any] | None:
         index = self.emulator.index
@@ -742,20 +884,20 @@ class _Handler(BaseHTTPRequestHandler):
         return None
 
     def _openalex_list(self, query: dict[str, list[str]], api_key: str | None) -> _Reply:
-        def bad(
-            message: str, status: int = 400, error: str = "Invalid query parameters error."
-        ) -> _Reply:
+        def bad(message: str, status: int = 400, error: str = _PARAMS_ERROR) -> _Reply:
             return _Reply(status, formats.openalex_error(error, message))
 
         index = self.emulator.index
         per_page_text = (query.get("per_page") or query.get("per-page") or ["25"])[0]
-        if not per_page_text.isdigit() or not 1 <= int(per_page_text) <= 100:
-            return bad("per_page must be an integer between 1 and 100.")
+        if not per_page_text.isdigit():
+            return bad("Param per-page must be a number.")
+        if not 1 <= int(per_page_text) <= 100:
+            return bad("per-page parameter must be between 1 and 100.", error=_PAGING_ERROR)
         per_page = int(per_page_text)
         cursor = (query.get("cursor") or [None])[0]
         page_text = (query.get("page") or [None])[0]
-        if cursor is not None and page_text is not None:
-            return bad("Cannot use page and cursor together.")
+        if cursor is not None and page_text not in (None, "1"):
+            return bad("Cannot use page parameter with cursor.", error=_PAGING_ERROR)
         if cursor is not None and self.emulator.config.require_openalex_key and not api_key:
             return bad(
                 "Cursor paging requires an API key; add api_key=YOUR_KEY.",
@@ -764,17 +906,26 @@ class _Handler(BaseHTTPRequestHandler):
             )
         page = 1
         if page_text is not None:
-            if not page_text.isdigit() or int(page_text) < 1:
-                return bad("page must be a positive integer.")
+            if not page_text.lstrip("-").isdigit():
+                return bad("Param page must be a number.")
             page = int(page_text)
+            if page < 1:
+                return bad("Page parameter must be greater than 0.", error=_PAGING_ERROR)
             if page * per_page > 10000:
-                return bad("Basic paging only works for up to 10,000 results; use cursor paging.")
+                return bad(
+                    "Maximum results size of 10,000 records is exceeded. Cursor pagination is "
+                    "required for records beyond 10,000. See: "
+                    "https://developers.openalex.org/guides/page-through-results",
+                    error=_PAGING_ERROR,
+                )
         offset = (page - 1) * per_page
+        if cursor is not None and cursor.lower() in ("null", "none"):
+            return bad("Cursor is null. Likely reached end of results.", error=_PAGING_ERROR)
         if cursor is not None and cursor != "*":
             try:
                 offset = int(base64.urlsafe_b64decode(cursor.encode()).decode().split(":", 1)[1])
             except (ValueError, IndexError, UnicodeDecodeError):
-                return bad(f"Invalid cursor {cursor!r}.")
+                return bad("Invalid cursor value", error=_PAGING_ERROR)
 
         keys = [w["key"] for w in index.corpus["works"] if w["openalex_id"]]
         selected = set(keys)
@@ -785,7 +936,11 @@ class _Handler(BaseHTTPRequestHandler):
             name, sep, value = clause.partition(":")
             if not sep:
                 return bad(f"Invalid filter {clause!r}: filters look like name:value.")
-            name = name.strip().lower()
+            name = name.strip().lower().replace("-", "_")
+            if name not in _OPENALEX_FILTERS:
+                if name in _OPENALEX_REAL_FILTERS:
+                    return bad(f"The emulator does not implement the filter {name}.")
+                return bad(_not_a_field(name))
             values = [v.strip() for v in value.split("|") if v.strip()]
             if len(values) > _OPENALEX_MAX_OR:
                 return bad(
@@ -854,10 +1009,17 @@ class _Handler(BaseHTTPRequestHandler):
                 else:
                     selected.discard(key)
 
+        sort_keys, refused = self._sort_keys((query.get("sort") or [""])[0], scores, is_search)
+        if refused is not None:
+            return refused
         order = ordered_keys if ordered_keys is not None else keys
         results_keys = [k for k in dict.fromkeys(order) if k in selected]
-        if scores:
+        if scores and not sort_keys:
             results_keys.sort(key=lambda k: -scores[k])
+        for key, descending in reversed(sort_keys):  # stable sorts, last key first
+            results_keys.sort(
+                key=lambda k, key=key: self._sort_value(key, k, scores), reverse=descending
+            )
         cost = _OPENALEX_SEARCH_COST if is_search else _OPENALEX_LIST_COST
         allowed, headers = self.emulator._charge(cost, api_key)
         if not allowed:
@@ -875,7 +1037,7 @@ class _Handler(BaseHTTPRequestHandler):
         select = (query.get("select") or [None])[0]
         results = []
         for key in chunk:
-            record = formats.openalex_work(index, index.works[key])
+            record = formats.openalex_work(index, index.works[key], in_list=True)
             if scores:
                 record = {
                     **{k: record[k] for k in ("id", "doi", "title", "display_name")},
@@ -890,7 +1052,9 @@ class _Handler(BaseHTTPRequestHandler):
             "per_page": per_page,
         }
         if cursor is not None:
-            more = offset + per_page < len(results_keys)
+            # Upstream (core/cursor.py) gives a cursor whenever the page is full, so a result
+            # count that is a multiple of per_page ends with one empty page and a null cursor.
+            more = len(chunk) == per_page
             token = f"offset:{offset + per_page}".encode()
             meta["next_cursor"] = base64.urlsafe_b64encode(token).decode() if more else None
         meta["groups_count"] = None
