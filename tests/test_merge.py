@@ -470,11 +470,11 @@ def test_same_work_aligns_by_name_key_when_positions_shift():
             AuthorRecord("W. Xu", 3, openalex_id="A9002"),
         ]),
     ])  # fmt: skip
-    assert sorted(corpus.authors["id"]) == ["A9001", "A9002", "name:generated study group|"]
+    # The group is the work's collective author, not a person (as PubMed's CollectiveName).
+    assert sorted(corpus.authors["id"]) == ["A9001", "A9002"]
+    assert corpus.works.loc[0, "collective_author"] == "Generated Study Group"
     vane = _author(corpus, id="A9001").iloc[0]
     assert vane["merge_rule"] == "same-work" and vane["sources"] == ["openalex", "pubmed"]
-    group = _author(corpus, id="name:generated study group|").iloc[0]
-    assert group["fore_name"] is None or pd.isna(group["fore_name"])
 
 
 def test_one_record_listing_the_same_id_twice_gives_two_distinct_author_ids():

@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from citegraph import CitegraphError
@@ -29,6 +30,7 @@ from citegraph.merge.works import (
     work_row,
 )
 from citegraph.model import LINK_KINDS, Corpus, LinkRecord, WorkRecord
+from citegraph.names import is_group_name
 
 __all__ = [
     "FIELD_PRECEDENCE",
@@ -109,7 +111,7 @@ def _merge(
     conflicts: list[dict[str, Any]] = list(out_manifest.get("merge_conflicts", []))
     skipped: list[dict[str, Any]] = list(out_manifest.get("merge_skipped", []))
 
-    records = canonical_order(works)
+    records = canonical_order(_groups_apart(rec) for rec in works)
     link_list = list(links)
 
     # --- work identity: union-find over identifier keys ("pmid:1", "doi:…", "W…", "pmcid:…")
@@ -241,3 +243,28 @@ def _merge(
         links=link_rows,
         manifest=out_manifest,
     )
+
+
+def _groups_apart(rec: WorkRecord) -> WorkRecord:
+    """A group listed among a work's authors ("… Working Group" as an OpenAlex authorship) is
+    its collective author, not a person: the people are numbered without it, as PubMed numbers
+    its AuthorList around a CollectiveName, so both sources align position by position.
+
+    Examples
+    --------
+    >>> from citegraph.model import AuthorRecord
+    >>> r = WorkRecord(source="openalex", openalex_id="W1", authors=[
+    ...     AuthorRecord("Ann Lee", 1), AuthorRecord("IMPACT Working Group", 2),
+    ...     AuthorRecord("Bo Chen", 3)])
+    >>> g = _groups_apart(r)
+    >>> g.collective_author, [(a.name, a.position) for a in g.authors]
+    ('IMPACT Working Group', [('Ann Lee', 1), ('Bo Chen', 2)])
+    """
+    groups = [a for a in rec.authors if is_group_name(a.name)]
+    if not groups:
+        return rec
+    people = [
+        replace(a, position=i)
+        for i, a in enumerate((a for a in rec.authors if not is_group_name(a.name)), start=1)
+    ]
+    return replace(rec, authors=people, collective_author=rec.collective_author or groups[0].name)
