@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import networkx as nx
 import pandas as pd
@@ -164,6 +165,8 @@ def work_card(corpus: Corpus, work_id: str) -> str:
     relations = w.get("relations")
     if isinstance(relations, list | tuple) and relations:
         lines.append("Relations: " + "; ".join(_relation_md(str(r)) for r in relations))
+    if text_or_empty(w.get("abstract"), strip=True):
+        lines.append("**Abstract.** " + _md(text_or_empty(w["abstract"], strip=True)))
     return "\n\n".join(lines)
 
 
@@ -182,7 +185,9 @@ def work_links(work: pd.Series | dict[str, Any]) -> list[tuple[str, str]]:
     """(label, URL) pairs for a work's DOI, PubMed, PMC and OpenAlex pages."""
     out = []
     if text_or_empty(work.get("doi")):
-        out.append((f"DOI {work['doi']}", DOI_URL.format(doi=work["doi"])))
+        # Percent-encoded: a DOI may hold ")" or spaces, which would end a markdown link early.
+        doi = quote(str(work["doi"]), safe="/:;")
+        out.append((f"DOI {work['doi']}", DOI_URL.format(doi=doi)))
     if text_or_empty(work.get("pmid")):
         out.append((f"PubMed {work['pmid']}", PUBMED_URL.format(pmid=work["pmid"])))
     if text_or_empty(work.get("pmcid")):

@@ -70,3 +70,28 @@ def test_partial_fetch_banner_says_cancelled_and_counts_stubs() -> None:
 def test_loaded_snapshot_banner_names_the_file_and_how_it_was_made() -> None:
     banner = describe_corpus(_corpus("live"), origin_label="loaded from snapshot x.json")
     assert banner.text.startswith("**Loaded from snapshot x.json**: fetched live from pubmed on ")
+
+
+def test_card_shows_the_abstract_escaped_and_a_doi_link_that_cannot_break_out() -> None:
+    corpus = Corpus.from_rows(
+        works=[
+            {
+                "id": "doi:10.1/x)y",
+                "doi": "10.1/x)y",
+                "title": "T",
+                "abstract": "Hand-made *abstract* with ![img](http://evil.example/x.png)",
+            }
+        ]
+    )
+    card = work_card(corpus, "doi:10.1/x)y")
+    assert "**Abstract.** Hand-made \\*abstract\\* with !\\[img\\]" in card
+    assert "(https://doi.org/10.1/x%29y)" in card
+
+
+def test_the_bundled_seed_card_carries_its_abstract() -> None:
+    from citegraph.cli import DEFAULT_SNAPSHOT
+    from citegraph.snapshot import load_snapshot
+
+    corpus = load_snapshot(DEFAULT_SNAPSHOT)
+    card = work_card(corpus, corpus.seed_ids()[0])
+    assert "**Abstract.** Initial success with B cell-targeted chimeric antigen receptor" in card
