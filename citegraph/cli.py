@@ -186,10 +186,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
     from citegraph.collect import Collector, FetchOptions, make_clients
-    from citegraph.ids import parse_seed
+    from citegraph.ids import parse_seeds
     from citegraph.snapshot import save_snapshot
 
-    seeds = [parse_seed(s) for s in args.seeds]
+    seeds = parse_seeds("\n".join(args.seeds))
     sources = tuple(s.strip() for s in args.sources.split(",") if s.strip())
     options = FetchOptions(depth=args.depth, max_per_kind=args.max_per_kind, sources=sources)
     clients = make_clients(

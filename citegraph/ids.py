@@ -29,6 +29,12 @@ _OPENALEX_AUTHOR_RE = re.compile(r"^[Aa]\d{2,12}$")
 _PMCID_RE = re.compile(r"^(?:PMC)?(\d{1,9})$", re.IGNORECASE)
 _ORCID_RE = re.compile(r"(\d{4})[- ]?(\d{4})[- ]?(\d{4})[- ]?(\d{3}[\dX])(?![\dX])", re.IGNORECASE)
 _TRAILING = ".,;:)]}>'\""
+#: "scheme:" at the start with no space after it (a title's "Therapy: a review" has one).
+_SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]{0,30}):(?!\s)")
+_KNOWN_PREFIXES = {"http", "https", "pmid", "doi", "pmcid", "openalex"}
+_MARKUP_RE = re.compile(r"<\s*/?\s*[A-Za-z!?]")
+#: How much of what the user typed an error message repeats.
+_ECHO = 80
 
 
 class IdError(CitegraphError):
@@ -246,6 +252,17 @@ def parse_seed(text: str) -> SeedId:
     if not raw:
         raise IdError(f"No seed given. Enter one of: {ACCEPTED_FORMS}.")
     lowered = raw.lower()
+    scheme = _SCHEME_RE.match(raw)
+    if scheme and scheme.group(1).lower() not in _KNOWN_PREFIXES:
+        raise IdError(
+            f"{_echo(raw)} starts with '{_echo(scheme.group(1), quote=False)}:', which is not a "
+            f"link Citegraph follows (only http and https links). Enter one of: {ACCEPTED_FORMS}."
+        )
+    if _MARKUP_RE.search(raw):
+        raise IdError(
+            f"{_echo(raw)} looks like HTML markup, not an identifier or a title. "
+            f"Enter one of: {ACCEPTED_FORMS}."
+        )
 
     if lowered.startswith(("http://", "https://", "www.", "pubmed.", "doi.org/", "openalex.org/")):
         return _parse_url(raw)
@@ -253,12 +270,14 @@ def parse_seed(text: str) -> SeedId:
         pmid = normalize_pmid(raw)
         if pmid:
             return SeedId("pmid", pmid)
-        raise IdError(f"'{raw}' is not a valid PMID (digits only). Enter one of: {ACCEPTED_FORMS}.")
+        raise IdError(
+            f"{_echo(raw)} is not a valid PMID (digits only). Enter one of: {ACCEPTED_FORMS}."
+        )
     if lowered.startswith("doi:") or _DOI_RE.match(raw):
         doi = normalize_doi(raw)
         if doi:
             return SeedId("doi", doi)
-        raise IdError(f"'{raw}' is not a complete DOI. Enter one of: {ACCEPTED_FORMS}.")
+        raise IdError(f"{_echo(raw)} is not a complete DOI. Enter one of: {ACCEPTED_FORMS}.")
     if lowered.startswith(("pmcid:", "pmc")) and normalize_pmcid(raw):
         return SeedId("pmcid", normalize_pmcid(raw))
     if lowered.startswith("openalex:") or _OPENALEX_RE.match(raw):
@@ -271,17 +290,26 @@ def parse_seed(text: str) -> SeedId:
             return SeedId("pmid", pmid)
     if re.fullmatch(r"[\w:./-]+", raw) and any(c.isdigit() for c in raw):
         raise IdError(
-            f"'{raw}' looks like an identifier but is not one Citegraph knows. "
+            f"{_echo(raw)} looks like an identifier but is not one Citegraph knows. "
             f"Enter one of: {ACCEPTED_FORMS}."
         )
     words = re.findall(r"\w+", raw)
     if len(words) >= 3 and len(raw) >= 10:
         return SeedId("title", re.sub(r"\s+", " ", raw))
-    raise IdError(f"'{raw}' is too short for a title search. Enter one of: {ACCEPTED_FORMS}.")
+    raise IdError(f"{_echo(raw)} is too short for a title search. Enter one of: {ACCEPTED_FORMS}.")
+
+
+def _echo(text: str, *, quote: bool = True) -> str:
+    """What the user typed, cut to a readable length for an error message."""
+    shown = text if len(text) <= _ECHO else text[: _ECHO - 1] + "…"
+    return f"'{shown}'" if quote else shown
 
 
 def parse_seeds(text: str) -> list[SeedId]:
     """Parse several seeds, one per line (or separated by ';'). Duplicates are dropped.
+
+    The page's seed box and the CLI's arguments both go through here, so both accept and
+    refuse the same text.
 
     Examples
     --------
@@ -329,4 +357,6 @@ def _parse_url(raw: str) -> SeedId:
         doi = normalize_doi(path)
         if doi:
             return SeedId("doi", doi)
-    raise IdError(f"No paper identifier found in the URL '{raw}'. Enter one of: {ACCEPTED_FORMS}.")
+    raise IdError(
+        f"No paper identifier found in the URL {_echo(raw)}. Enter one of: {ACCEPTED_FORMS}."
+    )

@@ -58,3 +58,47 @@ def test_node_ids_prefer_stable_identifiers() -> None:
         == "name:wobma|h"
     )
     assert normalize_doi("DOI: 10.1000/ABC.") == "10.1000/abc"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "javascript:alert(1)",
+        "JavaScript:alert(document.cookie)",
+        "data:text/html,<b>x</b>",
+        "ftp://example.org/10.1000/x",
+        "mailto:someone@example.org",
+        "<script>alert(1)</script> a long title",
+        "<img src=x onerror=alert(1)> CAR T cells",
+    ],
+)
+def test_script_schemes_and_markup_are_refused(text: str) -> None:
+    with pytest.raises(IdError, match="not a link Citegraph follows|looks like HTML markup"):
+        parse_seed(text)
+
+
+def test_a_long_input_is_not_echoed_whole() -> None:
+    with pytest.raises(IdError) as err:
+        parse_seed("1" * 10_000 + "x")
+    assert len(str(err.value)) < 600 and "…" in str(err.value)
+
+
+def test_titles_with_a_colon_are_still_titles() -> None:
+    assert parse_seed("CAR T cell therapy: the time is now").kind == "title"
+
+
+def test_page_and_cli_parse_the_same_text_the_same_way(capsys) -> None:  # type: ignore[no-untyped-def]
+    text = "pmid:40603629; DROP TABLE works"
+    seeds = parse_seeds(text)
+    assert [s.kind for s in seeds] == ["pmid", "title"]
+    from citegraph.cli import main
+
+    # The CLI reaches the same parse (it then fails to connect: no sources answer offline).
+    status = main(["fetch", "javascript:alert(1)", "-o", "/dev/null", "--offline"])
+    assert status == 2 and "not a link Citegraph follows" in capsys.readouterr().err
+
+
+def test_every_openalex_form_gives_one_canonical_seed() -> None:
+    forms = ["W2741809807", "w2741809807", "openalex:W2741809807",
+             "https://openalex.org/W2741809807", "https://api.openalex.org/works/W2741809807"]  # fmt: skip
+    assert {str(parse_seed(f)) for f in forms} == {"W2741809807"}
