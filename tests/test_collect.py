@@ -152,7 +152,7 @@ def test_cancel_leaves_a_usable_partial_corpus_and_a_rerun_resumes(emulator) -> 
         [emulator.seed],
         _clients(emulator),
         FetchOptions(),
-        should_stop=lambda: "PubMed metadata" in stages,
+        should_stop=lambda: "PubMed works" in stages,
         progress=lambda stage, done, total: stages.append(stage),
     )
     # The cache of the first run is still there: start from a fresh cache to see resuming.
@@ -175,12 +175,15 @@ def test_interrupted_fetch_resumes_from_the_cache(emulator, tmp_path: Path, monk
     emulator.reset()
     stages: list[str] = []
 
-    def stop_at_openalex_by_doi(stage: str, done: int, total: int) -> None:
-        stages.append(stage)
-        if stage == "OpenAlex by DOI":
+    def stop_at_openalex_second_round(stage: str, done: int, total: int) -> None:
+        # OpenAlex's second round asks for the DOIs PubMed's records brought in.
+        if stage == "OpenAlex works" and "PubMed works" in stages:
             raise KeyboardInterrupt  # what a closed browser tab or Ctrl-C does mid-run
+        stages.append(stage)
 
-    collector = Collector([emulator.seed], _clients(emulator), progress=stop_at_openalex_by_doi)
+    collector = Collector(
+        [emulator.seed], _clients(emulator), progress=stop_at_openalex_second_round
+    )
     with pytest.raises(KeyboardInterrupt):
         collector.run()
     before = len(emulator.requests())
@@ -289,18 +292,21 @@ def test_a_pmcid_seed_resolves_through_openalex(emulator) -> None:  # type: igno
     assert corpus.seed_ids() == [f"pmid:{seed['pmid']}"]
 
 
-def test_depth2_asks_each_doi_of_openalex_once(emulator) -> None:  # type: ignore[no-untyped-def]
+def test_depth2_asks_each_id_of_each_source_once(emulator) -> None:  # type: ignore[no-untyped-def]
     clients = _clients(emulator)
-    asked: list[str] = []
-    real = clients.openalex.works_by_doi
+    asked: dict[str, list[str]] = {}
+    for source in clients.sources():
+        real = source.fetch_works
 
-    def spy(dois):  # type: ignore[no-untyped-def]
-        asked.extend(dois)
-        return real(dois)
+        def spy(ids, real=real, name=source.name):  # type: ignore[no-untyped-def]
+            asked.setdefault(name, []).extend(ids)
+            return real(ids)
 
-    clients.openalex.works_by_doi = spy
+        source.fetch_works = spy  # type: ignore[method-assign]
     fetch_corpus([emulator.seed], clients=clients, options=FetchOptions(depth=2, max_per_kind=20))
-    assert asked and len(asked) == len(set(asked))
+    assert any(i.startswith("doi:") for i in asked["openalex"])
+    for ids in asked.values():
+        assert ids and len(ids) == len(set(ids))
 
 
 def test_citing_works_are_capped_per_source_newest_first(emulator) -> None:  # type: ignore[no-untyped-def]
