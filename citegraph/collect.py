@@ -15,8 +15,7 @@ from citegraph import CitegraphError
 from citegraph.http import make_session
 from citegraph.ids import SeedId, parse_seed, work_id
 from citegraph.merge import merge_records, work_keys
-from citegraph.model import Corpus, LinkRecord, WorkRecord
-from citegraph.snapshot import new_manifest
+from citegraph.model import Corpus, LinkRecord, WorkRecord, new_manifest
 from citegraph.sources import (
     AuthError,
     BudgetExceededError,
