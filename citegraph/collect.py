@@ -22,7 +22,6 @@ from citegraph.sources import (
     NotCachedError,
     OfflineError,
     SourceError,
-    TimedOutError,
 )
 from citegraph.sources.base import Source, id_kind, missing_id
 from citegraph.sources.facts import read_facts
@@ -260,10 +259,9 @@ class Collector:
     _group: dict[str, set[str]] = field(default_factory=dict)  # work id -> all ids of its work
     _asked: dict[str, set[str]] = field(default_factory=dict)  # source -> ids asked or returned
     _seed_keys: set[str] = field(default_factory=set)
-    _disabled: set[str] = field(default_factory=set)
+    _disabled: dict[str, str] = field(default_factory=dict)  # source -> why it is not asked
     _offline: set[str] = field(default_factory=set)
     _not_cached: set[str] = field(default_factory=set)
-    _timeouts: dict[str, int] = field(default_factory=dict)
 
     # -- public
 
@@ -385,7 +383,9 @@ class Collector:
                     waiting.remove(src)
                     misses: list[dict[str, str]] = []
                     for cand in cands:  # the seed as given first, then what others found
-                        res = self._try(src.name, cand, lambda s=src, c=cand: s.resolve([c]))
+                        res = self._try(
+                            src.name, [cand], "resolve", lambda s=src, c=cand: s.resolve([c])
+                        )
                         if res is None:
                             misses = []  # the failure is already noted
                             break
@@ -432,7 +432,7 @@ class Collector:
                 batches = [ids[i : i + size] for i in range(0, len(ids), size)]
                 for n, batch in enumerate(batches):
                     self._step(stage, n, len(batches))
-                    res = self._try(src.name, _batch_label(batch),
+                    res = self._try(src.name, batch, f"fetch_links {kind}",
                                     lambda s=src, b=batch, kd=kind, n=limit: s.fetch_links(kd, b, limit=n))  # fmt: skip
                     if res is not None:
                         self._take(src, res.works, hop=1)
@@ -502,7 +502,7 @@ class Collector:
         batches = [ids[i : i + size] for i in range(0, len(ids), size)]
         for n, batch in enumerate(batches):
             self._step(stage, n, len(batches))
-            res = self._try(src.name, _batch_label(batch), lambda b=batch: src.fetch_works(b))
+            res = self._try(src.name, batch, "fetch_works", lambda b=batch: src.fetch_works(b))
             if res is not None:
                 self._take(src, res.works, hop=hop)
                 self.missing.extend(res.missing)
@@ -562,38 +562,34 @@ class Collector:
             todo.append(choice)
         return todo
 
-    def _try(self, service: str, ident: str, call: Callable[[], Any]) -> Any:
-        """Run one source call; a failure is noted in ``missing`` and the crawl goes on.
+    def _try(self, service: str, ids: list[str], query: str, call: Callable[[], Any]) -> Any:
+        """Run one source call; if it fails, every id it asked about is noted in ``missing``
+        (with the service, the reason and ``query``, the operation) and the crawl goes on.
 
-        A service that cannot be reached, refuses the key or has spent its daily budget is
-        disabled for the rest of the crawl (so one outage does not cost a timeout per remaining
-        request); so is one that timed out twice. An offline-mode cache miss concerns that one
-        request only: the cache may hold the rest.
+        Only a refused key or a spent daily budget disables the service for the rest of the
+        crawl (asking again cannot succeed today); the ids it is not asked about are noted too.
+        Any other failure (an outage, a timeout, a bad answer, an offline-mode cache miss)
+        concerns that call only: the next one may well succeed, or be in the cache.
         """
-        if service in self._disabled:  # its failure is already noted once
+        if service in self._disabled:
+            for ident in ids:
+                self._note(ident, service, f"not asked: {self._disabled[service]}", query=query)
             return None
         try:
             return call()
-        except NotCachedError as exc:
-            self._not_cached.add(service)
-            self._note(ident, service, str(exc))
-        except TimedOutError as exc:
-            self._timeouts[service] = self._timeouts.get(service, 0) + 1
-            if self._timeouts[service] >= 2:
-                self._disabled.add(service)
-                self._offline.add(service)
-            self._note(ident, service, str(exc))
-        except (OfflineError, BudgetExceededError, AuthError) as exc:
-            self._disabled.add(service)
-            if isinstance(exc, OfflineError):
-                self._offline.add(service)
-            self._note(ident, service, str(exc))
         except SourceError as exc:
-            self._note(ident, service, str(exc))
+            if isinstance(exc, NotCachedError):
+                self._not_cached.add(service)
+            elif isinstance(exc, OfflineError):
+                self._offline.add(service)
+            elif isinstance(exc, (BudgetExceededError, AuthError)):
+                self._disabled[service] = str(exc)
+            for ident in ids:
+                self._note(ident, service, str(exc), query=query)
         return None
 
-    def _note(self, ident: str, source: str, reason: str) -> None:
-        self.missing.append(missing_id(ident, source, reason))
+    def _note(self, ident: str, source: str, reason: str, *, query: str = "") -> None:
+        self.missing.append(missing_id(ident, source, reason, query=query))
 
     def _step(self, stage: str, done: int, total: int) -> None:
         self.stage = stage
@@ -647,7 +643,3 @@ def fetch_corpus(
 
 #: Which id names a work in depth-2 counting: PMID, then OpenAlex id, DOI, PMCID.
 _KIND_RANK = {"pmid": 0, "openalex": 1, "doi": 2, "pmcid": 3}
-
-
-def _batch_label(batch: list[str]) -> str:
-    return ",".join(batch) if len(batch) <= 3 else f"{batch[0]}…{batch[-1]} ({len(batch)} ids)"

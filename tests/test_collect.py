@@ -327,3 +327,69 @@ def test_citing_works_are_capped_per_source_newest_first(emulator) -> None:  # t
     assert len(set(citing["source"])) <= 3 * k
     notes = [m for m in corpus.manifest["missing"] if m["source"] == "icite"]
     assert notes and f"the {k} newest are kept" in notes[0]["reason"]
+
+
+class _ListSource:
+    """A source over a hand-made (GENERATED) list of works that fails on chosen ids: any
+    object with the contract's attributes and methods can join a crawl (`Clients.extra`)."""
+
+    name, label = "listed", "Listed"
+    resolve_kinds = id_kinds = ("pmid",)
+    link_kinds = ("cited_by",)
+    max_batch = {"resolve": 1, "fetch_works": 2, "cited_by": 10}
+
+    def __init__(self, fail: dict[str, Exception]) -> None:
+        self.fail = fail
+        self.requests_made = 0
+        self.asked: list[list[str]] = []
+
+    def resolve(self, ids):  # type: ignore[no-untyped-def]
+        from citegraph.sources.base import Result
+
+        return Result(ids={i: i for i in ids})
+
+    def fetch_works(self, ids):  # type: ignore[no-untyped-def]
+        from citegraph.model import WorkRecord
+        from citegraph.sources.base import Result
+
+        self.asked.append(list(ids))
+        for ident in ids:
+            if ident in self.fail:
+                raise self.fail[ident]
+        return Result(works=[WorkRecord(source=self.name, pmid=i[5:], title=i) for i in ids])
+
+    def fetch_links(self, kind, ids, *, limit=None):  # type: ignore[no-untyped-def]
+        from citegraph.model import LinkRecord
+        from citegraph.sources.base import Result
+
+        citers = [f"pmid:{n}" for n in range(11, 19)][:limit]
+        return Result(
+            links=[LinkRecord(c, ids[0], "references", self.name, "listed") for c in citers]
+        )
+
+
+def test_any_source_joins_the_crawl_and_a_failed_call_lists_every_id() -> None:
+    from citegraph.collect import Clients
+    from citegraph.sources import UpstreamError
+
+    source = _ListSource({"pmid:13": UpstreamError("bad answer; try again", service="listed")})
+    corpus = Collector(["1"], Clients(extra=[source])).run()
+    assert corpus.seed_ids() == ["pmid:1"]
+    failed = [m for m in corpus.manifest["missing"] if m["source"] == "listed"]
+    assert [m["id"] for m in failed] == ["pmid:13", "pmid:14"]  # the batch of 2 that failed
+    assert {m["query"] for m in failed} == {"fetch_works"}
+    assert "bad answer" in failed[0]["reason"]
+    fetched = corpus.works[corpus.works["sources"].map(len) > 0]
+    assert len(fetched) == 1 + 8 - 2  # later batches were still asked
+
+
+def test_a_refused_key_stops_asking_that_source_and_lists_what_was_not_asked() -> None:
+    from citegraph.collect import Clients
+    from citegraph.sources import AuthError
+
+    source = _ListSource({"pmid:13": AuthError("key refused; check it", service="listed")})
+    corpus = Collector(["1"], Clients(extra=[source])).run()
+    assert source.asked[-1] == ["pmid:13", "pmid:14"]  # nothing asked after the refusal
+    notes = {m["id"]: m["reason"] for m in corpus.manifest["missing"]}
+    assert set(notes) == {f"pmid:{n}" for n in range(13, 19)}
+    assert notes["pmid:17"].startswith("not asked: ") and "key refused" in notes["pmid:17"]
