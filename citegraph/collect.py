@@ -455,15 +455,25 @@ class Collector:
 
     def _fetch_all(self, sources: list[Source], *, hop: int) -> None:
         """Works for every id at ``hop`` or less from every source that may know them, in
-        rounds until no source has an id left to ask (each id is asked of a source once)."""
+        rounds until no source has an id left to ask (each work is asked of a source once).
+
+        A round asks each source only by the id kind it takes best (``id_kinds[0]``) while any
+        source has such ids left: the answers often reveal that id for works known so far by
+        another one (a DOI), which saves a lookup. Then one round by every kind it takes.
+        """
         while True:
-            asked_any = False
-            for src in sources:
-                todo = self._unasked(src, [i for i, h in self._hop.items() if h <= hop])
-                if todo:
-                    asked_any = True
-                    self._fetch(src, todo, hop=hop, stage=f"{src.label} works")
-            if not asked_any:
+            for best_only in (True, False):
+                asked_any = False
+                for src in sources:
+                    frontier = [i for i, h in self._hop.items() if h <= hop]
+                    kinds = src.id_kinds[:1] if best_only else src.id_kinds
+                    todo = self._unasked(src, frontier, kinds=kinds)
+                    if todo:
+                        asked_any = True
+                        self._fetch(src, todo, hop=hop, stage=f"{src.label} works")
+                if asked_any:
+                    break  # start again from the best ids
+            else:
                 return
 
     def _depth2(self, sources: list[Source]) -> None:
@@ -535,27 +545,32 @@ class Collector:
             return ident
         return min(group, key=lambda k: (_KIND_RANK.get(id_kind(k), 9), k))
 
-    def _pick(self, src: Source, ids: Iterable[str]) -> str | None:
-        """The id of one work ``src`` takes best (its ``id_kinds`` order), or None."""
+    def _pick(
+        self, src: Source, ids: Iterable[str], *, kinds: Iterable[str] | None = None
+    ) -> str | None:
+        """The id of one work ``src`` takes best (its ``id_kinds`` order, or only ``kinds``),
+        or None."""
         group: set[str] = set()
         for ident in ids:
             group |= self._group.get(ident, {ident})
-        for kind in src.id_kinds:
+        for kind in src.id_kinds if kinds is None else kinds:
             found = sorted(k for k in group if id_kind(k) == kind)
             if found:
                 return found[0]
         return None
 
-    def _unasked(self, src: Source, ids: list[str]) -> list[str]:
-        """One id (the one ``src`` takes best) per work not yet asked of or returned by
-        ``src``; those works count as asked from now on."""
+    def _unasked(
+        self, src: Source, ids: list[str], *, kinds: Iterable[str] | None = None
+    ) -> list[str]:
+        """One id (the one ``src`` takes best, of ``kinds`` if given) per work not yet asked of
+        or returned by ``src``; those works count as asked from now on."""
         asked = self._asked.setdefault(src.name, set())
         todo = []
         for ident in dict.fromkeys(ids):
             group = self._group.get(ident, {ident})
             if group & asked:
                 continue
-            choice = self._pick(src, group)
+            choice = self._pick(src, group, kinds=kinds)
             if choice is None:
                 continue
             asked.update(group)
