@@ -115,8 +115,9 @@ class Cancelled(CitegraphError):
 class FetchOptions:
     """What to crawl.
 
-    ``max_per_kind`` caps PubMed similar articles (top by score), the citing works each source
-    reports for a seed (PubMed and iCite: the newest PMIDs; OpenAlex: its first page(s)) and,
+    ``max_per_kind`` caps similar articles (top by score), the citing works each source
+    reports for a seed (the newest: highest PMIDs at PubMed and iCite, latest publication date
+    at OpenAlex) and,
     at depth 2, the works added per kind (chosen by how many depth-1 works they connect to).
     References are not capped: a reference list is bounded by the paper itself.
     """

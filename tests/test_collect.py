@@ -27,6 +27,7 @@ def _clients(emulator, **kwargs):  # type: ignore[no-untyped-def]
         icite_url=emulator.icite_url,
         openalex_url=emulator.openalex_url,
         rate=1000,
+        retries=0,  # no test here is about retrying
         **kwargs,
     )
 
@@ -208,10 +209,8 @@ def test_a_failing_service_is_listed_in_missing(emulator) -> None:  # type: igno
 def test_unreachable_services_give_one_clear_error() -> None:
     clients = make_clients(
         pubmed_url="http://127.0.0.1:9/entrez/eutils", icite_url="http://127.0.0.1:9/api",
-        openalex_url="http://127.0.0.1:9", rate=1000,
+        openalex_url="http://127.0.0.1:9", rate=1000, retries=0,
     )  # fmt: skip
-    for client in (clients.pubmed, clients.icite, clients.openalex):
-        client.session.mount("http://", __import__("requests").adapters.HTTPAdapter(max_retries=0))
     with pytest.raises(CollectError, match="Cannot reach icite, openalex, pubmed"):
         fetch_corpus(["40603629"], clients=clients)
 
