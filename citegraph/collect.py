@@ -229,9 +229,10 @@ class Collector:
        ``max_per_kind`` each (citing works newest first). The seeds' references, citing works
        (capped the same way) and related works join the crawl at hop 1.
     3. Works: each source is asked, in batches of its ``max_batch["fetch_works"]``, for every
-       work at hop ≤ 1 it has not returned or been asked about, by the first id it takes;
+       work at hop ≤ 1 it has not returned or been asked about, by the best id it takes;
        rounds repeat until no source has anything left to ask (ids a source reports, such as
-       PMIDs of works found by OpenAlex id, reach the others in the next round).
+       PMIDs of works found by OpenAlex id, reach the others). Ids a source does not know go
+       to ``unknown``; calls that fail, and capped lists, to ``missing`` (the manifest's).
     4. Depth 2 adds, per kind (references, citing), the ``max_per_kind`` works that the most
        depth-1 works cite or are cited by, then step 3 for them.
 
@@ -253,6 +254,9 @@ class Collector:
     records: list[WorkRecord] = field(default_factory=list)
     links: list[LinkRecord] = field(default_factory=list)
     missing: list[dict[str, str]] = field(default_factory=list)
+    #: Ids a source answered it does not know (a work absent from one of several sources is
+    #: no gap in the corpus, so these stay out of the manifest's ``missing``).
+    unknown: list[dict[str, str]] = field(default_factory=list)
     seed_ids: list[str] = field(default_factory=list)
     state: str = "new"  # new | running | done | cancelled | failed
     stage: str = ""
@@ -516,7 +520,7 @@ class Collector:
             res = self._try(src.name, batch, "fetch_works", lambda b=batch: src.fetch_works(b))
             if res is not None:
                 self._take(src, res.works, hop=hop)
-                self.missing.extend(res.missing)
+                self.unknown.extend(res.missing)
         if batches:
             self._step(stage, len(batches), len(batches))
 

@@ -392,3 +392,16 @@ def test_a_refused_key_stops_asking_that_source_and_lists_what_was_not_asked() -
     notes = {m["id"]: m["reason"] for m in corpus.manifest["missing"]}
     assert set(notes) == {f"pmid:{n}" for n in range(13, 19)}
     assert notes["pmid:17"].startswith("not asked: ") and "key refused" in notes["pmid:17"]
+
+
+def test_ids_a_source_does_not_know_are_listed_apart_from_gaps(emulator) -> None:  # type: ignore[no-untyped-def]
+    collector = Collector([emulator.seed], _clients(emulator))
+    corpus = collector.run()
+    assert collector.unknown and corpus.manifest["missing"] == []
+    absent_from_icite = {
+        f"pmid:{w['pmid']}"
+        for w in emulator.corpus["works"]
+        if w["pmid"] and not w.get("in_icite", True)
+    }
+    told = {m["id"] for m in collector.unknown if m["source"] == "icite"}
+    assert told and told <= absent_from_icite
