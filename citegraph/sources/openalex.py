@@ -468,10 +468,10 @@ class OpenAlexClient(SourceClient):
         if not wid:
             raise NotFoundError("not an OpenAlex work id (W…).", service=SERVICE,
                                 ident=str(openalex_id))  # fmt: skip
-        total: list[int | None] = [None]
+        meta: dict[str, Any] = {}
         works = list(self._list(f"cites:{wid}", ident=wid, limit=limit, sort=CITING_SORT,
-                                total=total))  # fmt: skip
-        return works, total[0]
+                                meta=meta))  # fmt: skip
+        return works, _int(meta.get("count"))
 
     def _batched_filter(self, field: str, values: list[str]) -> list[WorkRecord]:
         out: list[WorkRecord] = []
@@ -489,12 +489,13 @@ class OpenAlexClient(SourceClient):
         limit: int | None,
         sort: str | None = None,
         cursor: bool | None = None,
-        total: list[int | None] | None = None,
+        meta: dict[str, Any] | None = None,
     ) -> Iterator[WorkRecord]:
         """Works of a ``/works`` list call, page by page (`paginate`): cursor paging with a
         key (``cursor=*`` → ``meta.next_cursor``), ``page=`` without one (cursor paging without a
         key answers 401). No page is asked once ``next_cursor`` is null, the results run out
-        (``meta.count`` reached or an empty page) or ``limit`` works have come."""
+        (``meta.count`` reached or an empty page) or ``limit`` works have come. ``meta``, if
+        given, receives the answer's ``meta`` (its ``count`` of all matching works)."""
         per_page = PER_PAGE if limit is None else max(1, min(PER_PAGE, limit))
         use_cursor = self.has_key if cursor is None else cursor
         seen = [0]
@@ -506,16 +507,16 @@ class OpenAlexClient(SourceClient):
             if sort:
                 params["sort"] = sort
             resp = self._send("GET", "/works", params=params, ident=ident)
-            works, meta = self._parse(resp, lambda t: parse_list(t, url=resp.url), ident)
+            works, answer = self._parse(resp, lambda t: parse_list(t, url=resp.url), ident)
             works = self._complete(works, resp, ident)
+            if meta is not None:
+                meta.update(answer)  # the caller sees the last page's meta (count)
             seen[0] += len(works)
-            count = _int(meta.get("count"))
-            if total is not None:
-                total[0] = count
+            count = _int(answer.get("count"))
             if count is not None and seen[0] >= count:
                 return works, None
             if use_cursor:
-                return works, meta.get("next_cursor") or None
+                return works, answer.get("next_cursor") or None
             return works, token + 1 if (token + 1) * per_page <= MAX_BASIC_PAGING else None
 
         return paginate(fetch, start="*" if use_cursor else 1, limit=limit)
