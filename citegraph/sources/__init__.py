@@ -2,7 +2,9 @@
 
 Each module has three layers that can be tested separately: URL/parameter builders (pure),
 parsers (raw JSON/XML → `citegraph.model` records, pure) and a thin client doing I/O through an
-injected `requests.Session` (see `citegraph.http.make_session`).
+injected `requests.Session` (see `citegraph.http.make_session`). Every client implements the
+source contract of `citegraph.sources.base` (resolve, fetch_works, fetch_links → `Result`),
+which is all `citegraph.collect` knows of a source.
 
 Every failure a client can meet is one of the `SourceError` subclasses below. Their messages say
 which service failed, for which id, and what to do; they never contain an API key or e-mail.
