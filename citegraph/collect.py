@@ -15,19 +15,17 @@ from citegraph import CitegraphError
 from citegraph.http import make_session
 from citegraph.ids import SeedId, parse_seed, work_id
 from citegraph.merge import merge_records, work_keys
-from citegraph.model import Corpus, LinkRecord, WorkRecord
-from citegraph.snapshot import new_manifest
+from citegraph.model import Corpus, LinkRecord, WorkRecord, new_manifest
 from citegraph.sources import (
     AuthError,
     BudgetExceededError,
     NotCachedError,
     OfflineError,
     SourceError,
-    TimedOutError,
 )
+from citegraph.sources.base import Source, id_kind, missing_id
 from citegraph.sources.facts import read_facts
-from citegraph.sources.icite import ICiteClient, ICiteRecord
-from citegraph.sources.icite import to_work_record as icite_to_work_record
+from citegraph.sources.icite import ICiteClient
 from citegraph.sources.openalex import OpenAlexClient
 from citegraph.sources.pubmed import PubMedClient
 
@@ -117,8 +115,9 @@ class Cancelled(CitegraphError):
 class FetchOptions:
     """What to crawl.
 
-    ``max_per_kind`` caps PubMed similar articles (top by score), the citing works each source
-    reports for a seed (PubMed and iCite: the newest PMIDs; OpenAlex: its first page(s)) and,
+    ``max_per_kind`` caps similar articles (top by score), the citing works each source
+    reports for a seed (the newest: highest PMIDs at PubMed and iCite, latest publication date
+    at OpenAlex) and,
     at depth 2, the works added per kind (chosen by how many depth-1 works they connect to).
     References are not capped: a reference list is bounded by the paper itself.
     """
@@ -142,18 +141,35 @@ class FetchOptions:
 
 @dataclass
 class Clients:
-    """The source clients a crawl uses (None = source disabled)."""
+    """The registry of sources a crawl uses (None = source disabled).
+
+    ``extra`` holds further sources that implement `citegraph.sources.base.Source` (e.g. a
+    local snapshot); the crawl treats every source alike.
+    """
 
     pubmed: PubMedClient | None = None
     icite: ICiteClient | None = None
     openalex: OpenAlexClient | None = None
+    extra: list[Source] = field(default_factory=list)
+
+    def sources(self) -> list[Source]:
+        """Enabled sources in planning order: each round asks them in this order, so the ids
+        one source reports (OpenAlex: PMIDs and DOIs of works found by W-id) reach the next."""
+        named = [getattr(self, name) for name in PLAN_ORDER]
+        return [src for src in named if src is not None] + list(self.extra)
 
     def enabled(self) -> list[str]:
-        return [name for name in ALL_SOURCES if getattr(self, name) is not None]
+        """Names of the enabled sources."""
+        order = {name: i for i, name in enumerate(ALL_SOURCES)}
+        return sorted((s.name for s in self.sources()), key=lambda n: order.get(n, len(order)))
 
     def requests_made(self) -> dict[str, int]:
-        """Real (non-cache) requests per service so far."""
-        return {n: int(getattr(getattr(self, n), "requests_made", 0)) for n in self.enabled()}
+        """Real (non-cache) requests per source so far."""
+        return {s.name: int(getattr(s, "requests_made", 0)) for s in self.sources()}
+
+
+#: The order in which a crawl asks the registered sources.
+PLAN_ORDER = ("openalex", "icite", "pubmed")
 
 
 def make_clients(
@@ -172,8 +188,16 @@ def make_clients(
 ) -> Clients:
     """Clients for the enabled sources, each with its own cached, rate-limited session.
 
-    Keys not given here come from the environment or Streamlit secrets (`citegraph.http`).
-    ``retries`` and ``timeout`` go to every session (tests that do not test retrying use 0).
+    Keys not given here come from the environment or Streamlit's ``secrets.toml``
+    (`citegraph.http.resolve_keys`). ``retries`` and ``timeout`` go to every session (tests
+    that do not test retrying use 0).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> clients = make_clients(["icite"], rate=0, retries=0)
+    >>> [s.name for s in clients.sources()], clients.requests_made()
+    (['icite'], {'icite': 0})
     """
     wanted = set(sources)
     common: dict[str, Any] = {"email": email, "offline": offline, "rate": rate,
@@ -193,14 +217,24 @@ def make_clients(
 
 @dataclass
 class Collector:
-    """One crawl. Every record is kept as it arrives, so a cancelled, interrupted or failed
-    crawl still turns into a corpus (`corpus`), and a rerun resumes from the HTTP cache.
+    """One crawl, planned over the source contract (`citegraph.sources.base.Source`) only.
 
-    Depth 1 gathers the seeds' references (PubMed refs, iCite references, OpenAlex
-    referenced_works), citing works (PubMed citedin, iCite cited_by, OpenAlex ``cites:``),
-    PubMed similar articles (top ``max_per_kind`` by score) and OpenAlex related works, then
-    metadata for all of them in batches. Depth 2 adds, per kind (references, citing), the
-    ``max_per_kind`` works that the most depth-1 works cite or are cited by.
+    Every record is kept as it arrives, so a cancelled, interrupted or failed crawl still turns
+    into a corpus (`corpus`), and a rerun resumes from the HTTP cache.
+
+    1. Resolve: each seed is offered to every source (its own id first, then the ids other
+       sources found for it) until each source knows it or has no id it can look up.
+    2. Seeds: every source fetches the seed works it has not returned yet, then each link kind
+       it answers (``link_kinds``): references in full, citing and similar works at most
+       ``max_per_kind`` each (citing works newest first). The seeds' references, citing works
+       (capped the same way) and related works join the crawl at hop 1.
+    3. Works: each source is asked, in batches of its ``max_batch["fetch_works"]``, for every
+       work at hop ≤ 1 it has not returned or been asked about, by the best id it takes;
+       rounds repeat until no source has anything left to ask (ids a source reports, such as
+       PMIDs of works found by OpenAlex id, reach the others). Ids a source does not know go
+       to ``unknown``; calls that fail, and capped lists, to ``missing`` (the manifest's).
+    4. Depth 2 adds, per kind (references, citing), the ``max_per_kind`` works that the most
+       depth-1 works cite or are cited by, then step 3 for them.
 
     Links between two non-seed works are kept only when both ends are in the corpus, so the
     reference lists of hundreds of neighbours do not flood the graph with stubs.
@@ -220,16 +254,19 @@ class Collector:
     records: list[WorkRecord] = field(default_factory=list)
     links: list[LinkRecord] = field(default_factory=list)
     missing: list[dict[str, str]] = field(default_factory=list)
+    #: Ids a source answered it does not know (a work absent from one of several sources is
+    #: no gap in the corpus, so these stay out of the manifest's ``missing``).
+    unknown: list[dict[str, str]] = field(default_factory=list)
     seed_ids: list[str] = field(default_factory=list)
     state: str = "new"  # new | running | done | cancelled | failed
     stage: str = ""
-    _icite: dict[str, ICiteRecord] = field(default_factory=dict)
-    _disabled: set[str] = field(default_factory=set)
+    _hop: dict[str, int] = field(default_factory=dict)  # work id -> hop it joined at
+    _group: dict[str, set[str]] = field(default_factory=dict)  # work id -> all ids of its work
+    _asked: dict[str, set[str]] = field(default_factory=dict)  # source -> ids asked or returned
+    _seed_keys: set[str] = field(default_factory=set)
+    _disabled: dict[str, str] = field(default_factory=dict)  # source -> why it is not asked
     _offline: set[str] = field(default_factory=set)
-    _ref_dois: set[str] = field(default_factory=set)
-    _asked: dict[str, set[str]] = field(default_factory=dict)
     _not_cached: set[str] = field(default_factory=set)
-    _timeouts: dict[str, int] = field(default_factory=dict)
 
     # -- public
 
@@ -288,10 +325,10 @@ class Collector:
             requests=self.clients.requests_made(),
             state=self.state,
         )
-        if self.clients.openalex is not None:
-            manifest["openalex_cost_usd"] = round(
-                float(getattr(self.clients.openalex, "cost_usd", 0.0) or 0.0), 6
-            )
+        for src in self.clients.sources():
+            cost = getattr(src, "cost_usd", None)
+            if cost is not None:  # sources that bill report what this crawl cost
+                manifest[f"{src.name}_cost_usd"] = round(float(cost or 0.0), 6)
         records, links = self._pruned()
         return merge_records(records, links, seeds=self.seed_ids, manifest=manifest)
 
@@ -299,23 +336,15 @@ class Collector:
 
     def _crawl(self) -> None:
         seeds = [parse_seed(s) if isinstance(s, str) else s for s in self.seeds]
-        resolved = self._resolve(seeds)
-        if not resolved:
+        sources = self.clients.sources()
+        groups = self._resolve(seeds, sources)
+        if not groups:
             self._fail(seeds)
-        seed_pmids = [p for p, _ in resolved if p]
-        seed_wids = [w for _, w in resolved if w]
-        pmids = {p: 0 for p in seed_pmids}
-        wids = {w: 0 for w in seed_wids}
-        self._seed_reference_lists(seed_pmids, pmids)
-        self._pubmed_links(seed_pmids, pmids)
-        self._icite_links(seed_pmids, pmids)
-        self._openalex_links(seed_wids, wids)
-        self._metadata(pmids, wids, hop=1)
+        self._seed_works_and_links(groups, sources)
+        self._fetch_all(sources, hop=1)
         if self.options.depth == 2:
-            self._depth2(pmids, wids)
-        found = set()
-        for rec in self.records:
-            found |= set(work_keys(rec))
+            self._depth2(sources)
+        found = {key for rec in self.records for key in work_keys(rec)}
         if not found & set(self.seed_ids):
             self._fail(seeds)
         self._step("merging", 1, 1)
@@ -341,308 +370,246 @@ class Collector:
             "of it (PMID, DOI, OpenAlex id)."
         )
 
-    def _resolve(self, seeds: list[SeedId]) -> list[tuple[str | None, str | None]]:
+    def _resolve(self, seeds: list[SeedId], sources: list[Source]) -> list[list[str]]:
+        """The ids each seed is known under (its seed id first), one list per resolved seed."""
         out = []
-        pm, oa = self.clients.pubmed, self.clients.openalex
         for i, seed in enumerate(seeds):
             self._step("resolving seeds", i, len(seeds))
-            pmid = seed.value if seed.kind == "pmid" else None
-            wid = None  # an OpenAlex id counts once OpenAlex has returned its record
-            if pm is not None and pmid is None and seed.kind != "openalex":
-                pmid = self._try("pubmed", str(seed), lambda s=seed: self._pubmed_resolve(s))
-            if oa is not None:
-                record = self._openalex_resolve(seed, pmid)
-                if record is not None:
-                    self.records.append(record)
-                    wid = record.openalex_id
-                    pmid = pmid or record.pmid
-            if pm is not None and pmid is None and seed.kind == "openalex":
-                self._note(
-                    str(seed), "pubmed", "this work has no PMID, so PubMed and iCite skip it"
-                )
-            if pmid or wid:
-                self.seed_ids.append(work_id(pmid=pmid, openalex_id=wid))
-                out.append((pmid, wid))
-            else:
-                self._note(str(seed), "all", "not found in any enabled source")
+            asked = str(seed)
+            aliases, confirmed = [asked], []
+            waiting = list(sources)
+            grew = True
+            while grew:  # a source may learn an id it can use only from a later one
+                grew = False
+                for src in list(waiting):
+                    cands = [a for a in aliases if id_kind(a) in src.resolve_kinds]
+                    if not cands:
+                        continue
+                    waiting.remove(src)
+                    misses: list[dict[str, str]] = []
+                    for cand in cands:  # the seed as given first, then what others found
+                        res = self._try(
+                            src.name, [cand], "resolve", lambda s=src, c=cand: s.resolve([c])
+                        )
+                        if res is None:
+                            misses = []  # the failure is already noted
+                            break
+                        self._take(src, res.works, hop=0)
+                        if cand in res.ids:
+                            found = [res.ids[cand]] + [k for w in res.works for k in work_keys(w)]
+                            confirmed.extend(found)
+                            grew |= any(k not in aliases for k in found)
+                            aliases.extend(k for k in found if k not in aliases)
+                            misses = []
+                            break
+                        misses = res.missing
+                    self.missing.extend(misses)
+            for src in waiting:
+                kinds = " or ".join(src.resolve_kinds)
+                self._note(asked, src.name,
+                           f"no {kinds} id is known for this work, so {src.label} skips it")  # fmt: skip
+            ids = {id_kind(k): k for k in reversed(confirmed)}
+            pmid, wid, doi = ids.get("pmid"), ids.get("openalex"), ids.get("doi")
+            if not (pmid or wid or doi):
+                self._note(asked, "all", "not found in any enabled source")
+                continue
+            seed_id = work_id(pmid=pmid and pmid[5:], doi=doi and doi[4:], openalex_id=wid)
+            self.seed_ids.append(seed_id)
+            group = [seed_id] + [a for a in dict.fromkeys(confirmed) if a != seed_id]
+            self._join(group, hop=0)
+            self._seed_keys.update(group)
+            out.append(group)
         self._step("resolving seeds", len(seeds), len(seeds))
         return out
 
-    def _pubmed_resolve(self, seed: SeedId) -> str | None:
-        pm = self.clients.pubmed
-        if seed.kind == "doi":
-            found = pm.resolve_doi(seed.value)
-        elif seed.kind == "pmcid":
-            found = pm.resolve_pmcid(seed.value)
-        else:
-            hits = pm.search(f"{seed.value}[title]", retmax=1)
-            found = hits[0] if hits else None
-        if found is None:
-            self._note(str(seed), "pubmed", "PubMed has no record for this identifier")
-        return found
-
-    def _openalex_resolve(self, seed: SeedId, pmid: str | None) -> WorkRecord | None:
-        oa = self.clients.openalex
-        if seed.kind == "title":
-            hits = self._try("openalex", str(seed), lambda: oa.search_title(seed.value, limit=1))
-            return hits[0] if hits else None
-        ident = {
-            "pmid": f"pmid:{seed.value}",
-            "doi": f"doi:{seed.value}",
-            "openalex": seed.value,
-            "pmcid": f"pmcid:{seed.value}",
-        }.get(seed.kind) or (f"pmid:{pmid}" if pmid else None)
-        if ident is None:
-            return None
-        return self._try("openalex", str(seed), lambda: oa.work(ident))
-
-    def _seed_reference_lists(self, seed_pmids: list[str], pmids: dict[str, int]) -> None:
-        """PubMed records of the seeds first: their ReferenceList names cited works (by PMID or
-        DOI) that elink's refs may lack, and those must be fetched with the rest."""
-        pm = self.clients.pubmed
-        if pm is None or not seed_pmids:
-            return
-        todo = self._unasked("pubmed", seed_pmids)
-        for rec in self._batched("PubMed seed records", todo, 200, pm.fetch_works, "pubmed"):
-            self.records.append(rec)
-            for ref in rec.references:
-                if ref.startswith("pmid:"):
-                    pmids.setdefault(ref[5:], 1)
-                elif ref.startswith("doi:"):
-                    self._ref_dois.add(ref[4:])
-
-    def _pubmed_links(self, seed_pmids: list[str], pmids: dict[str, int]) -> None:
-        pm = self.clients.pubmed
-        if pm is None or not seed_pmids:
-            return
-        self._step("PubMed links", 0, 1)
-        # all_links: similar (with scores), cited-in and refs in two elink calls, not three.
-        found = self._try("pubmed", ",".join(seed_pmids), lambda: pm.all_links(seed_pmids)) or {}
-        for key, evidence, backwards in (
-            ("refs", "elink:pubmed_pubmed_refs", False),
-            ("cited_in", "elink:pubmed_pubmed_citedin", True),  # the other paper cites the seed
-        ):
-            for seed, items in found.get(key, {}).items():
-                if backwards:
-                    items = self._newest_citers(seed, "pubmed", items)
-                for other in items:
-                    pmids.setdefault(other, 1)
-                    src, dst = (other, seed) if backwards else (seed, other)
-                    self.links.append(
-                        LinkRecord(f"pmid:{src}", f"pmid:{dst}", "references", "pubmed", evidence)
-                    )
-        for seed, items in found.get("similar", {}).items():
-            for other, score in items[: self.options.max_per_kind]:
-                if other != seed:
-                    pmids.setdefault(other, 1)
-                    self.links.append(
-                        LinkRecord(
-                            f"pmid:{seed}",
-                            f"pmid:{other}",
-                            "similar",
-                            "pubmed",
-                            "elink:pubmed_pubmed",
-                            score,
-                        )
-                    )
-        self._step("PubMed links", 1, 1)
-
-    def _icite_links(self, seed_pmids: list[str], pmids: dict[str, int]) -> None:
-        if self.clients.icite is None or not seed_pmids:
-            return
-        self._step("iCite citations", 0, 1)
-        for rec in self._icite_fetch(self._unasked("icite", seed_pmids), seeds=True):
-            for ref in rec.references:
-                pmids.setdefault(ref, 1)
-            for citer in rec.cited_by:
-                pmids.setdefault(citer, 1)
-
-    def _openalex_links(self, seed_wids: list[str], wids: dict[str, int]) -> None:
-        oa = self.clients.openalex
-        if oa is None or not seed_wids:
-            return
-        by_wid = {r.openalex_id: r for r in self.records if r.source == "openalex"}
-        for i, wid in enumerate(seed_wids):
-            self._step("OpenAlex citing works", i, len(seed_wids))
-            record = by_wid.get(wid)
-            for other in (record.references + record.related) if record else []:
-                wids.setdefault(other, 1)
-            citing = (
-                self._try(
-                    "openalex", wid, lambda w=wid: oa.citing(w, limit=self.options.max_per_kind)
-                )
-                or []
-            )
-            for rec in citing:
-                self.records.append(rec)
-                if rec.openalex_id:
-                    wids.setdefault(rec.openalex_id, 1)
-                    self.links.append(
-                        LinkRecord(rec.openalex_id, wid, "references", "openalex", "openalex:cites")
-                    )
-
-    def _metadata(self, pmids: dict[str, int], wids: dict[str, int], *, hop: int) -> None:
-        """Metadata for the works at ``hop``: OpenAlex by W-id, iCite, PubMed, OpenAlex by DOI.
-
-        Each id is asked of each service at most once per crawl: what a service did not know at
-        hop 1 is not asked again (OpenAlex list calls are billed).
-        """
-        pm, oa = self.clients.pubmed, self.clients.openalex
-        if oa is not None:
-            have = {r.openalex_id for r in self.records if r.source == "openalex"}
-            todo = self._unasked(
-                "openalex", [w for w, h in wids.items() if h <= hop and w not in have]
-            )
-            for rec in self._batched("OpenAlex works", todo, 100, oa.works, "openalex"):
-                self.records.append(rec)
-                if rec.pmid:
-                    pmids.setdefault(rec.pmid, hop)
-        if self.clients.icite is not None:
-            self._icite_fetch(self._unasked("icite", [p for p, h in pmids.items() if h <= hop]))
-        if pm is not None:
-            have = {r.pmid for r in self.records if r.source == "pubmed"}
-            todo = self._unasked(
-                "pubmed", [p for p, h in pmids.items() if h <= hop and p not in have]
-            )
-            found = self._batched("PubMed metadata", todo, 200, pm.fetch_works, "pubmed")
-            self.records.extend(found)
-        if oa is not None:
-            oa_dois = {r.doi for r in self.records if r.source == "openalex" and r.doi}
-            dois = {r.doi for r in self.records if r.doi and r.source != "openalex"}
-            todo = self._unasked("openalex-doi", sorted((dois | self._ref_dois) - oa_dois))
-            for rec in self._batched("OpenAlex by DOI", todo, 100, oa.works_by_doi, "openalex"):
-                self.records.append(rec)
-                if rec.openalex_id:
-                    wids.setdefault(rec.openalex_id, hop)
-
-    def _newest_citers(self, seed: str, source: str, citers: list[str]) -> list[str]:
-        """At most ``max_per_kind`` citing PMIDs of a seed, the newest (highest PMIDs) first;
-        what is left out is noted in ``missing``."""
+    def _seed_works_and_links(self, groups: list[list[str]], sources: list[Source]) -> None:
+        """Each source's seed works and links; then what they name joins the crawl at hop 1."""
         k = self.options.max_per_kind
-        if len(citers) <= k:
-            return list(citers)
-        self._note(
-            f"pmid:{seed}", source,
-            f"cited by {len(citers)} works; the {k} newest are kept (max per kind). Raise the "
-            "cap to fetch more.",
-        )  # fmt: skip
-        return sorted(citers, key=int, reverse=True)[:k]
+        for src in sources:
+            ids = [i for i in (self._pick(src, g) for g in groups) if i]
+            if not ids:
+                continue
+            self._fetch(src, self._unasked(src, ids), hop=0, stage=f"{src.label} seed records")
+            for kind in src.link_kinds:
+                limit = None if kind == "references" else k  # a reference list is bounded
+                stage = f"{src.label} {kind.replace('_', ' ')}"
+                size = max(1, src.max_batch.get(kind, len(ids)))
+                batches = [ids[i : i + size] for i in range(0, len(ids), size)]
+                for n, batch in enumerate(batches):
+                    self._step(stage, n, len(batches))
+                    res = self._try(src.name, batch, f"fetch_links {kind}",
+                                    lambda s=src, b=batch, kd=kind, n=limit: s.fetch_links(kd, b, limit=n))  # fmt: skip
+                    if res is not None:
+                        self._take(src, res.works, hop=1)
+                        self.missing.extend(res.missing)
+                        for link in res.links:
+                            self.links.append(link)
+                            for end in (link.source, link.target):
+                                self._hop.setdefault(end, 1)
+                self._step(stage, len(batches), len(batches))
+        for i, rec in enumerate(self.records):
+            if not set(work_keys(rec)) & self._seed_keys:
+                continue
+            if len(rec.cited_by) > k:  # a landmark seed can have thousands of citing works
+                self._note(work_keys(rec)[0], rec.source,
+                           f"cited by {len(rec.cited_by)} works; the {k} newest are kept (max per "
+                           "kind). Raise the cap to fetch more.")  # fmt: skip
+                rec = self.records[i] = replace(rec, cited_by=rec.cited_by[:k])
+            for other in [*rec.references, *rec.cited_by, *rec.related]:
+                self._hop.setdefault(other, 1)
 
-    def _unasked(self, what: str, ids: list[str]) -> list[str]:
-        asked = self._asked.setdefault(what, set())
-        todo = [i for i in dict.fromkeys(ids) if i not in asked]
-        asked.update(todo)
-        return todo
+    def _fetch_all(self, sources: list[Source], *, hop: int) -> None:
+        """Works for every id at ``hop`` or less from every source that may know them, in
+        rounds until no source has an id left to ask (each work is asked of a source once).
 
-    def _depth2(self, pmids: dict[str, int], wids: dict[str, int]) -> None:
+        A round asks each source only by the id kind it takes best (``id_kinds[0]``) while any
+        source has such ids left: the answers often reveal that id for works known so far by
+        another one (a DOI), which saves a lookup. Then one round by every kind it takes.
+        """
+        while True:
+            for best_only in (True, False):
+                asked_any = False
+                for src in sources:
+                    frontier = [i for i, h in self._hop.items() if h <= hop]
+                    kinds = src.id_kinds[:1] if best_only else src.id_kinds
+                    todo = self._unasked(src, frontier, kinds=kinds)
+                    if todo:
+                        asked_any = True
+                        self._fetch(src, todo, hop=hop, stage=f"{src.label} works")
+                if asked_any:
+                    break  # start again from the best ids
+            else:
+                return
+
+    def _depth2(self, sources: list[Source]) -> None:
         """Add, per kind, the ``max_per_kind`` works that the most depth-1 works cite (or are
         cited by). Each depth-1 work counts once per candidate, whichever sources report the
-        link, and a candidate known under a PMID and a W-id is one candidate."""
-        alias: dict[str, str] = {}  # any id of a known work -> its canonical key
-        for rec in self.records:
-            keys = set(work_keys(rec))
-            canon = f"pmid:{rec.pmid}" if rec.pmid else min(keys) if keys else None
-            for key in keys:
-                alias.setdefault(key, canon)
-        layer1 = {f"pmid:{p}" for p, h in pmids.items() if h == 1}
-        layer1 |= {alias.get(w, w) for w, h in wids.items() if h == 1}
-        known = {alias.get(k, k) for k in [f"pmid:{p}" for p in pmids] + list(wids)}
+        link, and a candidate known under several ids is one candidate."""
+        layer1 = {self._canon(i) for i, h in self._hop.items() if h == 1}
+        known = {self._canon(i) for i in self._hop}
         cited: dict[str, set[str]] = {}
         citing: dict[str, set[str]] = {}
 
         def add(table: dict[str, set[str]], candidate: str, by: str) -> None:
-            candidate = alias.get(candidate, candidate)
-            if candidate not in known and not candidate.startswith("doi:"):
+            candidate = self._canon(candidate)
+            if candidate not in known and id_kind(candidate) != "doi":
                 table.setdefault(candidate, set()).add(by)
 
-        for rec in self._icite.values():
-            me = alias.get(f"pmid:{rec.pmid}", f"pmid:{rec.pmid}")
+        for rec in self.records:
+            keys = work_keys(rec)
+            me = self._canon(keys[0]) if keys else ""
             if me in layer1:
                 for ref in rec.references:
-                    add(cited, f"pmid:{ref}", me)
-                for citer in rec.cited_by:
-                    add(citing, f"pmid:{citer}", me)
-        for rec in self.records:
-            keys = set(work_keys(rec))
-            me = alias.get(next(iter(sorted(keys)), ""), "")
-            if rec.source in ("pubmed", "openalex") and me in layer1:
-                for ref in rec.references:
                     add(cited, ref, me)
+                for citer in rec.cited_by:
+                    add(citing, citer, me)
         k = self.options.max_per_kind
         for table in (cited, citing):
-            ranked = sorted(table, key=lambda c: (-len(table[c]), c))[:k]
-            for node in ranked:
-                if node.startswith("pmid:"):
-                    pmids.setdefault(node[5:], 2)
-                else:
-                    wids.setdefault(node, 2)
-        self._metadata(pmids, wids, hop=2)
+            for node in sorted(table, key=lambda c: (-len(table[c]), c))[:k]:
+                self._hop.setdefault(node, 2)
+        self._fetch_all(sources, hop=2)
 
-    # -- plumbing
+    # -- bookkeeping
 
-    def _icite_fetch(self, pmids: list[str], *, seeds: bool = False) -> list[ICiteRecord]:
-        ic = self.clients.icite
-        found = self._batched(
-            "iCite records", pmids, 1000, lambda batch: list(ic.fetch(batch).values()), "icite"
-        )
-        if seeds:  # a landmark seed can have thousands of citing works: cap them
-            found = [
-                replace(rec, cited_by=self._newest_citers(rec.pmid, "icite", rec.cited_by))
-                for rec in found
-            ]
-        for rec in found:
-            self._icite[rec.pmid] = rec
-            self.records.append(icite_to_work_record(rec))
-            for cited in rec.references:
-                self.links.append(LinkRecord(f"pmid:{rec.pmid}", f"pmid:{cited}", "references",
-                                             "icite", "icite:references"))  # fmt: skip
-            for citer in rec.cited_by:
-                self.links.append(LinkRecord(f"pmid:{citer}", f"pmid:{rec.pmid}", "references",
-                                             "icite", "icite:cited_by"))  # fmt: skip
-        return found
-
-    def _batched(self, stage: str, ids: list[str], size: int, call: Callable, service: str) -> list:
-        out: list = []
+    def _fetch(self, src: Source, ids: list[str], *, hop: int, stage: str) -> None:
+        """``src.fetch_works`` in batches of its ``max_batch``; what arrives is kept."""
+        size = max(1, src.max_batch.get("fetch_works", len(ids) or 1))
         batches = [ids[i : i + size] for i in range(0, len(ids), size)]
-        for i, batch in enumerate(batches):
-            self._step(stage, i, len(batches))
-            out.extend(self._try(service, _batch_label(batch), lambda b=batch: call(b)) or [])
+        for n, batch in enumerate(batches):
+            self._step(stage, n, len(batches))
+            res = self._try(src.name, batch, "fetch_works", lambda b=batch: src.fetch_works(b))
+            if res is not None:
+                self._take(src, res.works, hop=hop)
+                self.unknown.extend(res.missing)
         if batches:
             self._step(stage, len(batches), len(batches))
-        return out
 
-    def _try(self, service: str, ident: str, call: Callable[[], Any]) -> Any:
-        """Run one source call; a failure is noted in ``missing`` and the crawl goes on.
+    def _take(self, src: Source, works: list[WorkRecord], *, hop: int) -> None:
+        """Keep ``works`` from ``src``: their ids join the crawl and count as asked of it."""
+        asked = self._asked.setdefault(src.name, set())
+        for rec in works:
+            self.records.append(rec)
+            keys = work_keys(rec)
+            self._join(keys, hop=hop)
+            asked.update(keys)
 
-        A service that cannot be reached, refuses the key or has spent its daily budget is
-        disabled for the rest of the crawl (so one outage does not cost a timeout per remaining
-        request); so is one that timed out twice. An offline-mode cache miss concerns that one
-        request only: the cache may hold the rest.
+    def _join(self, keys: list[str], *, hop: int) -> None:
+        """Record that ``keys`` name one work, which joins the crawl at ``hop`` at the latest."""
+        group: set[str] = set(keys)
+        for key in keys:
+            group |= self._group.get(key, set())
+        for key in group:
+            self._group[key] = group
+        for key in keys:
+            self._hop.setdefault(key, hop)
+
+    def _canon(self, ident: str) -> str:
+        """One id per work (PMID, else OpenAlex id, else DOI, else PMCID)."""
+        group = self._group.get(ident)
+        if not group:
+            return ident
+        return min(group, key=lambda k: (_KIND_RANK.get(id_kind(k), 9), k))
+
+    def _pick(
+        self, src: Source, ids: Iterable[str], *, kinds: Iterable[str] | None = None
+    ) -> str | None:
+        """The id of one work ``src`` takes best (its ``id_kinds`` order, or only ``kinds``),
+        or None."""
+        group: set[str] = set()
+        for ident in ids:
+            group |= self._group.get(ident, {ident})
+        for kind in src.id_kinds if kinds is None else kinds:
+            found = sorted(k for k in group if id_kind(k) == kind)
+            if found:
+                return found[0]
+        return None
+
+    def _unasked(
+        self, src: Source, ids: list[str], *, kinds: Iterable[str] | None = None
+    ) -> list[str]:
+        """One id (the one ``src`` takes best, of ``kinds`` if given) per work not yet asked of
+        or returned by ``src``; those works count as asked from now on."""
+        asked = self._asked.setdefault(src.name, set())
+        todo = []
+        for ident in dict.fromkeys(ids):
+            group = self._group.get(ident, {ident})
+            if group & asked:
+                continue
+            choice = self._pick(src, group, kinds=kinds)
+            if choice is None:
+                continue
+            asked.update(group)
+            todo.append(choice)
+        return todo
+
+    def _try(self, service: str, ids: list[str], query: str, call: Callable[[], Any]) -> Any:
+        """Run one source call; if it fails, every id it asked about is noted in ``missing``
+        (with the service, the reason and ``query``, the operation) and the crawl goes on.
+
+        Only a refused key or a spent daily budget disables the service for the rest of the
+        crawl (asking again cannot succeed today); the ids it is not asked about are noted too.
+        Any other failure (an outage, a timeout, a bad answer, an offline-mode cache miss)
+        concerns that call only: the next one may well succeed, or be in the cache.
         """
-        if service in self._disabled:  # its failure is already noted once
+        if service in self._disabled:
+            for ident in ids:
+                self._note(ident, service, f"not asked: {self._disabled[service]}", query=query)
             return None
         try:
             return call()
-        except NotCachedError as exc:
-            self._not_cached.add(service)
-            self._note(ident, service, str(exc))
-        except TimedOutError as exc:
-            self._timeouts[service] = self._timeouts.get(service, 0) + 1
-            if self._timeouts[service] >= 2:
-                self._disabled.add(service)
-                self._offline.add(service)
-            self._note(ident, service, str(exc))
-        except (OfflineError, BudgetExceededError, AuthError) as exc:
-            self._disabled.add(service)
-            if isinstance(exc, OfflineError):
-                self._offline.add(service)
-            self._note(ident, service, str(exc))
         except SourceError as exc:
-            self._note(ident, service, str(exc))
+            if isinstance(exc, NotCachedError):
+                self._not_cached.add(service)
+            elif isinstance(exc, OfflineError):
+                self._offline.add(service)
+            elif isinstance(exc, (BudgetExceededError, AuthError)):
+                self._disabled[service] = str(exc)
+            for ident in ids:
+                self._note(ident, service, str(exc), query=query)
         return None
 
-    def _note(self, ident: str, source: str, reason: str) -> None:
-        self.missing.append({"id": ident, "source": source, "reason": reason})
+    def _note(self, ident: str, source: str, reason: str, *, query: str = "") -> None:
+        self.missing.append(missing_id(ident, source, reason, query=query))
 
     def _step(self, stage: str, done: int, total: int) -> None:
         self.stage = stage
@@ -674,6 +641,7 @@ class Collector:
                     rec,
                     references=[r for r in rec.references if r in known],
                     related=[r for r in rec.related if r in known],
+                    cited_by=[r for r in rec.cited_by if r in known],
                 )
             )
         return records, links
@@ -693,5 +661,5 @@ def fetch_corpus(
     return Collector(list(seeds), clients, options, progress=progress).run()
 
 
-def _batch_label(batch: list[str]) -> str:
-    return ",".join(batch) if len(batch) <= 3 else f"{batch[0]}…{batch[-1]} ({len(batch)} ids)"
+#: Which id names a work in depth-2 counting: PMID, then OpenAlex id, DOI, PMCID.
+_KIND_RANK = {"pmid": 0, "openalex": 1, "doi": 2, "pmcid": 3}

@@ -11,9 +11,13 @@ A session from `make_session` stacks, from the caller down to the socket:
    with exponential backoff, honouring ``Retry-After``; POST is retried as well.
 
 Keys (``NCBI_API_KEY``, ``OPENALEX_API_KEY``, ``CITEGRAPH_EMAIL``) are resolved by
-`resolve_keys`. They are sent as query parameters but never stored: requests-cache redacts the
+`resolve_keys` and added to every request by the session's `QueryAuth` (the clients never handle
+them). They are sent as query parameters but never stored: requests-cache redacts the
 ignored parameters from cache keys and from the stored request and URL, and `redact` removes
 them from any text that may reach a log line or an error message.
+
+Streamlit secrets are read from ``.streamlit/secrets.toml`` with `tomllib` (the file Streamlit
+itself reads), so this library never imports Streamlit; the page may also pass keys in.
 
 One session per thread: Streamlit runs each browser session in its own thread and requests'
 `Session` is not documented as thread-safe. Never call ``requests_cache.install_cache()``.
@@ -25,6 +29,7 @@ import logging
 import os
 import re
 import threading
+import tomllib
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -274,6 +279,57 @@ class CitegraphSession(CacheMixin, _LimitedSession):
     offline: bool = False
 
 
+class QueryAuth(requests.auth.AuthBase):
+    """Adds a service's key parameters to each request's query string (pyalex's ``AuthBase``).
+
+    Parameters the caller already set are left alone. requests-cache ignores these parameters
+    in its cache keys and redacts them from what it stores.
+
+    Examples
+    --------
+    >>> req = requests.Request("GET", "http://127.0.0.1/x?id=1").prepare()
+    >>> QueryAuth([("api_key", "k"), ("id", "2")])(req).url
+    'http://127.0.0.1/x?id=1&api_key=k'
+    """
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self.pairs = list(pairs)
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        query = requests.utils.urlparse(request.url or "").query
+        present = {part.split("=", 1)[0] for part in query.split("&") if part}
+        extra = [(k, v) for k, v in self.pairs if k not in present]
+        if extra:
+            request.prepare_url(request.url, extra)
+        return request
+
+    def __repr__(self) -> str:
+        return f"QueryAuth({[k for k, _ in self.pairs]})"
+
+
+def auth_params(service: str, keys: Keys) -> list[tuple[str, str]]:
+    """The query parameters that identify us to ``service``.
+
+    NCBI asks for ``tool`` and ``email`` (and takes ``api_key``); OpenAlex takes ``api_key``
+    (``mailto`` is gone); iCite takes none.
+
+    Examples
+    --------
+    >>> auth_params("pubmed", Keys(email="a@b.c"))
+    [('tool', 'citegraph'), ('email', 'a@b.c')]
+    >>> auth_params("icite", Keys(api_key="k"))
+    []
+    """
+    pairs: list[tuple[str, str]] = []
+    if service == "pubmed":
+        pairs.append(("tool", "citegraph"))
+        if keys.email:
+            pairs.append(("email", keys.email))
+    if service in KEY_ENV and keys.api_key:
+        pairs.append(("api_key", keys.api_key))
+    return pairs
+
+
 class _OpenAlexRetry(Retry):
     """Retry that also honours Retry-After on OpenAlex's 403 "slow down" (and not on its 429:
     a spent daily budget does not come back in seconds)."""
@@ -343,6 +399,7 @@ def make_session(
     )
     session.service = service
     session.keys = keys
+    session.auth = QueryAuth(auth_params(service, keys))
     session.offline = offline
     session.default_timeout = timeout
     session.headers["User-Agent"] = user_agent(keys.email)
@@ -412,23 +469,18 @@ def _check_service(service: str) -> None:
 
 
 def _streamlit_secrets() -> dict[str, Any]:
-    """Streamlit secrets as a plain dict, or {} when streamlit or a secrets file is absent.
+    """Top-level values of Streamlit's ``secrets.toml`` (user folder, then working folder; the
+    later file wins, as in Streamlit), or {} when there is none or it cannot be read.
 
-    Accessing ``st.secrets`` without a file raises, so look for the file first.
+    Read with `tomllib` so that no library module imports Streamlit.
     """
-    import importlib.util
-
-    candidates = [
-        Path.home() / ".streamlit" / "secrets.toml",
-        Path.cwd() / ".streamlit" / "secrets.toml",
-    ]
-    if not any(p.is_file() for p in candidates):
-        return {}
-    if importlib.util.find_spec("streamlit") is None:
-        return {}
-    try:
-        import streamlit as st
-
-        return {str(k): v for k, v in st.secrets.items()}
-    except Exception:  # noqa: BLE001 - a broken secrets file must not stop a CLI run
-        return {}
+    found: dict[str, Any] = {}
+    for path in (Path.home() / ".streamlit" / "secrets.toml",
+                 Path.cwd() / ".streamlit" / "secrets.toml"):  # fmt: skip
+        try:
+            with path.open("rb") as handle:
+                data = tomllib.load(handle)
+        except (OSError, tomllib.TOMLDecodeError):
+            continue  # absent or broken: a CLI run must not stop for it
+        found.update({str(k): v for k, v in data.items() if not isinstance(v, dict)})
+    return found

@@ -12,10 +12,13 @@ Node ids are stable strings (see `citegraph.ids.work_id` and `citegraph.ids.auth
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
 import pandas as pd
+
+from citegraph import __version__
 
 #: Services that can assert a work or a link; "facts" is hand-verified bibliographic facts.
 SOURCE_NAMES = ("pubmed", "icite", "openalex", "facts")
@@ -383,3 +386,39 @@ class Corpus:
     def seed_ids(self) -> list[str]:
         """Ids of the seed works, in the order of the manifest's seeds where known."""
         return [str(i) for i in self.works.loc[self.works["is_seed"], "id"]]
+
+
+#: The manifest (and snapshot file) format, defined with the model so that collect can write a
+#: manifest without importing snapshot.
+FORMAT = "citegraph-snapshot"
+FORMAT_VERSION = 1
+
+
+def new_manifest(
+    *,
+    seeds: list[str],
+    sources: list[str],
+    notes: str = "",
+    missing: list[dict[str, str]] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A manifest with the required fields filled in (created now, by this software version).
+
+    Examples
+    --------
+    >>> m = new_manifest(seeds=["pmid:1"], sources=["pubmed"])
+    >>> m["format_version"], m["seeds"], m["missing"]
+    (1, ['pmid:1'], [])
+    """
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "seeds": list(seeds),
+        "sources": list(sources),
+        "created_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "software_version": f"citegraph {__version__}",
+        "notes": notes,
+        "missing": list(missing or []),
+    }
+    manifest.update(extra)
+    return manifest

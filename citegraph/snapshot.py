@@ -12,53 +12,29 @@ import gzip
 import json
 import math
 import zlib
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import fastjsonschema
 import pandas as pd
 
-from citegraph import CitegraphError, __version__
-from citegraph.model import DICT_COLUMNS, LINK_KINDS, LIST_COLUMNS, TABLE_COLUMNS, Corpus
+from citegraph import CitegraphError
+from citegraph.model import (  # noqa: F401 - new_manifest is re-exported for callers of snapshot
+    DICT_COLUMNS,
+    FORMAT,
+    FORMAT_VERSION,
+    LINK_KINDS,
+    LIST_COLUMNS,
+    TABLE_COLUMNS,
+    Corpus,
+    new_manifest,
+)
 
-FORMAT = "citegraph-snapshot"
-FORMAT_VERSION = 1
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
 class SnapshotError(CitegraphError):
     """A snapshot file is missing, unreadable or invalid. The message names the file and field."""
-
-
-def new_manifest(
-    *,
-    seeds: list[str],
-    sources: list[str],
-    notes: str = "",
-    missing: list[dict[str, str]] | None = None,
-    **extra: Any,
-) -> dict[str, Any]:
-    """A manifest with the required fields filled in (created now, by this software version).
-
-    Examples
-    --------
-    >>> m = new_manifest(seeds=["pmid:1"], sources=["pubmed"])
-    >>> m["format_version"], m["seeds"], m["missing"]
-    (1, ['pmid:1'], [])
-    """
-    manifest = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "seeds": list(seeds),
-        "sources": list(sources),
-        "created_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
-        "software_version": f"citegraph {__version__}",
-        "notes": notes,
-        "missing": list(missing or []),
-    }
-    manifest.update(extra)
-    return manifest
 
 
 def dumps_snapshot(corpus: Corpus, *, compress: bool = False) -> bytes:

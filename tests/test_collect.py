@@ -27,6 +27,7 @@ def _clients(emulator, **kwargs):  # type: ignore[no-untyped-def]
         icite_url=emulator.icite_url,
         openalex_url=emulator.openalex_url,
         rate=1000,
+        retries=0,  # no test here is about retrying
         **kwargs,
     )
 
@@ -82,6 +83,14 @@ def test_citing_works_and_similar_articles(emulator, corpus) -> None:  # type: i
     expected = {_node(index.by_pmid(p)) for p in reported} | {
         _node(index.by_openalex(w)) for w in reported_w
     }
+    # A work PubMed was asked about may name the seed in its own record's reference lists
+    # (CommentsCorrections "Cites"), which no citing-list service reports.
+    fetched = set(corpus.works.loc[corpus.works["sources"].map(lambda s: "pubmed" in s), "id"])
+    seed_pmid = str(emulator.seed)
+    for fact in index.truth()["works"].values():
+        node = f"pmid:{fact['ids']['pmid']}" if fact["ids"]["pmid"] else None
+        if node in fetched and any(r.get("pmid") == seed_pmid for r in fact["references"]):
+            expected.add(node)
     assert set(citing["source"]) == expected
     similar = corpus.links[corpus.links["kind"] == "similar"].sort_values("score", ascending=False)
     assert [
@@ -152,7 +161,7 @@ def test_cancel_leaves_a_usable_partial_corpus_and_a_rerun_resumes(emulator) -> 
         [emulator.seed],
         _clients(emulator),
         FetchOptions(),
-        should_stop=lambda: "PubMed metadata" in stages,
+        should_stop=lambda: "PubMed works" in stages,
         progress=lambda stage, done, total: stages.append(stage),
     )
     # The cache of the first run is still there: start from a fresh cache to see resuming.
@@ -175,12 +184,15 @@ def test_interrupted_fetch_resumes_from_the_cache(emulator, tmp_path: Path, monk
     emulator.reset()
     stages: list[str] = []
 
-    def stop_at_openalex_by_doi(stage: str, done: int, total: int) -> None:
-        stages.append(stage)
-        if stage == "OpenAlex by DOI":
+    def stop_at_openalex_second_round(stage: str, done: int, total: int) -> None:
+        # OpenAlex's second round asks for the DOIs PubMed's records brought in.
+        if stage == "OpenAlex works" and "PubMed works" in stages:
             raise KeyboardInterrupt  # what a closed browser tab or Ctrl-C does mid-run
+        stages.append(stage)
 
-    collector = Collector([emulator.seed], _clients(emulator), progress=stop_at_openalex_by_doi)
+    collector = Collector(
+        [emulator.seed], _clients(emulator), progress=stop_at_openalex_second_round
+    )
     with pytest.raises(KeyboardInterrupt):
         collector.run()
     before = len(emulator.requests())
@@ -205,10 +217,8 @@ def test_a_failing_service_is_listed_in_missing(emulator) -> None:  # type: igno
 def test_unreachable_services_give_one_clear_error() -> None:
     clients = make_clients(
         pubmed_url="http://127.0.0.1:9/entrez/eutils", icite_url="http://127.0.0.1:9/api",
-        openalex_url="http://127.0.0.1:9", rate=1000,
+        openalex_url="http://127.0.0.1:9", rate=1000, retries=0,
     )  # fmt: skip
-    for client in (clients.pubmed, clients.icite, clients.openalex):
-        client.session.mount("http://", __import__("requests").adapters.HTTPAdapter(max_retries=0))
     with pytest.raises(CollectError, match="Cannot reach icite, openalex, pubmed"):
         fetch_corpus(["40603629"], clients=clients)
 
@@ -289,18 +299,21 @@ def test_a_pmcid_seed_resolves_through_openalex(emulator) -> None:  # type: igno
     assert corpus.seed_ids() == [f"pmid:{seed['pmid']}"]
 
 
-def test_depth2_asks_each_doi_of_openalex_once(emulator) -> None:  # type: ignore[no-untyped-def]
+def test_depth2_asks_each_id_of_each_source_once(emulator) -> None:  # type: ignore[no-untyped-def]
     clients = _clients(emulator)
-    asked: list[str] = []
-    real = clients.openalex.works_by_doi
+    asked: dict[str, list[str]] = {}
+    for source in clients.sources():
+        real = source.fetch_works
 
-    def spy(dois):  # type: ignore[no-untyped-def]
-        asked.extend(dois)
-        return real(dois)
+        def spy(ids, real=real, name=source.name):  # type: ignore[no-untyped-def]
+            asked.setdefault(name, []).extend(ids)
+            return real(ids)
 
-    clients.openalex.works_by_doi = spy
+        source.fetch_works = spy  # type: ignore[method-assign]
     fetch_corpus([emulator.seed], clients=clients, options=FetchOptions(depth=2, max_per_kind=20))
-    assert asked and len(asked) == len(set(asked))
+    assert any(i.startswith("doi:") for i in asked["openalex"])
+    for ids in asked.values():
+        assert ids and len(ids) == len(set(ids))
 
 
 def test_citing_works_are_capped_per_source_newest_first(emulator) -> None:  # type: ignore[no-untyped-def]
@@ -321,3 +334,82 @@ def test_citing_works_are_capped_per_source_newest_first(emulator) -> None:  # t
     assert len(set(citing["source"])) <= 3 * k
     notes = [m for m in corpus.manifest["missing"] if m["source"] == "icite"]
     assert notes and f"the {k} newest are kept" in notes[0]["reason"]
+
+
+class _ListSource:
+    """A source over a hand-made (GENERATED) list of works that fails on chosen ids: any
+    object with the contract's attributes and methods can join a crawl (`Clients.extra`)."""
+
+    name, label = "listed", "Listed"
+    resolve_kinds = id_kinds = ("pmid",)
+    link_kinds = ("cited_by",)
+    max_batch = {"resolve": 1, "fetch_works": 2, "cited_by": 10}
+
+    def __init__(self, fail: dict[str, Exception]) -> None:
+        self.fail = fail
+        self.requests_made = 0
+        self.asked: list[list[str]] = []
+
+    def resolve(self, ids):  # type: ignore[no-untyped-def]
+        from citegraph.sources.base import Result
+
+        return Result(ids={i: i for i in ids})
+
+    def fetch_works(self, ids):  # type: ignore[no-untyped-def]
+        from citegraph.model import WorkRecord
+        from citegraph.sources.base import Result
+
+        self.asked.append(list(ids))
+        for ident in ids:
+            if ident in self.fail:
+                raise self.fail[ident]
+        return Result(works=[WorkRecord(source=self.name, pmid=i[5:], title=i) for i in ids])
+
+    def fetch_links(self, kind, ids, *, limit=None):  # type: ignore[no-untyped-def]
+        from citegraph.model import LinkRecord
+        from citegraph.sources.base import Result
+
+        citers = [f"pmid:{n}" for n in range(11, 19)][:limit]
+        return Result(
+            links=[LinkRecord(c, ids[0], "references", self.name, "listed") for c in citers]
+        )
+
+
+def test_any_source_joins_the_crawl_and_a_failed_call_lists_every_id() -> None:
+    from citegraph.collect import Clients
+    from citegraph.sources import UpstreamError
+
+    source = _ListSource({"pmid:13": UpstreamError("bad answer; try again", service="listed")})
+    corpus = Collector(["1"], Clients(extra=[source])).run()
+    assert corpus.seed_ids() == ["pmid:1"]
+    failed = [m for m in corpus.manifest["missing"] if m["source"] == "listed"]
+    assert [m["id"] for m in failed] == ["pmid:13", "pmid:14"]  # the batch of 2 that failed
+    assert {m["query"] for m in failed} == {"fetch_works"}
+    assert "bad answer" in failed[0]["reason"]
+    fetched = corpus.works[corpus.works["sources"].map(len) > 0]
+    assert len(fetched) == 1 + 8 - 2  # later batches were still asked
+
+
+def test_a_refused_key_stops_asking_that_source_and_lists_what_was_not_asked() -> None:
+    from citegraph.collect import Clients
+    from citegraph.sources import AuthError
+
+    source = _ListSource({"pmid:13": AuthError("key refused; check it", service="listed")})
+    corpus = Collector(["1"], Clients(extra=[source])).run()
+    assert source.asked[-1] == ["pmid:13", "pmid:14"]  # nothing asked after the refusal
+    notes = {m["id"]: m["reason"] for m in corpus.manifest["missing"]}
+    assert set(notes) == {f"pmid:{n}" for n in range(13, 19)}
+    assert notes["pmid:17"].startswith("not asked: ") and "key refused" in notes["pmid:17"]
+
+
+def test_ids_a_source_does_not_know_are_listed_apart_from_gaps(emulator) -> None:  # type: ignore[no-untyped-def]
+    collector = Collector([emulator.seed], _clients(emulator))
+    corpus = collector.run()
+    assert collector.unknown and corpus.manifest["missing"] == []
+    absent_from_icite = {
+        f"pmid:{w['pmid']}"
+        for w in emulator.corpus["works"]
+        if w["pmid"] and not w.get("in_icite", True)
+    }
+    told = {m["id"] for m in collector.unknown if m["source"] == "icite"}
+    assert told and told <= absent_from_icite

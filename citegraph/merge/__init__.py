@@ -175,6 +175,12 @@ def _merge(
             if dst:
                 ev = REFERENCE_EVIDENCE.get(rec.source, f"{rec.source}:references")
                 raw_links.append((key, dst, "references", rec.source, ev, None))
+        for citer in rec.cited_by:
+            src = resolve(citer, rec.source, "citing work")
+            if src:
+                raw_links.append(
+                    (src, key, "references", rec.source, f"{rec.source}:cited_by", None)
+                )
         for rel in rec.related:
             dst = resolve(rel, rec.source, "related work")
             if dst:

@@ -2,7 +2,9 @@
 
 Each module has three layers that can be tested separately: URL/parameter builders (pure),
 parsers (raw JSON/XML → `citegraph.model` records, pure) and a thin client doing I/O through an
-injected `requests.Session` (see `citegraph.http.make_session`).
+injected `requests.Session` (see `citegraph.http.make_session`). Every client implements the
+source contract of `citegraph.sources.base` (resolve, fetch_works, fetch_links → `Result`),
+which is all `citegraph.collect` knows of a source.
 
 Every failure a client can meet is one of the `SourceError` subclasses below. Their messages say
 which service failed, for which id, and what to do; they never contain an API key or e-mail.
@@ -40,14 +42,21 @@ class SourceError(CitegraphError):
     'OpenAlex (W1): no such work; check the id'
     >>> err.service, err.ident
     ('openalex', 'W1')
+    >>> str(err.about("W2"))
+    'OpenAlex (W2): no such work; check the id'
     """
 
     def __init__(self, message: str, *, service: str, ident: str | None = None) -> None:
         self.service = service
         self.ident = ident
+        self.detail = message
         label = SERVICE_LABELS.get(service, service)
         where = f"{label} ({ident})" if ident else label
         super().__init__(redact(f"{where}: {message}"))
+
+    def about(self, ident: str | None) -> SourceError:
+        """The same error (same class, service and message) about ``ident`` instead."""
+        return type(self)(self.detail, service=self.service, ident=ident)
 
 
 class RateLimitError(SourceError):
@@ -186,10 +195,6 @@ def evict(session: requests.Session, response: requests.Response) -> None:
         cache.delete(requests=[response.request])
     except Exception:  # noqa: BLE001 - eviction is best effort; the error being raised matters more
         pass
-
-
-def _from_cache(response: requests.Response) -> bool:
-    return bool(getattr(response, "from_cache", False))
 
 
 def _is_offline(session: requests.Session) -> bool:

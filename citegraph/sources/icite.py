@@ -8,14 +8,13 @@ Legacy field names are used: ``cited_by``, ``references``, ``citation_count``, â
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import requests
 
-from citegraph.http import base_url as _base_url
-from citegraph.http import make_session
+from citegraph.http import DEFAULT_BASE_URLS
 from citegraph.ids import normalize_doi, normalize_pmid
 from citegraph.model import WorkRecord
 from citegraph.sources import (
@@ -23,10 +22,9 @@ from citegraph.sources import (
     RateLimitError,
     UpstreamError,
     batched,
-    evict,
-    send_request,
     unique,
 )
+from citegraph.sources.base import Result, SourceClient, batch_label, id_kind, missing_id
 from citegraph.text import clean_markup
 
 SERVICE = "icite"
@@ -65,7 +63,9 @@ def pubs_params(pmids: list[str]) -> dict[str, str]:
     return {"pmids": ",".join(pmids), "fl": ",".join(FIELDS)}
 
 
-def parse_pubs(text: str | bytes, *, base_url: str | None = None) -> list[ICiteRecord]:
+def parse_pubs(
+    text: str | bytes, *, base_url: str = DEFAULT_BASE_URLS[SERVICE]
+) -> list[ICiteRecord]:
     """Records from an iCite ``/pubs`` answer ``{"meta": â€¦, "data": [...]}``.
 
     Titles are clean Unicode text (iCite copies PubMed's inline markup as tags in the string).
@@ -87,7 +87,7 @@ def parse_pubs(text: str | bytes, *, base_url: str | None = None) -> list[ICiteR
     rows = data.get("data") if isinstance(data, dict) else data
     if not isinstance(rows, list):
         raise UpstreamError("unexpected JSON (no 'data' list).", service=SERVICE)
-    base = (base_url or _base_url(SERVICE)).rstrip("/")
+    base = base_url.rstrip("/")
     out = []
     for row in rows:
         pmid = normalize_pmid(row.get("pmid") or row.get("_id"))
@@ -145,47 +145,70 @@ def _float(value: Any) -> float | None:
         return None
 
 
-class ICiteClient:
-    """iCite client: one GET per 1000 PMIDs; ``requests_made`` counts real requests."""
+class ICiteClient(SourceClient):
+    """iCite as a `citegraph.sources.base.Source`: one GET per 1000 PMIDs.
 
+    iCite's ids are PMIDs, so ``resolve`` maps ``pmid:`` ids to themselves without a request.
+    ``fetch_works`` returns works with ``references`` and ``cited_by`` (newest, i.e. highest,
+    PMIDs first); iCite has no separate link calls (``link_kinds`` is empty).
+    """
+
+    name = SERVICE
+    label = "iCite"
+    resolve_kinds = ("pmid",)
+    id_kinds = ("pmid",)
+    link_kinds = ()
+    max_batch = {"resolve": BATCH_SIZE, "fetch_works": BATCH_SIZE}
     batch_size = BATCH_SIZE
 
-    def __init__(
-        self,
-        session: requests.Session | None = None,
-        *,
-        base_url: str | None = None,
-        offline: bool = False,
-    ) -> None:
-        self.session = session if session is not None else make_session(SERVICE, offline=offline)
-        self.base_url = _base_url(SERVICE, base_url)
-        self.requests_made = 0
+    def resolve(self, ids: Sequence[str]) -> Result:
+        """``pmid:`` ids as they are (iCite is asked when their works are fetched)."""
+        out = Result()
+        for ident in ids:
+            pmid = normalize_pmid(str(ident).removeprefix("pmid:"))
+            if pmid and id_kind(str(ident)) in ("pmid", None):
+                out.ids[str(ident)] = f"pmid:{pmid}"
+            else:
+                out.missing.append(missing_id(str(ident), SERVICE, "iCite looks up PMIDs only"))
+        return out
+
+    def fetch_works(self, ids: Sequence[str]) -> Result:
+        """Works for ``pmid:`` ids (one request per 1000); unknown PMIDs are in ``missing``."""
+        asked = {normalize_pmid(str(i).removeprefix("pmid:")): str(i) for i in _as_list(ids)}
+        asked.pop(None, None)
+        records = self.fetch(list(asked))
+        out = Result()
+        for pmid, ident in asked.items():
+            rec = records.get(pmid)
+            if rec is None:
+                out.missing.append(missing_id(ident, SERVICE, "iCite has no record of this PMID",
+                                              query=f"GET /pubs?pmids={pmid}"))  # fmt: skip
+                continue
+            newest = sorted(rec.cited_by, key=int, reverse=True)
+            out.works.append(replace(to_work_record(rec), cited_by=[f"pmid:{p}" for p in newest]))
+        return out
+
+    def fetch_links(self, kind: str, ids: Sequence[str], *, limit: int | None = None) -> Result:
+        """iCite's links come with its works (``fetch_works``); no kind is answered here."""
+        raise ValueError(f"iCite answers no link kind separately (asked {kind!r}); use fetch_works")
 
     def fetch(self, pmids: Iterable[str]) -> dict[str, ICiteRecord]:
         """Records keyed by PMID; PMIDs iCite does not know are absent from the result."""
-        if isinstance(pmids, str):
-            pmids = [pmids]
-        ids = unique(normalize_pmid(p) for p in pmids)
+        ids = unique(normalize_pmid(p) for p in _as_list(pmids))
         out: dict[str, ICiteRecord] = {}
         for batch in batched(ids, self.batch_size):
-            ident = batch[0] if len(batch) == 1 else f"{len(batch)} PMIDs from {batch[0]}"
-            resp = send_request(self.session, SERVICE, "GET", f"{self.base_url}/pubs",
-                                params=pubs_params(batch), ident=ident)  # fmt: skip
-            if not getattr(resp, "from_cache", False):
-                self.requests_made += 1
-            _raise_for_status(resp, ident)
-            try:
-                records = parse_pubs(resp.content, base_url=self.base_url)
-            except UpstreamError as exc:
-                evict(self.session, resp)
-                raise UpstreamError(str(exc).split(": ", 1)[-1], service=SERVICE,
-                                    ident=ident) from None  # fmt: skip
+            ident = batch_label(batch, "PMIDs")
+            resp = self._send("GET", "/pubs", params=pubs_params(batch), ident=ident)
+            records = self._parse(resp, lambda t: parse_pubs(t, base_url=self.base_url), ident)
             out.update((r.pmid, r) for r in records)
         return out
 
-    def work_records(self, pmids: Iterable[str]) -> list[WorkRecord]:
-        """`fetch` as `WorkRecord`s (source "icite")."""
-        return [to_work_record(r) for r in self.fetch(pmids).values()]
+    def _check_status(self, resp: requests.Response, ident: str | None) -> None:
+        _raise_for_status(resp, ident)
+
+
+def _as_list(values: Iterable[str] | str) -> list[str]:
+    return [values] if isinstance(values, str) else list(values)
 
 
 def _raise_for_status(resp: requests.Response, ident: str | None) -> None:

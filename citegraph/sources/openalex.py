@@ -5,22 +5,24 @@ free; list calls are metered (``X-RateLimit-Cost-USD``). So single ids use singl
 of ids use ``filter=openalex:W1|W2|…`` with ≤ 100 values and ``per_page=100``: one metered call
 per 100 works. Batch lookup by PMID is broken upstream, so PMIDs go through free singletons.
 
-Citing works (``filter=cites:W…``) are paged with ``page=N`` without a key and with
-``cursor=*`` → ``meta.next_cursor`` with one (cursor paging without a key answers 401).
+Citing works (``filter=cites:W…``) come newest first (``sort=publication_date:desc``), paged
+with ``page=N`` without a key and with ``cursor=*`` → ``meta.next_cursor`` with one (cursor
+paging without a key answers 401); paging stops when ``next_cursor`` is null, the results run
+out or the cap is reached. List answers cut authorships at 100 (``is_authors_truncated``); those
+works are fetched again as free singletons.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
-from citegraph.http import base_url as _base_url
-from citegraph.http import make_session, redact_url
+from citegraph.http import redact_url
 from citegraph.ids import (
     normalize_doi,
     normalize_openalex_id,
@@ -28,7 +30,7 @@ from citegraph.ids import (
     normalize_pmcid,
     normalize_pmid,
 )
-from citegraph.model import AuthorRecord, Institution, WorkRecord
+from citegraph.model import AuthorRecord, Institution, LinkRecord, WorkRecord
 from citegraph.sources import (
     AuthError,
     BudgetExceededError,
@@ -36,9 +38,15 @@ from citegraph.sources import (
     RateLimitError,
     UpstreamError,
     batched,
-    evict,
-    send_request,
     unique,
+)
+from citegraph.sources.base import (
+    Result,
+    SourceClient,
+    batch_label,
+    id_kind,
+    missing_id,
+    paginate,
 )
 from citegraph.text import clean_markup
 
@@ -46,6 +54,8 @@ SERVICE = "openalex"
 #: "You can combine up to 100 values with | in a single filter. Use per_page=100."
 MAX_OR_VALUES = 100
 PER_PAGE = 100
+#: Citing works come newest first, so a cap keeps the newest (as PubMed and iCite do).
+CITING_SORT = "publication_date:desc"
 #: Basic paging stops at page * per_page = 10,000.
 MAX_BASIC_PAGING = 10_000
 RATE_HEADERS = (
@@ -219,6 +229,23 @@ def parse_single(text: str | bytes, *, url: str | None = None) -> WorkRecord:
     return parse_work(data, url=url)
 
 
+def authors_truncated(text: str | bytes) -> list[str]:
+    """W-ids of the works in a ``/works`` list answer whose authorships were cut at 100
+    (``is_authors_truncated: true``); their singletons list every author.
+
+    Examples
+    --------
+    >>> authors_truncated('{"results": [{"id": "W11", "is_authors_truncated": true}, {"id": "W22"}]}')
+    ['W11']
+    """
+    data = _load_json(text)
+    return [
+        normalize_openalex_id(r.get("id"))
+        for r in data.get("results") or []
+        if isinstance(r, dict) and r.get("is_authors_truncated") and r.get("id")
+    ]
+
+
 def rate_limit_headers(headers: Any) -> dict[str, str]:
     """The ``X-RateLimit-*`` headers present (case-insensitive), with canonical names.
 
@@ -293,31 +320,102 @@ def _load_json(text: str | bytes) -> dict[str, Any]:
 # ----------------------------------------------------------------------------------- client
 
 
-class OpenAlexClient:
-    """OpenAlex client: free singletons, batched filters, paged citing works, cost tracking.
+class OpenAlexClient(SourceClient):
+    """OpenAlex as a `citegraph.sources.base.Source`: free singletons, batched filters, citing
+    works newest first, cost tracking.
 
     ``cost_usd`` adds up the cost OpenAlex reports for uncached list calls; ``rate_limit`` holds
     the last ``X-RateLimit-*`` headers seen; ``requests_made`` counts real requests.
+
+    Examples
+    --------
+    >>> OpenAlexClient.id_kinds, OpenAlexClient.link_kinds
+    (('openalex', 'doi'), ('cited_by',))
     """
 
-    def __init__(
-        self,
-        session: requests.Session | None = None,
-        *,
-        base_url: str | None = None,
-        api_key: str | None = None,
-        email: str | None = None,
-        offline: bool = False,
-    ) -> None:
-        if session is None:
-            session = make_session(SERVICE, api_key=api_key, email=email, offline=offline)
-        self.session = session
-        keys = getattr(session, "keys", None)
-        self.api_key = api_key or getattr(keys, "api_key", None)
-        self.base_url = _base_url(SERVICE, base_url)
+    name = SERVICE
+    label = "OpenAlex"
+    resolve_kinds = ("openalex", "pmid", "doi", "pmcid", "title")
+    id_kinds = ("openalex", "doi")
+    link_kinds = ("cited_by",)
+    max_batch = {"resolve": 1, "fetch_works": MAX_OR_VALUES, "cited_by": 1}
+
+    def __init__(self, session: requests.Session | None = None, **kwargs: Any) -> None:
+        super().__init__(session, **kwargs)
         self.cost_usd = 0.0
         self.rate_limit: dict[str, str] = {}
-        self.requests_made = 0
+
+    # -- the source contract
+
+    def resolve(self, ids: Sequence[str]) -> Result:
+        """Works for ``W…``, ``pmid:…``, ``doi:…``, ``pmcid:…`` (free singletons) and
+        ``title:…`` (the best ``search=`` match) ids."""
+        out = Result()
+        for ident in (str(i) for i in ids):
+            try:
+                if id_kind(ident) == "title":
+                    hits = self.search_title(ident.partition(":")[2], limit=1)
+                    if not hits:
+                        raise NotFoundError("no work with this title.", service=SERVICE,
+                                            ident=ident)  # fmt: skip
+                    work = hits[0]
+                else:
+                    work = self.work(ident)
+            except NotFoundError as exc:
+                out.missing.append(missing_id(ident, SERVICE, exc.detail))
+                continue
+            out.works.append(work)
+            if work.openalex_id:
+                out.ids[ident] = work.openalex_id
+        return out
+
+    def fetch_works(self, ids: Sequence[str]) -> Result:
+        """Works for ``W…`` and ``doi:…`` ids: one list call per 100 (one id: a free singleton);
+        ids OpenAlex does not know are in ``missing``."""
+        asked = [str(i) for i in _as_list(ids)]
+        wids = unique(normalize_openalex_id(i) for i in asked if id_kind(i) == "openalex")
+        dois = unique(normalize_doi(i) for i in asked if id_kind(i) == "doi")
+        out = Result()
+        if wids:
+            out.works.extend(self.works(wids))
+        if dois:
+            out.works.extend(self.works_by_doi(dois))
+        known = {k for w in out.works for k in (w.openalex_id, f"doi:{w.doi}" if w.doi else None)}
+        for ident in asked:
+            wid = normalize_openalex_id(ident) if id_kind(ident) == "openalex" else None
+            key = wid or f"doi:{normalize_doi(ident)}"
+            if key not in known:
+                query = f"/works?filter={'openalex' if wid else 'doi'}:{key.removeprefix('doi:')}"
+                out.missing.append(
+                    missing_id(ident, SERVICE, "OpenAlex has no work with this id", query=query)
+                )
+        return out
+
+    def fetch_links(self, kind: str, ids: Sequence[str], *, limit: int | None = None) -> Result:
+        """``cited_by``: the works citing each ``W…`` id (``filter=cites:``), newest first
+        (``sort=publication_date:desc``), at most ``limit`` each; the citing works come too."""
+        if kind != "cited_by":
+            raise ValueError(f"OpenAlex answers cited_by links only, not {kind!r}; references "
+                             "and related works come with fetch_works")  # fmt: skip
+        out = Result()
+        for ident in _as_list(ids):
+            wid = normalize_openalex_id(str(ident))
+            citing, total = self._citing(wid or str(ident), limit=limit)
+            if limit is not None and total is not None and total > len(citing):
+                out.missing.append(missing_id(
+                    wid, SERVICE, f"cited by {total} works; the {len(citing)} newest are kept "
+                    "(max per kind). Raise the cap to fetch more.",
+                    query=f"/works?filter=cites:{wid}&sort={CITING_SORT}",
+                ))  # fmt: skip
+            out.works.extend(citing)
+            out.links.extend(
+                LinkRecord(rec.openalex_id, wid, "references", SERVICE, "openalex:cites")
+                for rec in citing
+                if rec.openalex_id
+            )
+        return out
+
+    # -- calls
 
     def work(self, ident: str) -> WorkRecord:
         """One work by ``W…``, ``pmid:…``, ``pmcid:…`` or ``doi:…`` (free). Raises
@@ -329,7 +427,7 @@ class OpenAlexClient:
                 "not an id OpenAlex can look up; give W…, pmid:…, pmcid:… or doi:….",
                 service=SERVICE, ident=str(ident),
             ) from None  # fmt: skip
-        resp = self._get(path, None, ident=str(ident))
+        resp = self._send("GET", path, ident=str(ident))
         return self._parse(resp, lambda t: parse_single(t, url=resp.url), str(ident))
 
     def works(self, openalex_ids: Iterable[str]) -> list[WorkRecord]:
@@ -356,104 +454,103 @@ class OpenAlexClient:
                 pass
         return out
 
-    def works_by_pmid(self, pmids: Iterable[str]) -> list[WorkRecord]:
-        """Works by PMID, one free singleton each (OpenAlex's PMID batch filter is broken).
-        PMIDs OpenAlex does not know are skipped."""
-        out = []
-        for pmid in unique(normalize_pmid(p) for p in _as_list(pmids)):
-            try:
-                out.append(self.work(f"pmid:{pmid}"))
-            except NotFoundError:
-                continue
-        return out
-
     def citing(self, openalex_id: str, *, limit: int | None = None) -> list[WorkRecord]:
-        """Works that cite ``openalex_id`` (``filter=cites:``), all pages or the first ``limit``."""
-        wid = normalize_openalex_id(openalex_id)
-        if not wid:
-            raise NotFoundError("not an OpenAlex work id (W…).", service=SERVICE,
-                                ident=str(openalex_id))  # fmt: skip
-        out: list[WorkRecord] = []
-        for works in self._pages(f"cites:{wid}", ident=wid, limit=limit):
-            out.extend(works)
-            if limit is not None and len(out) >= limit:
-                return out[:limit]
-        return out
+        """Works that cite ``openalex_id`` (``filter=cites:``), newest first, all or ``limit``."""
+        return self._citing(openalex_id, limit=limit)[0]
 
     def search_title(self, title: str, *, limit: int = 5) -> list[WorkRecord]:
         """Best matches for a title (``search=``, one list call; search calls cost more)."""
         per_page = max(1, min(limit, PER_PAGE))
-        resp = self._get("/works", list_params(search=title, per_page=per_page, page=1),
-                         ident=title[:60])  # fmt: skip
-        works, _ = self._parse(resp, lambda t: parse_list(t, url=resp.url), title[:60])
-        return works[:limit]
+        ident = title[:60]
+        resp = self._send("GET", "/works", params=list_params(search=title, per_page=per_page,
+                                                              page=1), ident=ident)  # fmt: skip
+        works, _ = self._parse(resp, lambda t: parse_list(t, url=resp.url), ident)
+        return self._complete(works[:limit], resp, ident)
 
     # -- plumbing
+
+    def _citing(
+        self, openalex_id: str, *, limit: int | None
+    ) -> tuple[list[WorkRecord], int | None]:
+        wid = normalize_openalex_id(openalex_id)
+        if not wid:
+            raise NotFoundError("not an OpenAlex work id (W…).", service=SERVICE,
+                                ident=str(openalex_id))  # fmt: skip
+        meta: dict[str, Any] = {}
+        works = list(self._list(f"cites:{wid}", ident=wid, limit=limit, sort=CITING_SORT,
+                                meta=meta))  # fmt: skip
+        return works, _int(meta.get("count"))
 
     def _batched_filter(self, field: str, values: list[str]) -> list[WorkRecord]:
         out: list[WorkRecord] = []
         for batch in batched(values, MAX_OR_VALUES):
-            ident = batch[0] if len(batch) == 1 else f"{len(batch)} ids from {batch[0]}"
-            page, found = 1, 0
-            while True:  # usually one page; more when several works share a DOI
-                params = list_params(f"{field}:{'|'.join(batch)}", per_page=PER_PAGE, page=page)
-                resp = self._get("/works", params, ident=ident)
-                works, meta = self._parse(resp, lambda t, r=resp: parse_list(t, url=r.url), ident)
-                out.extend(works)
-                found += len(works)
-                if not works or found >= int(meta.get("count") or 0) or page * PER_PAGE >= 10_000:
-                    break
-                page += 1
+            # Usually one page; more when several works share a DOI.
+            out.extend(self._list(f"{field}:{'|'.join(batch)}", ident=batch_label(batch),
+                                  limit=None, cursor=False))  # fmt: skip
         return out
 
-    def _pages(self, filter_: str, *, ident: str, limit: int | None) -> Iterator[list[WorkRecord]]:
+    def _list(
+        self,
+        filter_: str,
+        *,
+        ident: str,
+        limit: int | None,
+        sort: str | None = None,
+        cursor: bool | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> Iterator[WorkRecord]:
+        """Works of a ``/works`` list call, page by page (`paginate`): cursor paging with a
+        key (``cursor=*`` → ``meta.next_cursor``), ``page=`` without one (cursor paging without a
+        key answers 401). No page is asked once ``next_cursor`` is null, the results run out
+        (``meta.count`` reached or an empty page) or ``limit`` works have come. ``meta``, if
+        given, receives the answer's ``meta`` (its ``count`` of all matching works)."""
         per_page = PER_PAGE if limit is None else max(1, min(PER_PAGE, limit))
-        if self.api_key:
-            cursor: str | None = "*"
-            while cursor:
-                resp = self._get("/works", list_params(filter_, per_page=per_page, cursor=cursor),
-                                 ident=ident)  # fmt: skip
-                works, meta = self._parse(resp, lambda t, r=resp: parse_list(t, url=r.url), ident)
-                yield works
-                cursor = meta.get("next_cursor") if works else None
-            return
-        page = 1
-        while page * per_page <= MAX_BASIC_PAGING:
-            resp = self._get("/works", list_params(filter_, per_page=per_page, page=page),
-                             ident=ident)  # fmt: skip
-            works, meta = self._parse(resp, lambda t, r=resp: parse_list(t, url=r.url), ident)
-            yield works
-            count = _int(meta.get("count"))
-            if not works or (count is not None and page * per_page >= count):
-                return
-            page += 1
+        use_cursor = self.has_key if cursor is None else cursor
+        seen = [0]
 
-    def _get(self, path: str, params: dict[str, str] | None, *, ident: str) -> requests.Response:
-        query = dict(params or {})
-        if self.api_key:
-            query["api_key"] = self.api_key
-        resp = send_request(self.session, SERVICE, "GET", f"{self.base_url}{path}",
-                            params=query or None, ident=ident)  # fmt: skip
-        if not getattr(resp, "from_cache", False):
-            self.requests_made += 1
-            headers = rate_limit_headers(resp.headers)
-            if headers:
-                self.rate_limit = headers
-                cost = headers.get("X-RateLimit-Cost-USD")
-                try:
-                    self.cost_usd += float(cost) if cost is not None else 0.0
-                except ValueError:
-                    pass
-        _raise_for_status(resp, ident, has_key=bool(self.api_key))
-        return resp
+        def fetch(token: Any) -> tuple[list[WorkRecord], Any]:
+            params = list_params(filter_, per_page=per_page,
+                                 cursor=token if use_cursor else None,
+                                 page=None if use_cursor else token)  # fmt: skip
+            if sort:
+                params["sort"] = sort
+            resp = self._send("GET", "/works", params=params, ident=ident)
+            works, answer = self._parse(resp, lambda t: parse_list(t, url=resp.url), ident)
+            works = self._complete(works, resp, ident)
+            if meta is not None:
+                meta.update(answer)  # the caller sees the last page's meta (count)
+            seen[0] += len(works)
+            count = _int(answer.get("count"))
+            if count is not None and seen[0] >= count:
+                return works, None
+            if use_cursor:
+                return works, answer.get("next_cursor") or None
+            return works, token + 1 if (token + 1) * per_page <= MAX_BASIC_PAGING else None
 
-    def _parse(self, resp: requests.Response, parser: Any, ident: str) -> Any:
-        try:
-            return parser(resp.content)
-        except UpstreamError as exc:
-            evict(self.session, resp)
-            raise UpstreamError(str(exc).split(": ", 1)[-1], service=SERVICE,
-                                ident=ident) from None  # fmt: skip
+        return paginate(fetch, start="*" if use_cursor else 1, limit=limit)
+
+    def _complete(
+        self, works: list[WorkRecord], resp: requests.Response, ident: str
+    ) -> list[WorkRecord]:
+        """Works whose list answer cut the authors at 100 (``is_authors_truncated``), fetched
+        again as free singletons, which list every author."""
+        cut = set(self._parse(resp, authors_truncated, ident))
+        if not cut:
+            return works
+        return [self.work(w.openalex_id) if w.openalex_id in cut else w for w in works]
+
+    def _seen(self, resp: requests.Response) -> None:
+        headers = rate_limit_headers(resp.headers)
+        if headers:
+            self.rate_limit = headers
+            cost = headers.get("X-RateLimit-Cost-USD")
+            try:
+                self.cost_usd += float(cost) if cost is not None else 0.0
+            except ValueError:
+                pass
+
+    def _check_status(self, resp: requests.Response, ident: str | None) -> None:
+        _raise_for_status(resp, ident or "", has_key=self.has_key)
 
 
 def _as_list(values: Iterable[str] | str) -> list[str]:

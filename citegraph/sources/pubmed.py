@@ -13,26 +13,24 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import requests
 
-from citegraph.http import base_url as _base_url
-from citegraph.http import make_session
+from citegraph.http import DEFAULT_BASE_URLS
 from citegraph.ids import normalize_doi, normalize_orcid, normalize_pmcid, normalize_pmid
-from citegraph.model import AuthorRecord, WorkRecord
+from citegraph.model import AuthorRecord, LinkRecord, WorkRecord
 from citegraph.sources import (
     AuthError,
     NotFoundError,
     RateLimitError,
     UpstreamError,
     batched,
-    evict,
-    send_request,
     unique,
 )
+from citegraph.sources.base import Result, SourceClient, batch_label, id_kind, missing_id
 from citegraph.text import element_text
 
 SERVICE = "pubmed"
@@ -237,7 +235,9 @@ def _parse_elink_xml(root: ET.Element) -> list[LinkSet]:
     return sets
 
 
-def parse_efetch(text: str | bytes, *, base_url: str | None = None) -> list[WorkRecord]:
+def parse_efetch(
+    text: str | bytes, *, base_url: str = DEFAULT_BASE_URLS[SERVICE]
+) -> list[WorkRecord]:
     """`WorkRecord`s from an EFetch PubmedArticleSet (``<ERROR>`` → `UpstreamError`).
 
     Fields: PMID, title, journal (full and ISO), ISSNs, year, dates (``MedlineDate`` and
@@ -260,7 +260,7 @@ def parse_efetch(text: str | bytes, *, base_url: str | None = None) -> list[Work
     """
     root = parse_xml(text)
     _check_xml_error(root)
-    base = (base_url or _base_url(SERVICE)).rstrip("/")
+    base = base_url.rstrip("/")
     works = [_parse_article(a, base) for a in root.iter("PubmedArticle")]
     # Books and chapters (GeneReviews, StatPearls) are often among citing or similar articles.
     works += [_parse_book(b, base) for b in root.iter("PubmedBookArticle")]
@@ -541,47 +541,141 @@ def _month(text: str | None) -> int | None:
 # ---------------------------------------------------------------------------------- client
 
 
-class PubMedClient:
-    """E-utilities client: search, metadata and PubMed→PubMed links, batched and cached.
+class PubMedClient(SourceClient):
+    """PubMed E-utilities as a `citegraph.sources.base.Source`: search, metadata and
+    PubMed→PubMed links, batched (≤ 200 ids a request, POST above that) and cached.
 
     Parameters
     ----------
     session
-        A session from `citegraph.http.make_session` (or any `requests.Session`); made here
-        when None.
+        A session from `citegraph.http.make_session` (it carries the keys: ``tool``, ``email``,
+        ``api_key``); made here when None, with ``api_key``/``email``/``offline``.
     base_url
         Overrides ``$CITEGRAPH_PUBMED_URL`` and the real E-utilities base.
-    api_key, email, tool
-        Sent as NCBI's ``api_key``, ``email``, ``tool`` query parameters. When no session is
-        given, missing values come from the environment / Streamlit secrets.
-    offline
-        Answer only from the cache (only used when the client makes its own session).
 
     ``requests_made`` counts real (non-cache) requests.
+
+    Examples
+    --------
+    >>> PubMedClient.link_kinds, PubMedClient.max_batch["fetch_works"]
+    (('references', 'cited_by', 'similar'), 200)
     """
 
+    name = SERVICE
+    label = "PubMed"
+    resolve_kinds = ("pmid", "doi", "pmcid", "title")
+    id_kinds = ("pmid",)
+    link_kinds = ("references", "cited_by", "similar")
+    max_batch = {"resolve": 1, "fetch_works": BATCH_SIZE, "references": BATCH_SIZE,
+                 "cited_by": BATCH_SIZE, "similar": BATCH_SIZE}  # fmt: skip
     batch_size = BATCH_SIZE
     post_above = POST_ABOVE
 
-    def __init__(
-        self,
-        session: requests.Session | None = None,
-        *,
-        base_url: str | None = None,
-        api_key: str | None = None,
-        email: str | None = None,
-        tool: str = "citegraph",
-        offline: bool = False,
-    ) -> None:
-        if session is None:
-            session = make_session(SERVICE, api_key=api_key, email=email, offline=offline)
-        self.session = session
-        keys = getattr(session, "keys", None)
-        self.api_key = api_key or getattr(keys, "api_key", None)
-        self.email = email or getattr(keys, "email", None)
-        self.tool = tool
-        self.base_url = _base_url(SERVICE, base_url)
-        self.requests_made = 0
+    def __init__(self, session: requests.Session | None = None, **kwargs: Any) -> None:
+        super().__init__(session, **kwargs)
+        # elink answers references and cited-in in one call: keep the last answer for the other.
+        self._both: tuple[tuple[str, ...], dict[str, dict[str, list[Any]]]] | None = None
+
+    # -- the source contract
+
+    def resolve(self, ids: Sequence[str]) -> Result:
+        """PMIDs for ``pmid:`` (as given, no request), ``doi:``, ``pmcid:`` and ``title:`` ids."""
+        out = Result()
+        for ident in (str(i) for i in ids):
+            kind, value = id_kind(ident), ident.partition(":")[2]
+            if kind == "pmid" and normalize_pmid(value):
+                found: str | None = normalize_pmid(value)
+            elif kind == "doi":
+                found = self.resolve_doi(value)
+            elif kind == "pmcid":
+                found = self.resolve_pmcid(value)
+            elif kind == "title":
+                hits = self.search(f"{value}[title]", retmax=1)
+                found = hits[0] if hits else None
+            else:
+                out.missing.append(missing_id(ident, SERVICE, "PubMed cannot look up this kind "
+                                              "of id; give a PMID, DOI, PMCID or title"))  # fmt: skip
+                continue
+            if found:
+                out.ids[ident] = f"pmid:{found}"
+            else:
+                out.missing.append(missing_id(ident, SERVICE,
+                                              "PubMed has no record for this identifier"))  # fmt: skip
+        return out
+
+    def fetch_works(self, ids: Sequence[str]) -> Result:
+        """Works for ``pmid:`` ids (efetch XML, with ReferenceList references)."""
+        asked = {normalize_pmid(str(i).removeprefix("pmid:")): str(i) for i in _as_list(ids)}
+        asked.pop(None, None)
+        works = self.fetch_records(list(asked))
+        out = Result(works=works)
+        got = {w.pmid for w in works}
+        out.missing = [
+            missing_id(
+                ident,
+                SERVICE,
+                "PubMed has no record of this PMID",
+                query=f"efetch.fcgi?db=pubmed&id={pmid}",
+            )  # fmt: skip
+            for pmid, ident in asked.items()
+            if pmid not in got
+        ]
+        return out
+
+    def fetch_links(self, kind: str, ids: Sequence[str], *, limit: int | None = None) -> Result:
+        """ELink links: ``references`` (pubmed_pubmed_refs), ``cited_by`` (citedin, the newest
+        ``limit`` PMIDs) and ``similar`` (neighbour scores, the best ``limit``)."""
+        pmids = _clean_pmids(str(i).removeprefix("pmid:") for i in _as_list(ids))
+        out = Result()
+        if kind == "similar":
+            for pmid, items in self.similar(pmids).items():
+                out.links.extend(
+                    LinkRecord(
+                        f"pmid:{pmid}",
+                        f"pmid:{other}",
+                        "similar",
+                        SERVICE,
+                        "elink:pubmed_pubmed",
+                        score,
+                    )  # fmt: skip
+                    for other, score in items[:limit]
+                )
+            return out
+        if kind not in ("references", "cited_by"):
+            raise ValueError(f"PubMed answers {', '.join(self.link_kinds)} links, not {kind!r}")
+        key = tuple(pmids)
+        if self._both is None or self._both[0] != key:
+            self._both = (key, self._elink(pmids, [LINK_CITEDIN, LINK_REFS], ask=None))
+        both = self._both[1]
+        if kind == "references":
+            for pmid, items in both[LINK_REFS].items():
+                out.links.extend(
+                    LinkRecord(
+                        f"pmid:{pmid}",
+                        f"pmid:{other}",
+                        "references",
+                        SERVICE,
+                        "elink:pubmed_pubmed_refs",
+                    )  # fmt: skip
+                    for other, _ in items
+                )
+            return out
+        for pmid, items in both[LINK_CITEDIN].items():
+            citers = sorted({other for other, _ in items}, key=int, reverse=True)
+            if limit is not None and len(citers) > limit:
+                out.missing.append(_capped(f"pmid:{pmid}", len(citers), limit))
+                citers = citers[:limit]
+            out.links.extend(
+                LinkRecord(
+                    f"pmid:{other}",
+                    f"pmid:{pmid}",
+                    "references",
+                    SERVICE,
+                    "elink:pubmed_pubmed_citedin",
+                )  # fmt: skip
+                for other in citers
+            )
+        return out
 
     # -- ids
 
@@ -608,14 +702,14 @@ class PubMedClient:
 
     # -- metadata
 
-    def fetch_works(self, pmids: Iterable[str]) -> list[WorkRecord]:
+    def fetch_records(self, pmids: Iterable[str]) -> list[WorkRecord]:
         """Records for the PMIDs, in the order NCBI returns them; unknown PMIDs are left out."""
         ids = _clean_pmids(pmids)
         works: list[WorkRecord] = []
         for batch in batched(ids, self.batch_size):
             params = efetch_params(batch)
             method = "POST" if self._needs_post(batch, params) else "GET"
-            ident = batch[0] if len(batch) == 1 else f"{len(batch)} PMIDs from {batch[0]}"
+            ident = batch_label(batch, "PMIDs")
             resp = self._call(method, "efetch.fcgi", params, ident=ident)
             works.extend(
                 self._parse(resp, lambda t: parse_efetch(t, base_url=self.base_url), ident)
@@ -676,7 +770,7 @@ class PubMedClient:
         for batch in batched(ids, self.batch_size):
             params = elink_params(batch, ask)
             method = "POST" if self._needs_post(batch, params) else "GET"
-            ident = batch[0] if len(batch) == 1 else f"{len(batch)} PMIDs from {batch[0]}"
+            ident = batch_label(batch, "PMIDs")
             resp = self._call(method, "elink.fcgi", params, ident=ident)
             for linkset in self._parse(resp, parse_elink, ident):
                 if len(linkset.ids) != 1:
@@ -697,37 +791,30 @@ class PubMedClient:
             len(requests.Request("GET", self.base_url, params=params).prepare().url) > MAX_GET_URL
         )
 
-    def _common(self) -> list[tuple[str, str]]:
-        out = [("tool", self.tool)]
-        if self.email:
-            out.append(("email", self.email))
-        if self.api_key:
-            out.append(("api_key", self.api_key))
-        return out
-
     def _call(
         self, method: str, endpoint: str, params: Any, *, ident: str | None
     ) -> requests.Response:
-        url = f"{self.base_url}/{endpoint}"
         pairs = list(params.items()) if isinstance(params, dict) else list(params)
         if method == "POST":
-            # Keys stay in the query string (redacted by the cache), ids go in the form body.
-            resp = send_request(self.session, SERVICE, "POST", url, params=self._common(),
-                                data=pairs, ident=ident)  # fmt: skip
-        else:
-            resp = send_request(self.session, SERVICE, "GET", url, params=pairs + self._common(),
-                                ident=ident)  # fmt: skip
-        if not getattr(resp, "from_cache", False):
-            self.requests_made += 1
-        _raise_for_status(resp, ident)
-        return resp
+            # The ids go in the form body; the keys stay in the query (added by the session's
+            # auth, redacted by the cache).
+            return self._send("POST", f"/{endpoint}", data=pairs, ident=ident)
+        return self._send("GET", f"/{endpoint}", params=pairs, ident=ident)
 
-    def _parse(self, resp: requests.Response, parser: Any, ident: str | None) -> Any:
-        try:
-            return parser(resp.content)
-        except UpstreamError as exc:
-            evict(self.session, resp)  # a 200 with an error body must not be replayed from cache
-            raise UpstreamError(str(exc).split(": ", 1)[-1], service=SERVICE, ident=ident) from None
+    def _check_status(self, resp: requests.Response, ident: str | None) -> None:
+        _raise_for_status(resp, ident)
+
+
+def _capped(ident: str, total: int, kept: int) -> dict[str, str]:
+    return missing_id(
+        ident, SERVICE,
+        f"cited by {total} works; the {kept} newest are kept (max per kind). Raise the cap to "
+        "fetch more.",
+    )  # fmt: skip
+
+
+def _as_list(values: Iterable[str] | str) -> list[str]:
+    return [values] if isinstance(values, str) else list(values)
 
 
 def _clean_pmids(pmids: Iterable[str]) -> list[str]:

@@ -1,0 +1,277 @@
+"""The source contract: what every source of works offers the crawl, and the steps they share.
+
+A source answers three questions, each with a `Result` (works, links, missing ids):
+
+- ``resolve(ids)``: which of these ids (``pmid:…``, ``doi:…``, ``W…``, ``pmcid:…``,
+  ``title:…``) does this source know, under which of its own ids (``Result.ids``)?
+- ``fetch_works(ids)``: the works, with ``references`` and, where the source knows them,
+  ``cited_by`` (newest first) and ``related``.
+- ``fetch_links(kind, ids, *, limit=)``: links of one kind (``references``, ``cited_by``,
+  ``similar``, ``related``) for each id, at most ``limit`` per id (citing works: the newest;
+  similar works: the best scored).
+
+A source also says what it takes: ``name`` (its provenance tag), ``label`` (shown to people),
+``resolve_kinds`` and ``id_kinds`` (the id kinds of `id_kind` that ``resolve`` and
+``fetch_works`` accept, preferred first), ``link_kinds`` (what ``fetch_links`` answers) and
+``max_batch`` (how many ids one call of each operation should carry). `citegraph.collect` plans
+the crawl from these alone, so a new source (say DuckDB over the OpenAlex snapshot) implements
+this `Source` protocol and is added to the registry; collect, graphs and the page stay as they
+are. Failures of a whole call raise a `citegraph.sources.SourceError`; ids a source does not
+know are listed in ``Result.missing``.
+
+`SourceClient` holds what the HTTP clients share: the session (which carries the keys, see
+`citegraph.http.make_session`), request counting, the status check, one parse-evict-raise step
+and one paging generator.
+
+Examples
+--------
+A source over a dict (what a test double or a local snapshot source looks like):
+
+>>> from citegraph.model import WorkRecord
+>>> class DictSource:
+...     name, label = "local", "Local file"
+...     resolve_kinds = id_kinds = ("pmid",)
+...     link_kinds = ("cited_by",)
+...     max_batch = {"resolve": 1, "fetch_works": 500, "cited_by": 500}
+...     requests_made = 0
+...     def __init__(self, works):
+...         self.works = works
+...     def resolve(self, ids):
+...         return Result(ids={i: i for i in ids if i in self.works},
+...                       missing=[missing_id(i, self.name, "unknown") for i in ids
+...                                if i not in self.works])
+...     def fetch_works(self, ids):
+...         return Result(works=[self.works[i] for i in ids if i in self.works])
+...     def fetch_links(self, kind, ids, *, limit=None):
+...         return Result()
+>>> src = DictSource({"pmid:1": WorkRecord(source="local", pmid="1", cited_by=["pmid:2"])})
+>>> isinstance(src, Source)
+True
+>>> src.resolve(["pmid:1", "pmid:9"]).missing[0]["id"]
+'pmid:9'
+>>> src.fetch_works(["pmid:1"]).works[0].cited_by
+['pmid:2']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+import requests
+
+from citegraph.http import base_url as _base_url
+from citegraph.http import make_session
+from citegraph.model import LinkRecord, WorkRecord
+from citegraph.sources import SourceError, evict, send_request
+
+__all__ = [
+    "LINK_KINDS",
+    "Result",
+    "Source",
+    "SourceClient",
+    "id_kind",
+    "missing_id",
+    "paginate",
+]
+
+#: Link kinds ``fetch_links`` may be asked for.
+LINK_KINDS = ("references", "cited_by", "similar", "related")
+
+
+@dataclass
+class Result:
+    """What one source call returned.
+
+    ``works`` and ``links`` are model records; ``missing`` lists ids the source could not
+    answer (``id``, ``source``, ``reason``, ``query``); ``ids`` maps an id asked to ``resolve``
+    to this source's own id for it.
+
+    Examples
+    --------
+    >>> r = Result(ids={"doi:10.1/x": "pmid:1"})
+    >>> r.extend(Result(missing=[missing_id("pmid:2", "pubmed", "unknown")]))
+    >>> r.ids, [m["id"] for m in r.missing]
+    ({'doi:10.1/x': 'pmid:1'}, ['pmid:2'])
+    """
+
+    works: list[WorkRecord] = field(default_factory=list)
+    links: list[LinkRecord] = field(default_factory=list)
+    missing: list[dict[str, str]] = field(default_factory=list)
+    ids: dict[str, str] = field(default_factory=dict)
+
+    def extend(self, other: Result) -> None:
+        """Add ``other``'s works, links, missing ids and resolved ids to this result."""
+        self.works.extend(other.works)
+        self.links.extend(other.links)
+        self.missing.extend(other.missing)
+        self.ids.update(other.ids)
+
+
+@runtime_checkable
+class Source(Protocol):
+    """The source contract (see the module docstring)."""
+
+    name: str
+    label: str
+    resolve_kinds: tuple[str, ...]
+    id_kinds: tuple[str, ...]
+    link_kinds: tuple[str, ...]
+    max_batch: Mapping[str, int]
+    requests_made: int
+
+    def resolve(self, ids: Sequence[str]) -> Result: ...
+
+    def fetch_works(self, ids: Sequence[str]) -> Result: ...
+
+    def fetch_links(self, kind: str, ids: Sequence[str], *, limit: int | None = None) -> Result: ...
+
+
+def id_kind(ident: str) -> str | None:
+    """The kind of a work id: pmid, doi, openalex, pmcid, title, or None.
+
+    Examples
+    --------
+    >>> [id_kind(i) for i in ("pmid:1", "doi:10.1/x", "W12", "pmcid:PMC3", "title:A", "x")]
+    ['pmid', 'doi', 'openalex', 'pmcid', 'title', None]
+    """
+    text = str(ident)
+    prefix, sep, _ = text.partition(":")
+    if sep and prefix in ("pmid", "doi", "pmcid", "title"):
+        return prefix
+    if re.fullmatch(r"W\d+", text):
+        return "openalex"
+    return None
+
+
+def missing_id(ident: str, source: str, reason: str, *, query: str = "") -> dict[str, str]:
+    """One entry of ``Result.missing`` (and of a manifest's ``missing`` list).
+
+    Examples
+    --------
+    >>> missing_id("pmid:1", "icite", "not in iCite", query="/pubs?pmids=1")["query"]
+    '/pubs?pmids=1'
+    """
+    return {"id": str(ident), "source": source, "reason": reason, "query": query}
+
+
+def paginate(
+    fetch_page: Callable[[Any], tuple[list[Any], Any]],
+    *,
+    start: Any,
+    limit: int | None = None,
+) -> Iterator[Any]:
+    """Items of a paged answer, page after page, asking for no page that is not needed.
+
+    ``fetch_page(token)`` returns ``(items, next_token)``; paging starts at ``start`` and stops
+    when the next token is None, a page comes back empty, or ``limit`` items have been yielded
+    (pyalex's ``Paginator`` with ``n_max``).
+
+    Examples
+    --------
+    >>> pages = {"*": ([1, 2], "b"), "b": ([3, 4], "c"), "c": ([5], None)}
+    >>> calls = []
+    >>> def fetch(token):
+    ...     calls.append(token)
+    ...     return pages[token]
+    >>> list(paginate(fetch, start="*")), calls
+    ([1, 2, 3, 4, 5], ['*', 'b', 'c'])
+    >>> calls.clear()
+    >>> list(paginate(fetch, start="*", limit=3)), calls
+    ([1, 2, 3], ['*', 'b'])
+    """
+    token, given = start, 0
+    while token is not None:
+        items, token = fetch_page(token)
+        for item in items:
+            if limit is not None and given >= limit:
+                return
+            yield item
+            given += 1
+        if not items or (limit is not None and given >= limit):
+            return
+
+
+class SourceClient:
+    """What the HTTP clients share: session, base URL, request count, status check, parsing.
+
+    Subclasses set the class attributes of the `Source` protocol and `_check_status`.
+    ``requests_made`` counts real (non-cache) requests.
+    """
+
+    name: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    resolve_kinds: ClassVar[tuple[str, ...]] = ()
+    id_kinds: ClassVar[tuple[str, ...]] = ()
+    link_kinds: ClassVar[tuple[str, ...]] = ()
+    max_batch: ClassVar[Mapping[str, int]] = {}
+
+    def __init__(
+        self,
+        session: requests.Session | None = None,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        email: str | None = None,
+        offline: bool = False,
+    ) -> None:
+        if session is None:
+            session = make_session(self.name, api_key=api_key, email=email, offline=offline)
+        self.session = session
+        self.base_url = _base_url(self.name, base_url)
+        self.requests_made = 0
+
+    @property
+    def has_key(self) -> bool:
+        """Whether the session sends an API key (keys live in the session, never here)."""
+        keys = getattr(self.session, "keys", None)
+        return bool(getattr(keys, "api_key", None))
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Any = None,
+        data: Any = None,
+        ident: str | None,
+    ) -> requests.Response:
+        """One request to ``base_url + path``: counted, and checked by `_check_status`."""
+        resp = send_request(self.session, self.name, method, f"{self.base_url}{path}",
+                            params=params, data=data, ident=ident)  # fmt: skip
+        if not getattr(resp, "from_cache", False):
+            self.requests_made += 1
+            self._seen(resp)
+        self._check_status(resp, ident)
+        return resp
+
+    def _seen(self, resp: requests.Response) -> None:
+        """Hook for a real (non-cache) answer, e.g. to read cost headers."""
+
+    def _check_status(self, resp: requests.Response, ident: str | None) -> None:
+        """Raise the `SourceError` an HTTP error status means for this service."""
+        raise NotImplementedError
+
+    def _parse(
+        self, resp: requests.Response, parser: Callable[[bytes], Any], ident: str | None
+    ) -> Any:
+        """``parser(resp.content)``; a body that is an error or junk is evicted from the cache
+        (so the next run asks again instead of replaying it) and raised with ``ident``."""
+        try:
+            return parser(resp.content)
+        except SourceError as exc:
+            evict(self.session, resp)
+            raise exc.about(ident) from None
+
+
+def batch_label(batch: Sequence[str], what: str = "ids") -> str:
+    """How a batch is named in an error message.
+
+    Examples
+    --------
+    >>> batch_label(["1"]), batch_label(["1", "2"], "PMIDs")
+    ('1', '2 PMIDs from 1')
+    """
+    return batch[0] if len(batch) == 1 else f"{len(batch)} {what} from {batch[0]}"
