@@ -238,7 +238,8 @@ def set_journal(row: dict[str, Any], journal: Journal) -> None:
         ("journal", journal.name, journal.name_source),
         ("journal_abbrev", journal.abbrev, journal.abbrev_source),
     ):
-        if value:
+        # A work whose own winning record already spells it so keeps that record's provenance.
+        if value and row.get(field) != value:
             row[field] = value
             row["field_sources"][field] = source
 
