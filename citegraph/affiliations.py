@@ -281,8 +281,10 @@ def _institution_segments(affiliation: str) -> list[tuple[int, int, str]]:
         # Street numbers, postcodes, PO boxes; but "Hospital Universitario 12 de Octubre" stays.
         if re.search(r"\d", segment) and not _INSTITUTION_WORD.search(segment):
             continue
+        # Upper tiers match case-sensitively (names are capitalised); read ALL-CAPS as Title Case.
+        probe = segment.title() if segment.isupper() else segment
         for tier, pattern in _KEEP:
-            if re.search(pattern, segment, re.IGNORECASE if tier < 2 else 0):
+            if re.search(pattern, probe, re.IGNORECASE if tier < 2 else 0):
                 out.append((tier, index, segment))
                 break
     return out
