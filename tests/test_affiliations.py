@@ -174,3 +174,23 @@ def test_graphs_does_not_import_analysis():
     code = "import sys, citegraph.graphs; print('citegraph.analysis' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_real_openalex_institutions_with_ror_and_country_come_first():
+    import json
+
+    from citegraph.sources.openalex import parse_work
+    from tests.conftest import require_samples
+
+    path = require_samples() / "openalex" / "openalex_work_W2741809807.json"
+    records = [parse_work(json.loads(path.read_text()))]
+    author = next(
+        a for r in records for a in r.authors
+        if any(i.name == "Public Knowledge Project" for i in a.institutions)
+    )  # fmt: skip
+    # "Public Knowledge Project" has a ROR id but no country: after Simon Fraser University.
+    assert institution_names(author.institutions, author.affiliations)[:2] == [
+        "Simon Fraser University",
+        "Public Knowledge Project",
+    ]
+    assert dedupe_affiliations(author.affiliations) == [a for a in author.affiliations if a]

@@ -262,3 +262,29 @@ def test_bundled_snapshot_journal():
     works = load_snapshot(DEFAULT_SNAPSHOT).works
     assert works.loc[0, "journal_id"] == f"issn:{NRR_ELECTRONIC}"
     assert journal_options(load_snapshot(DEFAULT_SNAPSHOT)) == ["Nature Reviews Rheumatology"]
+
+
+def test_parsers_read_the_linking_issn_from_real_responses():
+    from citegraph.sources.openalex import parse_work
+    from citegraph.sources.pubmed import parse_efetch
+    from tests.conftest import require_samples
+
+    samples = require_samples()
+    pubmed = parse_efetch((samples / "eutils" / "biopython_pubmed2.xml").read_bytes())
+    cryo = next(w for w in pubmed if w.journal == "Cryobiology")
+    assert (cryo.issn, cryo.issn_l) == (["0011-2240"], "0011-2240")
+    peerj = parse_work(
+        json.loads((samples / "openalex" / "openalex_work_W2741809807.json").read_text())
+    )
+    assert (peerj.journal, peerj.issn_l) == ("PeerJ", "2167-8359")
+    listed = json.loads(
+        (samples / "openalex" / "openalex_list_works_sample5_2026-07-23.json").read_text()
+    )
+    records = [parse_work(w) for w in listed["results"]]
+    land = next(w for w in records if w.journal == "Land Use Policy")
+    assert land.issn_l == "0264-8377" and land.issn == ["0264-8377", "1873-5754"]
+    journals = assign_journals({f"w{i}": [r] for i, r in enumerate(records + pubmed + [peerj])})
+    ids = {j.name: j.id for j in journals.values()}
+    assert ids["Land Use Policy"] == "issn:0264-8377" and ids["Cryobiology"] == "issn:0011-2240"
+    # OpenAlex gives no ISSN for this source: a title-only journal.
+    assert ids["Бизнес. Общество. Власть"] == "title:бизнес общество власть"
