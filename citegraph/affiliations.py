@@ -53,6 +53,7 @@ _COUNTRY_ALIASES = {
 #: Strings that stand for "no affiliation" in source data.
 _PLACEHOLDERS = {"", "none", "null", "n a", "na", "nan", "unknown", "not available", "undefined"}
 _US_STATE = re.compile(r"^[a-z]{2}$")
+_COUNTRY_CODES = frozenset(_COUNTRY_ALIASES.values())
 
 
 def normalize_affiliation(text: Any) -> str:
@@ -110,12 +111,24 @@ def is_junk_affiliation(text: Any) -> bool:
     >>> is_junk_affiliation("Inserm"), is_junk_affiliation("Kyoto University, Kyoto, Japan")
     (False, False)
     """
-    key = normalize_affiliation(text)
-    if key in _PLACEHOLDERS or key in _COUNTRY_ALIASES.values():
+    if text is None or (not isinstance(text, str) and is_missing(text)):
         return True
-    if " " not in key:
-        return bool(_US_STATE.match(key)) or key.isdigit() or key in _COUNTRY_ALIASES
-    return key in _COUNTRY_ALIASES
+    return _read(str(text)) is None
+
+
+@lru_cache(maxsize=200_000)
+def _read(text: str) -> tuple[str, tuple[bool, bool, int]] | None:
+    """(comparison key, form rank) of an affiliation string; None for junk. Cached: the same
+    strings come back on every paper of a person."""
+    key = _normalize(text)
+    if key in _PLACEHOLDERS or key in _COUNTRY_CODES or key in _COUNTRY_ALIASES:
+        return None
+    if " " not in key and (_US_STATE.match(key) or key.isdigit()):
+        return None
+    text = text.strip()
+    flat = any(c.isalpha() for c in text) and (text == text.upper() or text == text.lower())
+    punctuation = sum(1 for c in text if c in ",;.")
+    return key, (flat, "  " in text, -punctuation)
 
 
 def dedupe_affiliations(texts: Iterable[Any]) -> list[str]:
@@ -136,20 +149,19 @@ def dedupe_affiliations(texts: Iterable[Any]) -> list[str]:
     ... ])
     ['Department of Medicine, Kyoto University, Kyoto, Japan.']
     """
-    groups: dict[str, list[str]] = {}
+    best: dict[str, tuple[tuple[bool, bool, int], str]] = {}
     for raw in texts:
-        if raw is None or is_missing(raw) or is_junk_affiliation(raw):
+        if raw is None or (not isinstance(raw, str) and is_missing(raw)):
             continue
-        text = str(raw).strip()
-        groups.setdefault(normalize_affiliation(text), []).append(text)
-    return [min(variants, key=_form_rank) for variants in groups.values()]
-
-
-def _form_rank(text: str) -> tuple[bool, bool, int]:
-    letters = [c for c in text if c.isalpha()]
-    flat = bool(letters) and (text == text.upper() or text == text.lower())
-    punctuation = sum(1 for c in text if c in ",;.")
-    return (flat, "  " in text, -punctuation)
+        text = str(raw)
+        read = _read(text)
+        if read is None:
+            continue
+        key, rank = read
+        # Strictly better only: among equals the first seen stays.
+        if key not in best or rank < best[key][0]:
+            best[key] = (rank, text.strip())
+    return [text for _, text in best.values()]
 
 
 def institution_names(
@@ -177,7 +189,7 @@ def institution_names(
     for inst in institutions:
         if isinstance(inst, Institution):
             structured.append(inst)
-        elif inst is not None and not is_missing(inst):
+        elif isinstance(inst, str) or (inst is not None and not is_missing(inst)):
             structured.append(Institution(name=str(inst)))
     ranked = sorted(
         enumerate(structured), key=lambda t: (not (t[1].ror and t[1].country), not t[1].ror, t[0])
@@ -185,15 +197,21 @@ def institution_names(
     names = _dedupe_names(i.name for _, i in ranked)
     if names:
         return names
-    return _dedupe_names(parse_institution(a) for a in dedupe_affiliations(affiliations))
+    return _dedupe_names(_parse_cached(a) for a in dedupe_affiliations(affiliations))
 
 
 def _dedupe_names(names: Iterable[str | None]) -> list[str]:
     seen: dict[str, str] = {}
     for name in names:
-        if name and not is_junk_affiliation(name):
-            seen.setdefault(normalize_affiliation(name), name.strip())
+        read = _read(name) if name else None
+        if read is not None:
+            seen.setdefault(read[0], name.strip())
     return list(seen.values())
+
+
+@lru_cache(maxsize=100_000)
+def _parse_cached(affiliation: str) -> str | None:
+    return parse_institution(affiliation)
 
 
 def affiliation_tokens(
