@@ -21,6 +21,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -69,9 +70,14 @@ def normalize_issn(value: Any) -> str | None:
     >>> normalize_issn("1759-4805") is None, normalize_issn(None) is None
     (True, True)
     """
-    if is_missing(value):
+    if value is None or (not isinstance(value, str) and is_missing(value)):
         return None
-    text = re.sub(r"[\s\u2010-\u2015]+", "", str(value).upper()).replace("ISSN", "")
+    return _issn_text(str(value))
+
+
+@lru_cache(maxsize=100_000)
+def _issn_text(value: str) -> str | None:
+    text = re.sub(r"[\s\u2010-\u2015]+", "", value.upper()).replace("ISSN", "")
     match = _ISSN.match(text.replace("-", "", 1) if text.count("-") == 1 else text)
     if not match:
         return None
@@ -98,9 +104,14 @@ def title_key(title: Any) -> str:
     >>> title_key("Revista Española de Cardiología")
     'revista espanola de cardiologia'
     """
-    if is_missing(title):
+    if title is None or (not isinstance(title, str) and is_missing(title)):
         return ""
-    text = unicodedata.normalize("NFKD", str(title))
+    return _title_key_text(str(title))
+
+
+@lru_cache(maxsize=100_000)
+def _title_key_text(title: str) -> str:
+    text = unicodedata.normalize("NFKD", title)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
     text = text.replace("&", " and ")
     text = re.sub(r"[\W_]+", " ", text).strip()
