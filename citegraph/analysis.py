@@ -6,7 +6,6 @@ from the largest down, whatever order the graph's nodes were added in.
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -15,6 +14,8 @@ import networkx as nx
 import pandas as pd
 
 from citegraph import check_option
+from citegraph.affiliations import dedupe_affiliations, institution_names
+from citegraph.journals import journal_index
 from citegraph.layout import seeded_igraph
 from citegraph.model import Corpus, is_missing, text_or_empty
 from citegraph.names import PersonName, parse_name
@@ -69,109 +70,6 @@ def assign_clusters(G: nx.Graph, clusters: dict[str, int]) -> None:
     """
     for node in G:
         G.nodes[node]["cluster"] = int(clusters.get(node, 0))
-
-
-_KEEP = [
-    # (tier, pattern): the highest tier wins; within a tier the last segment wins, because
-    # affiliations run from the smallest unit to the parent organisation.
-    (4, r"\bNational Institutes of Health\b"),
-    (3, r"\bUniversit|\bUniversidad|\bUniversidade|\bUniversiteit|\bUniwersytet|\bInstitutet\b"),
-    (
-        2,
-        r"\bHospital|\bHôpital|\bHospitalier|\bKlinik|\bClinic\b|\bInstitut|\bIstituto"
-        r"|\bMedical Cent|\bHealth System\b|\bChildren's\b|\bCancer Cent",
-    ),  # fmt: skip
-    (
-        1,
-        r"\bCollege\b|\bSchool\b|\bCent(?:er|re|ro)\b|\bFoundation\b|\bAcademy\b|\bAcademia"
-        r"|\bLaborator(?:y|ies)\b|\bCouncil\b|\bAgency\b|\bMinistry\b|\bInc\b|\bLtd\b|\bGmbH\b"
-        r"|\bLLC\b|\bCorporation\b|\bPharmaceuticals?\b|\bConsortium\b",
-    ),  # fmt: skip
-]
-_UNIT = re.compile(
-    r"^(?:the\s+)?(?:Dept\.?|Departments?|Division|Section|Unit|Program(?:me)?|Service|Lab\b"
-    r"|Laboratory of|Graduate|Faculty of|Chair of|Group|Branch|Team)\b"
-    r"|\b(?:Unit|Branch|Section|Program(?:me)?|Group|Division|Department|Team)$",
-    re.IGNORECASE,
-)
-_EMAIL = re.compile(r"(?:Electronic address:)?\s*\S+@\S+", re.IGNORECASE)
-_SUBUNIT = re.compile(
-    r"\s+(?:Graduate\s+)?(?:School|College|Faculty|Department) of .*$", re.IGNORECASE
-)
-#: "Perelman School of Medicine at the University of Pennsylvania": the parent comes last.
-_AT_PARENT = re.compile(r"\b(?:at|of)\s+(?:the\s+)?(Universit\w*\s+of\s+.+)$", re.IGNORECASE)
-#: University systems whose campuses are separate institutions; the campus follows a comma.
-_SYSTEMS = {"University of California", "University of Texas", "University of Wisconsin",
-            "University of Illinois", "University of Massachusetts", "University of Maryland"}  # fmt: skip
-_INSTITUTION_WORD = re.compile(r"Hospital|Universit|Institut|Clinic|Cent(?:er|re)", re.IGNORECASE)
-_COUNTRIES = {
-    "usa", "united states", "united states of america", "uk", "united kingdom", "england",
-    "scotland", "wales", "canada", "australia", "germany", "france", "italy", "spain", "china",
-    "japan", "netherlands", "the netherlands", "switzerland", "sweden", "norway", "denmark",
-    "finland", "belgium", "austria", "israel", "india", "brazil", "korea", "south korea",
-    "republic of korea", "singapore", "ireland", "portugal", "poland", "mexico", "turkey",
-}  # fmt: skip
-
-
-def parse_institution(affiliation: str) -> str | None:
-    """The institution named in an affiliation string, or None when none is recognisable.
-
-    Departments, divisions and units, street addresses and postcodes, countries and e-mail
-    addresses are dropped; of the rest, a segment naming a university beats a hospital or
-    institute, which beats a school, centre or company; among equals the last one (the parent
-    organisation) wins. "X University School of Medicine" is shortened to "X University".
-
-    Examples
-    --------
-    >>> parse_institution("Division of Immunology, Boston Children's Hospital, Boston, MA, USA.")
-    "Boston Children's Hospital"
-    >>> parse_institution("Department of Oncology, Johns Hopkins University School of Medicine, "
-    ...                   "Baltimore, MD, USA.")
-    'Johns Hopkins University'
-    >>> parse_institution("Boston, MA, USA.") is None
-    True
-    >>> parse_institution("Perelman School of Medicine at the University of Pennsylvania, "
-    ...                   "Philadelphia, PA, USA")
-    'University of Pennsylvania'
-    >>> parse_institution("Department of Pediatrics, University of California, San Francisco, CA")
-    'University of California, San Francisco'
-    >>> parse_institution("Kyoto University Graduate School of Medicine, Kyoto, Japan")
-    'Kyoto University'
-    >>> parse_institution("Servicio de Pediatría, Hospital Universitario 12 de Octubre, Madrid")
-    'Hospital Universitario 12 de Octubre'
-
-    """
-    if not affiliation or is_missing(affiliation):
-        return None
-    text = _EMAIL.sub("", str(affiliation))
-    best: tuple[int, int, str] | None = None
-    segments = [raw.strip().strip(".").strip() for raw in re.split(r"[,;]", text)]
-    for index, segment in enumerate(segments):
-        if not segment or _UNIT.search(segment) or segment.lower() in _COUNTRIES:
-            continue
-        # Street numbers, postcodes, PO boxes; but "Hospital Universitario 12 de Octubre" stays.
-        if re.search(r"\d", segment) and not _INSTITUTION_WORD.search(segment):
-            continue
-        for tier, pattern in _KEEP:
-            if re.search(pattern, segment, re.IGNORECASE if tier < 2 else 0):
-                if best is None or (tier, index) >= best[:2]:
-                    best = (tier, index, segment)
-                break
-    if best is None:
-        return None
-    tier, index, name = best
-    parent = _AT_PARENT.search(name)
-    if parent and _SUBUNIT.search(name[: parent.start()] + " "):
-        name = parent.group(1)
-    elif tier >= 2:
-        match = _SUBUNIT.search(name)
-        # Trim "… School of Medicine" only after the institution's own name.
-        if match and _INSTITUTION_WORD.search(name[: match.start()]):
-            name = name[: match.start()]
-    nxt = segments[index + 1] if index + 1 < len(segments) else ""
-    if name in _SYSTEMS and nxt and len(nxt) > 2 and not re.search(r"\d", nxt):
-        name = f"{name}, {nxt}"  # University of California, San Francisco
-    return re.sub(r"^the\s+", "", name, flags=re.IGNORECASE).strip() or None
 
 
 def cluster_table(
@@ -353,12 +251,14 @@ class _Context:
 
     def __init__(self, corpus: Corpus) -> None:
         self.works: dict[str, dict[str, Any]] = {}
-        for wid, year, journal, abbrev in zip(corpus.works["id"], corpus.works["year"],
-                                              corpus.works["journal"],
-                                              corpus.works["journal_abbrev"], strict=True):  # fmt: skip
+        # One name per journal, also for corpora saved before journal ids existed.
+        journal_ids, journals = journal_index(corpus.works)
+        for wid, year, jid in zip(corpus.works["id"], corpus.works["year"], journal_ids,
+                                  strict=True):  # fmt: skip
+            journal = journals[jid] if jid else None
             self.works[str(wid)] = {
                 "year": None if is_missing(year) else int(year),
-                "journal": text_or_empty(journal, strip=True) or text_or_empty(abbrev, strip=True),
+                "journal": (journal.name or journal.abbrev or "") if journal else "",
             }
         self.authors = {str(r["id"]): r for r in corpus.authors.to_dict("records")}
         ships = corpus.authorships[corpus.authorships["work_id"].isin(set(self.works))]
@@ -404,19 +304,15 @@ class _Context:
 
     def affiliations(self, aid: str) -> list[str]:
         listed = self.authors.get(aid, {}).get("affiliations")
-        return [str(a) for a in listed] if listed is not None and len(listed) else \
-            self._ship_affs.get(aid, [])  # fmt: skip
+        if listed is not None and len(listed):
+            return dedupe_affiliations(str(a) for a in listed)
+        return dedupe_affiliations(self._ship_affs.get(aid, []))
 
     def institutions(self, aid: str) -> list[str]:
         if aid not in self._institutions:
             listed = self.authors.get(aid, {}).get("institutions")
-            if listed is not None and len(listed):
-                found = [str(i) for i in listed]
-            else:
-                found = list(dict.fromkeys(
-                    i for i in (parse_institution(a) for a in self.affiliations(aid)) if i
-                ))  # fmt: skip
-            self._institutions[aid] = found
+            listed = [str(i) for i in listed] if listed is not None else []
+            self._institutions[aid] = institution_names(listed, self.affiliations(aid))
         return self._institutions[aid]
 
 

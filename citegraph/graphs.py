@@ -20,6 +20,8 @@ import networkx as nx
 import pandas as pd
 
 from citegraph import check_option
+from citegraph.affiliations import institution_names
+from citegraph.journals import journal_index, title_key
 from citegraph.model import LINK_KINDS, Corpus, is_missing, text_or_empty
 from citegraph.names import parse_name
 
@@ -55,7 +57,10 @@ def filter_corpus(
     ----------
     corpus : Corpus
     journals : iterable of str, optional
-        Keep works whose ``journal`` (or ``journal_abbrev``) is one of these.
+        Keep the works of these journals, each given by its ``journal_id``, by the name
+        `journal_options` lists, or by any spelling of its name or abbreviation (compared with
+        `citegraph.journals.title_key`): one journal is selected whole, however its works
+        spell it. Corpora saved before journal ids existed get them computed.
     year_from, year_to : int, optional
         Inclusive year range.
     pub_types : iterable of str, optional
@@ -77,9 +82,9 @@ def filter_corpus(
         wanted = {str(j).strip() for j in journals}
         if wanted:
             filters["journals"] = sorted(wanted)
-            # journal_options lists names stripped of stray spaces; match them the same way.
-            journal = works["journal"].map(_stripped)
-            keep &= journal.isin(wanted) | works["journal_abbrev"].map(_stripped).isin(wanted)
+            ids, labels = _journal_labels(works)
+            selected = _selected_journals(wanted, ids, labels, works)
+            keep &= pd.Series([j in selected for j in ids], index=works.index, dtype=bool)
     if year_from is not None or year_to is not None:
         years = works["year"]
         known = years.notna()
@@ -119,10 +124,11 @@ def filter_corpus(
 
 
 def journal_options(corpus: Corpus) -> list[str]:
-    """Journals of the corpus, most works first, then by name.
+    """Journals of the corpus, each once (by ``journal_id``), most works first, then by name.
 
-    A work without a journal name is counted under its abbreviation, as the graphs show it and
-    as `filter_corpus` matches it.
+    Each is shown by its display name (its abbreviation when no name is known); two journals
+    with one display name are told apart by their id, e.g. ``"Cell (issn:0092-8674)"``.
+    `filter_corpus` accepts these strings; the graphs' ``journal`` attribute uses them too.
 
     Examples
     --------
@@ -131,12 +137,39 @@ def journal_options(corpus: Corpus) -> list[str]:
     >>> journal_options(c)
     ['B', 'A']
     """
-    names = (
-        text_or_empty(j, strip=True) or text_or_empty(a, strip=True)
-        for j, a in zip(corpus.works["journal"], corpus.works["journal_abbrev"], strict=True)
-    )
-    counts = Counter(name for name in names if name)
+    ids, labels = _journal_labels(corpus.works)
+    counts = Counter(labels[j] for j in ids if j)
     return [name for name, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def _journal_labels(works: pd.DataFrame) -> tuple[list[str | None], dict[str, str]]:
+    """The journal id of each work row, and the one label of each journal."""
+    ids, journals = journal_index(works)
+    names = {jid: j.name or j.abbrev or jid for jid, j in journals.items()}
+    shared = Counter(names.values())
+    return ids, {jid: f"{n} ({jid})" if shared[n] > 1 else n for jid, n in names.items()}
+
+
+def _selected_journals(
+    wanted: set[str], ids: list[str | None], labels: dict[str, str], works: pd.DataFrame
+) -> set[str]:
+    by_label = {label: jid for jid, label in labels.items()}
+    by_key: dict[str, set[str]] = defaultdict(set)
+    for jid, label in labels.items():
+        by_key[title_key(label)].add(jid)
+    for jid, name, abbrev in zip(ids, works["journal"], works["journal_abbrev"], strict=True):
+        if jid:
+            by_key[title_key(name)].add(jid)
+            by_key[title_key(abbrev)].add(jid)
+    selected: set[str] = set()
+    for value in wanted:
+        if value in labels:
+            selected.add(value)
+        elif value in by_label:
+            selected.add(by_label[value])
+        else:
+            selected |= by_key.get(title_key(value), set()) if title_key(value) else set()
+    return selected
 
 
 def year_bounds(corpus: Corpus) -> tuple[int, int] | None:
@@ -330,8 +363,6 @@ def build_coauthor_graph(
     >>> G.edges["name:a|a", "name:b|b"]["weight"], G.nodes["name:a|a"]["last_year"]
     (2, 2022)
     """
-    from citegraph.analysis import parse_institution
-
     G = nx.Graph(name="coauthor", filters=_filters_text(corpus))
     year_of = {str(w): int(y) for w, y in zip(corpus.works["id"], corpus.works["year"],
                                               strict=True) if not is_missing(y)}  # fmt: skip
@@ -359,9 +390,7 @@ def build_coauthor_graph(
         row = authors.get(aid, {})
         name = text_or_empty(row.get("name"), strip=True) or name_from_ship.get(aid) or aid
         affs = list(row.get("affiliations") or []) or ship_affs.get(aid, [])
-        insts = list(row.get("institutions") or [])
-        if not insts:
-            insts = _unique(parse_institution(a) for a in affs)
+        insts = institution_names(list(row.get("institutions") or []), affs)
         years = [year_of[w] for w in by_author[aid] if w in year_of]
         attrs: dict[str, Any] = {
             "label": name,
@@ -445,7 +474,9 @@ def _flag(value: Any) -> bool:
 
 def _add_work_nodes(G: nx.Graph, corpus: Corpus, *, local_degree: bool = True) -> None:
     firsts = first_authors(corpus)
-    for row in corpus.works.to_dict("records"):
+    # One label per journal (not per spelling), so colour-by-journal gives a journal one colour.
+    journal_ids, labels = _journal_labels(corpus.works)
+    for jid, row in zip(journal_ids, corpus.works.to_dict("records"), strict=True):
         wid = str(row["id"])
         year = None if is_missing(row["year"]) else int(row["year"])
         title = text_or_empty(row["title"], strip=True)
@@ -453,8 +484,8 @@ def _add_work_nodes(G: nx.Graph, corpus: Corpus, *, local_degree: bool = True) -
         attrs: dict[str, Any] = {
             "label": work_label(firsts.get(wid), year, _short(title) or wid),
             "title": title,
-            "journal": text_or_empty(row["journal"], strip=True)
-            or text_or_empty(row["journal_abbrev"], strip=True),
+            "journal": labels.get(jid or "", ""),
+            "journal_id": jid or "",
             "doi": text_or_empty(row["doi"], strip=True),
             "pmid": text_or_empty(row["pmid"], strip=True),
             "openalex_id": text_or_empty(row["openalex_id"], strip=True),

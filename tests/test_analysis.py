@@ -8,12 +8,12 @@ import networkx as nx
 import pytest
 
 from citegraph import CitegraphError, OptionError
+from citegraph.affiliations import parse_institution
 from citegraph.analysis import (
     assign_clusters,
     author_clusters,
     author_table,
     cluster_table,
-    parse_institution,
     works_table,
 )
 from citegraph.graphs import build_citation_graph, build_coauthor_graph

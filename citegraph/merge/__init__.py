@@ -20,12 +20,14 @@ from dataclasses import replace
 from typing import Any
 
 from citegraph import CitegraphError
+from citegraph import journals as _journals
 from citegraph.merge.authors import merge_authors
 from citegraph.merge.rules import FIELD_PRECEDENCE, REFERENCE_EVIDENCE, RULE_CONFIDENCE
 from citegraph.merge.works import (
     WorkUnion,
     canonical_order,
     endpoint_key,
+    set_journal,
     work_keys,
     work_row,
 )
@@ -199,6 +201,11 @@ def _merge(
         row = work_row(uf.members(root), comp_records.get(root, []))
         comp_id[root] = row["id"]
         rows_by_id[row["id"]] = row
+
+    # --- journals: one id, name and abbreviation per journal, decided over all works at once
+    by_work = {comp_id[root]: recs for root, recs in comp_records.items()}
+    for work, journal in _journals.assign_journals(by_work).items():
+        set_journal(rows_by_id[work], journal)
 
     def wid(key: str) -> str:
         return comp_id[uf.find(key)]

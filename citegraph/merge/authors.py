@@ -7,12 +7,12 @@ confidence. Different ORCIDs are never merged.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from functools import lru_cache, reduce
 from itertools import combinations
 from typing import Any
 
+from citegraph.affiliations import affiliation_tokens, dedupe_affiliations, institution_names
 from citegraph.ids import author_id as _author_node_id
 from citegraph.ids import fold_name, normalize_openalex_id, normalize_orcid
 from citegraph.merge.rules import RULE_CONFIDENCE, SOURCE_RANK, find_root
@@ -25,14 +25,6 @@ from citegraph.names import (
     merge_names,
     parse_name,
 )
-
-#: Affiliation segments that name an institution (not a department, city or country).
-_INSTITUTION_WORDS = re.compile(
-    r"univ|hospital|institut|college|cent(?:er|re)|school|clinic|foundation|laborator|academ"
-    r"|children|medical|health|ecole|klinik|universit"
-)
-_DEPARTMENT_START = re.compile(r"^(?:dept|department|division|section|unit|program|lab )")
-_EMAIL = re.compile(r"\S+@\S+")
 
 
 class _Mention:
@@ -57,7 +49,7 @@ class _Mention:
         self.key = self.person.key
         self.orcid = _orcid(author.orcid) if author.orcid else None
         self.openalex = _author_openalex(author.openalex_id) if author.openalex_id else None
-        self.aff_tokens = _affiliation_tokens(author)
+        self.aff_tokens = affiliation_tokens(author.affiliations, author.institutions)
 
 
 class _People:
@@ -350,35 +342,6 @@ def _fold(text: str) -> str:
     return fold_name(text)
 
 
-def _affiliation_tokens(author: AuthorRecord) -> set[str]:
-    """Institution-level evidence: ROR ids, OpenAlex institution ids, institution names, and
-    affiliation segments that name an institution (departments, cities and countries are too
-    common to tell people apart)."""
-    tokens: set[str] = set()
-    for inst in author.institutions:
-        if inst.ror:
-            tokens.add(f"ror:{inst.ror.rstrip('/').rsplit('/', 1)[-1].lower()}")
-        if inst.openalex_id:
-            tokens.add(f"oa:{inst.openalex_id.rsplit('/', 1)[-1].upper()}")
-        if inst.name:
-            tokens.add(f"inst:{_fold(inst.name)}")
-    for aff in author.affiliations:
-        tokens.update(_affiliation_string_tokens(aff))
-    return tokens
-
-
-@lru_cache(maxsize=100_000)
-def _affiliation_string_tokens(aff: str) -> frozenset[str]:
-    tokens = set()
-    for segment in _EMAIL.sub("", aff).split(","):
-        folded = _fold(segment)
-        if (
-            len(folded) > 5
-            and _INSTITUTION_WORDS.search(folded)
-            and not _DEPARTMENT_START.match(folded)
-        ):
-            tokens.add(f"inst:{folded}")
-    return frozenset(tokens)
 
 
 def _author_tables(
@@ -419,16 +382,14 @@ def _author_tables(
     authorship_rows = []
     for root, ms in clusters.items():
         b = names[root]
-        affs: dict[str, None] = {}
-        insts: dict[str, None] = {}
         countries: dict[str, None] = {}
         variants: dict[str, None] = {}
         for m in ms:
-            affs.update(dict.fromkeys(a for a in m.author.affiliations if a))
-            insts.update(dict.fromkeys(i.name for i in m.author.institutions if i.name))
             countries.update(dict.fromkeys(i.country for i in m.author.institutions if i.country))
             if m.author.name:
                 variants[m.author.name] = None
+        affs = dedupe_affiliations(a for m in ms for a in m.author.affiliations)
+        insts = [i for m in ms for i in m.author.institutions]
         rule = people.rule[root]
         author_rows.append(
             {
@@ -439,8 +400,8 @@ def _author_tables(
                 "suffix": b.suffix or None,
                 "orcid": people.orcid[root],
                 "openalex_id": people.openalex[root],
-                "affiliations": list(affs),
-                "institutions": list(insts),
+                "affiliations": affs,
+                "institutions": institution_names(insts, affs),
                 "countries": list(countries),
                 "variants": list(variants),
                 "sources": sorted({m.source for m in ms}),
@@ -454,19 +415,16 @@ def _author_tables(
         for work, wms in per_work.items():
             wms.sort(key=lambda m: (m.rank, m.source, m.author.position))
             lead = wms[0]
-            w_affs: dict[str, None] = {}
-            w_insts: dict[str, None] = {}
-            for m in wms:
-                w_affs.update(dict.fromkeys(a for a in m.author.affiliations if a))
-                w_insts.update(dict.fromkeys(i.name for i in m.author.institutions if i.name))
+            w_affs = dedupe_affiliations(a for m in wms for a in m.author.affiliations)
+            w_insts = [i for m in wms for i in m.author.institutions]
             authorship_rows.append(
                 {
                     "work_id": work,
                     "author_id": final[root],
                     "position": lead.author.position,
                     "name": lead.author.name,
-                    "affiliations": list(w_affs),
-                    "institutions": list(w_insts),
+                    "affiliations": w_affs,
+                    "institutions": institution_names(w_insts, w_affs),
                     "sources": sorted({m.source for m in wms}),
                 }
             )

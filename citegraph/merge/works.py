@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from citegraph.ids import (
     normalize_doi,
@@ -26,6 +26,9 @@ from citegraph.merge.rules import (
     find_root,
 )
 from citegraph.model import WorkRecord
+
+if TYPE_CHECKING:
+    from citegraph.journals import Journal
 
 
 class WorkUnion:
@@ -257,6 +260,19 @@ def relation_strings(recs: Iterable[WorkRecord]) -> list[str]:
             key = endpoint_key(relation.get("id")) if relation.get("id") else None
             out.add(f"{kind} {key}" if key else kind)
     return sorted(out)
+def set_journal(row: dict[str, Any], journal: Journal) -> None:
+    """Give a work row its journal's id, ISSN-L and the one name and abbreviation of the journal
+    (chosen by `citegraph.journals.assign_journals` over every work of that journal)."""
+    row["journal_id"] = journal.id
+    row["issn_l"] = journal.issn_l
+    for field, value, source in (
+        ("journal", journal.name, journal.name_source),
+        ("journal_abbrev", journal.abbrev, journal.abbrev_source),
+    ):
+        # A work whose own winning record already spells it so keeps that record's provenance.
+        if value and row.get(field) != value:
+            row[field] = value
+            row["field_sources"][field] = source
 
 
 def _in_precedence(ordered: list[WorkRecord], order: tuple[str, ...]) -> list[WorkRecord]:

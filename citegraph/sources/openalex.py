@@ -186,6 +186,7 @@ def parse_work(data: dict[str, Any], *, url: str | None = None) -> WorkRecord:
         title=clean_markup(data.get("display_name")) or clean_markup(data.get("title")),
         journal=source.get("display_name"),
         issn=unique(source.get("issn") or ([source["issn_l"]] if source.get("issn_l") else [])),
+        issn_l=source.get("issn_l") or None,
         year=_int(data.get("publication_year")),
         pub_date=data.get("publication_date"),
         volume=biblio.get("volume"),

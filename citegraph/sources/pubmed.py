@@ -281,6 +281,8 @@ def _parse_article(article: ET.Element, base: str) -> WorkRecord:
     pmid = normalize_pmid(_text(citation.find("PMID"))) if citation is not None else None
     work = WorkRecord(source=SERVICE, pmid=pmid)
     work.url = f"{base}/efetch.fcgi?db=pubmed&retmode=xml&id={pmid}" if pmid else None
+    if citation is not None:
+        work.issn_l = _text(citation.find("MedlineJournalInfo/ISSNLinking"))
     if art is not None:
         work.title = element_text(art.find("ArticleTitle")) or element_text(
             art.find("VernacularTitle")
