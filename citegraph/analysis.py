@@ -261,24 +261,22 @@ class _Context:
                 "journal": (journal.name or journal.abbrev or "") if journal else "",
             }
         self.authors = {str(r["id"]): r for r in corpus.authors.to_dict("records")}
-        ships = corpus.authorships[corpus.authorships["work_id"].isin(set(self.works))]
-        ships = ships.sort_values(["work_id", "position"], kind="stable", na_position="last")
         self.authors_of: dict[str, list[str]] = defaultdict(list)
         self.works_of: dict[str, list[str]] = defaultdict(list)
         self._ship_names: dict[str, str] = {}
         self._ship_affs: dict[str, list[str]] = defaultdict(list)
-        for wid, aid, name, affs in zip(ships["work_id"], ships["author_id"], ships["name"],
-                                        ships["affiliations"], strict=True):  # fmt: skip
-            wid, aid = str(wid), str(aid)
-            if aid not in self.authors_of[wid]:
-                self.authors_of[wid].append(aid)
-            if wid not in self.works_of[aid]:
-                self.works_of[aid].append(wid)
-            if text_or_empty(name, strip=True):
-                self._ship_names.setdefault(aid, text_or_empty(name, strip=True))
-            for aff in affs or ():
-                if aff and aff not in self._ship_affs[aid]:
-                    self._ship_affs[aid].append(str(aff))
+        for wid in sorted(self.works):
+            for ship in corpus.authorships_of(wid):
+                aid, name = ship["author_id"], text_or_empty(ship["name"], strip=True)
+                if aid not in self.authors_of[wid]:
+                    self.authors_of[wid].append(aid)
+                if wid not in self.works_of[aid]:
+                    self.works_of[aid].append(wid)
+                if name:
+                    self._ship_names.setdefault(aid, name)
+                for aff in ship["affiliations"] or ():
+                    if aff and aff not in self._ship_affs[aid]:
+                        self._ship_affs[aid].append(str(aff))
         self._institutions: dict[str, list[str]] = {}
         self._people: dict[str, PersonName] = {}
 

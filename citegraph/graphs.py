@@ -368,24 +368,21 @@ def build_coauthor_graph(
                                               strict=True) if not is_missing(y)}  # fmt: skip
     work_ids = set(corpus.works["id"])
     seeds = set(corpus.seed_ids())
-    ships = corpus.authorships[corpus.authorships["work_id"].isin(work_ids)]
-    ships = ships.sort_values(["work_id", "position"], kind="stable", na_position="last")
-    by_work: dict[str, list[str]] = defaultdict(list)
-    by_author: dict[str, list[str]] = defaultdict(list)
+    by_work = {w: members for w in sorted(work_ids) if (members := corpus.authors_of(w))}
+    by_author: dict[str, list[str]] = {}
     ship_affs: dict[str, list[str]] = defaultdict(list)
-    for wid, aid, affs in zip(ships["work_id"], ships["author_id"], ships["affiliations"],
-                              strict=True):  # fmt: skip
-        wid, aid = str(wid), str(aid)
-        if aid not in by_work[wid]:
-            by_work[wid].append(aid)
-        if wid not in by_author[aid]:
-            by_author[aid].append(wid)
-        for aff in affs or ():
-            if aff and aff not in ship_affs[aid]:
-                ship_affs[aid].append(str(aff))
+    name_from_ship: dict[str, str] = {}
+    for wid in by_work:
+        for ship in corpus.authorships_of(wid):
+            aid = ship["author_id"]
+            if wid not in by_author.setdefault(aid, []):
+                by_author[aid].append(wid)
+            for aff in ship["affiliations"] or ():
+                if aff and aff not in ship_affs[aid]:
+                    ship_affs[aid].append(str(aff))
+            if not is_missing(ship["name"]):
+                name_from_ship[aid] = str(ship["name"])
     authors = {str(r["id"]): r for r in corpus.authors.to_dict("records")}
-    name_from_ship = {str(a): str(n) for a, n in zip(ships["author_id"], ships["name"], strict=True)
-                      if not is_missing(n)}  # fmt: skip
     for aid in sorted(by_author, key=lambda a: (-len(by_author[a]), a)):
         row = authors.get(aid, {})
         name = text_or_empty(row.get("name"), strip=True) or name_from_ship.get(aid) or aid
@@ -450,17 +447,17 @@ def first_authors(corpus: Corpus) -> dict[str, str]:
     {'w': 'Lamb'}
     """
     out: dict[str, str] = {}
-    ships = corpus.authorships.sort_values(["work_id", "position"], kind="stable",
-                                           na_position="last")  # fmt: skip
     last_names = {str(a): text_or_empty(n, strip=True) for a, n in zip(corpus.authors["id"],
                                                   corpus.authors["last_name"], strict=True)}  # fmt: skip
-    for wid, aid, name in zip(ships["work_id"], ships["author_id"], ships["name"], strict=True):
-        wid = str(wid)
-        if wid in out:
-            continue
-        family = last_names.get(str(aid)) or parse_name(text_or_empty(name, strip=True)).family
-        if family:
-            out[wid] = family
+    for wid in corpus.works["id"]:
+        for ship in corpus.authorships_of(str(wid)):
+            family = (
+                last_names.get(ship["author_id"])
+                or parse_name(text_or_empty(ship["name"], strip=True)).family
+            )
+            if family:
+                out[str(wid)] = family
+                break
     for wid, collective in zip(corpus.works["id"], corpus.works["collective_author"], strict=True):
         if str(wid) not in out and text_or_empty(collective, strip=True):
             out[str(wid)] = text_or_empty(collective, strip=True)

@@ -196,6 +196,11 @@ def make_table(name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
     return df
 
 
+def _position(value: Any) -> int:
+    """A byline position for sorting: unknown positions go last."""
+    return 1 << 30 if is_missing(value) else int(value)
+
+
 def is_missing(value: Any) -> bool:
     """True for None, NaN and pandas' NA (a list or other container is never missing).
 
@@ -303,19 +308,18 @@ class Corpus:
     # -- indexes (built once per corpus, on first use)
 
     @cached_property
-    def _authorship_index(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-        by_work: dict[str, list[tuple[int, str]]] = {}
-        by_author: dict[str, list[str]] = {}
-        ships = self.authorships
-        for work, author, position in zip(
-            ships["work_id"], ships["author_id"], ships["position"], strict=True
-        ):
-            pos = 0 if is_missing(position) else int(position)
-            by_work.setdefault(str(work), []).append((pos, str(author)))
-            by_author.setdefault(str(author), []).append(str(work))
-        authors_of = {w: [a for _, a in sorted(pairs)] for w, pairs in by_work.items()}
-        works_of = {a: sorted(dict.fromkeys(ws)) for a, ws in by_author.items()}
-        return authors_of, works_of
+    def _authorship_index(self) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[str]]]:
+        # Rows per work in byline order (ties by author id, so the order never depends on the
+        # table's); works per author in id order.
+        by_work: dict[str, list[dict[str, Any]]] = {}
+        by_author: dict[str, dict[str, None]] = {}
+        for row in self.authorships.to_dict("records"):
+            row["work_id"], row["author_id"] = str(row["work_id"]), str(row["author_id"])
+            by_work.setdefault(row["work_id"], []).append(row)
+            by_author.setdefault(row["author_id"], {})[row["work_id"]] = None
+        for rows in by_work.values():
+            rows.sort(key=lambda r: (_position(r["position"]), r["author_id"]))
+        return by_work, {a: sorted(ws) for a, ws in by_author.items()}
 
     @cached_property
     def _rows(self) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
@@ -334,6 +338,12 @@ class Corpus:
         >>> c.authors_of("w"), c.works_of("b"), c.first_author("w"), c.first_author("x")
         (['a', 'b'], ['w'], 'a', None)
         """
+        rows = self._authorship_index[0].get(work_id, ())
+        return list(dict.fromkeys(r["author_id"] for r in rows))
+
+    def authorships_of(self, work_id: str) -> list[dict[str, Any]]:
+        """A work's authorship rows (author id, position, printed name, affiliations…) in
+        byline order. The dicts are shared: read them, do not change them."""
         return list(self._authorship_index[0].get(work_id, ()))
 
     def works_of(self, author_id: str) -> list[str]:
@@ -342,8 +352,8 @@ class Corpus:
 
     def first_author(self, work_id: str) -> str | None:
         """The id of a work's first author, or None when it has no authors."""
-        authors = self._authorship_index[0].get(work_id)
-        return authors[0] if authors else None
+        rows = self._authorship_index[0].get(work_id)
+        return rows[0]["author_id"] if rows else None
 
     def work(self, work_id: str) -> dict[str, Any]:
         """One work's row as a dict. Raises KeyError for an id not in the corpus."""
