@@ -27,9 +27,11 @@ from citegraph.names import parse_name
 
 #: At most this many work ids are listed in a co-author edge's ``works`` attribute.
 MAX_EDGE_WORKS = 20
-#: Works with more authors than this add no co-author edges (consortium papers would otherwise
-#: add hundreds of thousands of edges that say nothing about who works with whom).
-MAX_AUTHORS_PER_WORK = 200
+#: Works with more authors than this add no co-author edges: a consortium paper's clique says
+#: nothing about who works with whom and drowns the rest (a 117-author paper alone adds 6,786
+#: edges). VOSviewer's default cut is 25; 50 keeps large clinical working groups such as the
+#: seed's 24 authors and skips consortia. The skipped works are named in ``skipped_works``.
+MAX_AUTHORS_PER_WORK = 50
 
 
 def filter_corpus(

@@ -13,7 +13,12 @@ import networkx as nx
 
 from citegraph import check_option
 from citegraph.analysis import assign_clusters, author_clusters, cluster_table
-from citegraph.graphs import build_citation_graph, build_coauthor_graph, build_similarity_graph
+from citegraph.graphs import (
+    MAX_AUTHORS_PER_WORK,
+    build_citation_graph,
+    build_coauthor_graph,
+    build_similarity_graph,
+)
 from citegraph.model import Corpus
 from citegraph.render import render_html
 
@@ -138,7 +143,8 @@ def view_notes(G: nx.Graph) -> list[str]:
     if skipped:
         count = len(str(skipped).split("; "))
         notes.append(
-            f"{count} work(s) with more than 200 authors add no co-author edges "
-            "(consortium papers would link everyone to everyone)."
+            f"{count} work(s) with more than {MAX_AUTHORS_PER_WORK} authors add no co-author "
+            "edges (consortium papers would link everyone to everyone); their authors are "
+            "still listed."
         )
     return notes

@@ -91,3 +91,19 @@ def test_unknown_view_or_colour_key_is_an_option_error() -> None:
         view_html(corpus, G, color_by="institution")
     with pytest.raises(OptionError, match="Unknown clustering method 'kmeans'"):
         build_view(corpus, "coauthor", ViewOptions(cluster_method="kmeans"))
+
+
+def test_a_consortium_paper_adds_no_coauthor_clique_and_the_page_says_so() -> None:
+    from citegraph.graphs import MAX_AUTHORS_PER_WORK, build_coauthor_graph
+    from citegraph.model import Corpus
+    from citegraph.views import view_notes
+
+    n = MAX_AUTHORS_PER_WORK + 1  # a GENERATED consortium paper
+    corpus = Corpus.from_rows(
+        works=[{"id": "w1", "sources": ["openalex"]}],
+        authors=[{"id": f"a{i}", "name": f"Author {i}"} for i in range(n)],
+        authorships=[{"work_id": "w1", "author_id": f"a{i}", "position": i + 1} for i in range(n)],
+    )
+    G = build_coauthor_graph(corpus)
+    assert G.number_of_nodes() == n and G.number_of_edges() == 0
+    assert f"more than {MAX_AUTHORS_PER_WORK} authors" in view_notes(G)[0]

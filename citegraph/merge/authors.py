@@ -342,8 +342,6 @@ def _fold(text: str) -> str:
     return fold_name(text)
 
 
-
-
 def _author_tables(
     mentions: list[_Mention], people: _People, name_only: list[tuple[str, list[int]]]
 ) -> tuple[list[dict], list[dict], list[dict]]:

@@ -260,6 +260,8 @@ def relation_strings(recs: Iterable[WorkRecord]) -> list[str]:
             key = endpoint_key(relation.get("id")) if relation.get("id") else None
             out.add(f"{kind} {key}" if key else kind)
     return sorted(out)
+
+
 def set_journal(row: dict[str, Any], journal: Journal) -> None:
     """Give a work row its journal's id, ISSN-L and the one name and abbreviation of the journal
     (chosen by `citegraph.journals.assign_journals` over every work of that journal)."""
