@@ -46,7 +46,7 @@ def test_notes_say_what_was_left_out() -> None:
     G = nx.Graph(dropped_edges=5, skipped_works="pmid:1; pmid:2")
     notes = view_notes(G)
     assert f"{MAX_SIMILARITY_EDGES:,}" in notes[0] and "5 weaker" in notes[0]
-    assert notes[1].startswith("2 work(s) with more than 200 authors")
+    assert notes[1].startswith("2 work(s) with more than 50 authors")
     assert view_notes(nx.Graph()) == []
 
 
