@@ -48,7 +48,8 @@ def compute_layout(
     G: nx.Graph, *, seed: int = 42, scale: float = 1000.0
 ) -> dict[str, tuple[float, float]]:
     """Positions ``{node: (x, y)}`` from a Fruchterman–Reingold layout, centred on (0, 0) and
-    scaled so that the farthest node lies ``scale`` from the centre.
+    scaled so that the farthest node lies ``scale`` from the centre. A small clique (see
+    `is_small_clique`) is placed on a circle instead, at least wide enough for one label per node.
 
     Edge attribute ``weight`` is used when edges have one (heavier edges pull harder). The
     result depends only on the graph and ``seed``, not on the order nodes were added in.
@@ -70,6 +71,18 @@ def compute_layout(
         return {}
     if len(nodes) == 1:
         return {nodes[0]: (0.0, 0.0)}
+    if is_small_clique(G):
+        # A force layout piles a clique's nodes (a paper's 24 co-authors) on one another and
+        # their labels overlap; on a circle wide enough for a label per node every one has room.
+        step = 2 * math.pi / len(nodes)
+        radius = max(scale, len(nodes) * _LABEL_ROOM / (2 * math.pi))
+        return {
+            node: (
+                radius * math.cos(math.pi / 2 - i * step),
+                -radius * math.sin(math.pi / 2 - i * step),
+            )
+            for i, node in enumerate(nodes)
+        }
     import igraph as ig
 
     index = {n: i for i, n in enumerate(nodes)}
@@ -108,3 +121,26 @@ def compute_layout(
         node: ((x - cx) * factor, (y - cy) * factor)
         for node, (x, y) in zip(nodes, coords, strict=True)
     }
+
+
+#: Up to this many nodes, a graph with at least ``_CLIQUE_DENSITY`` of all possible edges is
+#: drawn on a circle.
+_CLIQUE_NODES = 60
+_CLIQUE_DENSITY = 0.9
+#: Arc length per node on a clique's circle, in drawing units: about one label's width.
+_LABEL_ROOM = 110.0
+
+
+def is_small_clique(G: nx.Graph) -> bool:
+    """True for a small, (nearly) complete graph: drawn on a circle, without physics.
+
+    Examples
+    --------
+    >>> is_small_clique(nx.complete_graph(24)), is_small_clique(nx.path_graph(24))
+    (True, False)
+    """
+    n = G.number_of_nodes()
+    if n < 4 or n > _CLIQUE_NODES:
+        return False
+    pairs = {frozenset((u, v)) for u, v in G.edges() if u != v}
+    return len(pairs) >= _CLIQUE_DENSITY * n * (n - 1) / 2

@@ -20,7 +20,7 @@ from typing import Any
 
 import networkx as nx
 
-from citegraph.layout import compute_layout
+from citegraph.layout import compute_layout, is_small_clique
 
 #: Colours for the most frequent values of ``color_by`` (colour-blind-safe "Tableau 10" order).
 PALETTE = [
@@ -104,6 +104,8 @@ def render_html(
     # Dense small graphs (a similarity graph of 250 works can have 20k edges) are as slow to
     # simulate as big ones, so many edges also turn physics off.
     physics = n <= physics_threshold and G.number_of_edges() <= 10 * physics_threshold
+    # A clique is laid out on a circle so every label has room; physics would pull it in again.
+    physics = physics and not is_small_clique(G)
     colors, legend = _colors(G, color_by, legend_labels or {})
     sizes = _sizes(G, size_by)
 

@@ -21,7 +21,7 @@ def test_every_node_gets_a_native_float_position_within_scale():
 
 
 def test_same_seed_same_layout_different_seed_different_layout():
-    G = build_coauthor_graph(seed_like_corpus())
+    G = nx.relabel_nodes(nx.karate_club_graph(), str)  # not a clique: a force layout
     H = nx.Graph()
     H.add_nodes_from(reversed(list(G.nodes)))
     H.add_edges_from(reversed(list(G.edges(data=True))))
@@ -48,3 +48,16 @@ def test_small_and_directed_graphs():
     assert compute_layout(one) == {"x": (0.0, 0.0)}
     D = nx.DiGraph([("a", "b"), ("b", "a"), ("b", "c")])
     assert set(compute_layout(D)) == {"a", "b", "c"}
+
+
+def test_a_small_clique_is_drawn_on_a_circle_with_room_for_every_label():
+    # The seed's 24 co-authors form a clique; a force layout piled their labels on one another.
+    G = build_coauthor_graph(seed_like_corpus())
+    pos = compute_layout(G, scale=1000)
+    assert len(pos) == 24
+    radius = {round(math.hypot(x, y), 6) for x, y in pos.values()}
+    assert len(radius) == 1 and radius.pop() >= 1000
+    nearest = min(math.dist(p, q) for a, p in pos.items() for b, q in pos.items() if a < b)
+    assert nearest > 2 * 1000 * math.sin(math.pi / 24) - 1e-6  # evenly spaced
+    small = compute_layout(G, scale=100)  # still room for a label per node
+    assert min(math.dist(p, q) for a, p in small.items() for b, q in small.items() if a < b) > 100

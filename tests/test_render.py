@@ -70,9 +70,17 @@ def test_physics_on_below_threshold_off_above_with_positions_present():
 
 
 def test_physics_off_for_a_small_but_dense_graph():
-    G = nx.complete_graph([f"n{i}" for i in range(50)])  # 1,225 edges > 10 x 100
+    G = nx.complete_graph([f"n{i}" for i in range(60)])
+    G.remove_edges_from([(f"n{i}", f"n{j}") for i in range(60) for j in range(i + 1, 60)
+                         if (i + j) % 3 == 0])  # fmt: skip  # dense, but not a clique
+    assert G.number_of_edges() > 10 * 100
     assert _options(render_html(G, physics_threshold=100))["physics"]["enabled"] is False
     assert _options(render_html(G, physics_threshold=200))["physics"]["enabled"] is True
+
+
+def test_physics_off_for_a_clique_drawn_on_a_circle():
+    G = nx.complete_graph([f"n{i}" for i in range(24)])  # the seed's 24 co-authors
+    assert _options(render_html(G))["physics"]["enabled"] is False
 
 
 def test_given_positions_are_used():
