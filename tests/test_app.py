@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from citegraph import collect
 from citegraph.collect import FetchOptions, fetch_corpus, make_clients
+from citegraph.present import md_text
 from citegraph.snapshot import save_snapshot
 from tests.corpora import small_corpus
 
@@ -115,7 +116,7 @@ def test_a_bad_snapshot_shows_one_error_and_the_seed_stays(
     bad.write_text('{"format": "citegraph-snapshot", "format_version": 1, "manif')
     at = _run(monkeypatch, bad)
     assert not at.exception
-    assert len(at.error) == 1 and "bad.json" in at.error[0].value
+    assert len(at.error) == 1 and md_text("bad.json") in at.error[0].value
     assert "truncated" in at.error[0].value
     assert any("CAR T cell therapy for children" in m.value for m in at.markdown)
 
@@ -125,7 +126,7 @@ def test_a_malformed_seed_gives_the_accepted_forms(monkeypatch: pytest.MonkeyPat
     at.sidebar.text_area[0].set_value("pmid:abc")
     at.sidebar.button[0].click().run()
     assert not at.exception
-    assert len(at.error) == 1 and "Enter one of: PMID" in at.error[0].value
+    assert len(at.error) == 1 and md_text("Enter one of: PMID") in at.error[0].value
     assert _metric(at, "Authors") == "24"  # the loaded corpus is kept
 
 
