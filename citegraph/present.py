@@ -445,6 +445,10 @@ _MD_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 _INVISIBLE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 #: Line and paragraph breaks: data is inline text, a break must not start a new block.
 _BREAKS = re.compile(r"\s*[\n\r\f\v\u0085\u2028\u2029]\s*")
+#: Where GitHub-flavoured markdown would turn plain text into a link *after* escapes are
+#: read (``http://``, ``https://``, ``www.``, ``name@host``): an invisible word joiner
+#: (U+2060) goes there, so the text stays text and reads the same.
+_AUTOLINK = re.compile(r"(?i)(?<=https)(?=://)|(?<=http)(?=://)|(?<=www)(?=\.)|(?<=@)")
 
 
 def md_text(text: object) -> str:
@@ -453,9 +457,11 @@ def md_text(text: object) -> str:
     The one escaping step of the page: ``st.markdown``, ``st.subheader``, ``st.caption``,
     alerts (``st.error`` …), metric, expander, tab and button labels all read their text as
     markdown, so data reaches them only through this function. Every ASCII punctuation mark is
-    backslash-escaped (so no link, image, HTML tag, entity, directive, LaTeX or autolink can
-    form), control and bidirectional-override characters are dropped and line breaks become
-    spaces. The text a reader sees is the data itself, less those invisible characters.
+    backslash-escaped (so no link, image, HTML tag, entity, directive, LaTeX or emoji
+    shortcode can form), control and bidirectional-override characters are dropped, line
+    breaks become spaces, and an invisible word joiner (U+2060) follows ``http``/``www``/``@``
+    where GitHub-flavoured markdown would autolink the text (it does so after reading the
+    escapes). The text a reader sees is the data itself, less those invisible characters.
 
     Tables (``st.dataframe`` cells) and select options are plain text: do not escape them.
 
@@ -471,14 +477,14 @@ def md_text(text: object) -> str:
 
     Examples
     --------
-    >>> md_text("![a](http://evil.example/x.png)")
-    '\\\\!\\\\[a\\\\]\\\\(http\\\\:\\\\/\\\\/evil\\\\.example\\\\/x\\\\.png\\\\)'
+    >>> print(md_text("![a](http://evil.example/x.png)").replace("\u2060", "<WJ>"))
+    \\!\\[a\\]\\(http<WJ>\\:\\/\\/evil\\.example\\/x\\.png\\)
     >>> print(md_text(":red[alarm] $x$ <b>"))
     \\:red\\[alarm\\] \\$x\\$ \\<b\\>
     >>> md_text("A\\u202eB\\x00\\nC")
     'AB C'
     """
-    text = _BREAKS.sub(" ", _INVISIBLE.sub("", str(text)))
+    text = _AUTOLINK.sub("\u2060", _BREAKS.sub(" ", _INVISIBLE.sub("", str(text))))
     return _MD_PUNCTUATION.sub(r"\\\1", text)
 
 

@@ -59,6 +59,20 @@ PAYLOADS: list[str] = [
     "line one\r\nline two\ttab",
 ]
 
+#: Markdown that is live when it appears unescaped: an image, a link, a tag, an entity, a
+#: directive, LaTeX, an autolink, emphasis, code, a table, a heading or list at a line start.
+live_markdown = re.compile(
+    r"(?<!\\)(?:!\[|\]\(|<[a-zA-Z!/]|&[#\w]|:[\w/]|\$|\*|_|`|~|\||https?:|www\.)"
+    r"|^\s*(?:#|[-+>]\s|\d+[.)])",
+    re.MULTILINE,
+)
+
+
+def markdown_shown(markdown: str) -> str:
+    """What a reader sees of markdown made only of text and backslash escapes."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")
+
+
 #: What a reader sees of each payload: control and bidi characters gone, line breaks as spaces.
 _INVISIBLE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 

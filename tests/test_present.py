@@ -19,20 +19,8 @@ from citegraph.present import (
 )
 from citegraph.snapshot import new_manifest
 from tests.hostile_text import EVIL, PAYLOADS, shown
-
-
-def _shown(markdown: str) -> str:
-    """What a reader sees of markdown made only of text and backslash escapes."""
-    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
-
-
-#: Markdown that is live when it appears unescaped: an image, a link, a tag, an entity, a
-#: directive, LaTeX, an autolink, emphasis, code, a table, a heading or list at a line start.
-_LIVE = re.compile(
-    r"(?<!\\)(?:!\[|\]\(|<[a-zA-Z!/]|&[#\w]|:[\w/]|\$|\*|_|`|~|\||https?:|www\.)"
-    r"|^\s*(?:#|[-+>]\s|\d+[.)])",
-    re.MULTILINE,
-)
+from tests.hostile_text import live_markdown as _LIVE
+from tests.hostile_text import markdown_shown as _shown
 
 
 def _corpus(origin: str = "live", missing: list | None = None) -> Corpus:
