@@ -1,6 +1,9 @@
 """Text and tables for the page, built from a Corpus (no Streamlit here, so it is testable).
 
-The page (``app.py``) only places what these functions return.
+The page (``app.py``) only places what these functions return. Text from a source, a snapshot or
+the user is data, never markup: every function returning markdown passes such text through
+`md_text` (the page's one escaping step) and links only through `md_link` (http(s), the host it
+shows); plain-text messages are escaped with `md_text` where the page shows them.
 """
 
 from __future__ import annotations
