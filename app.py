@@ -36,6 +36,7 @@ from citegraph.present import (
     downloads_caption,
     empty_graph_notice,
     graph_caption,
+    md_text,
     missing_table,
     page_filters,
     provenance_table,
@@ -427,11 +428,12 @@ def _load_file(label: str, path: Path) -> bool:
 
 
 def _render_messages() -> None:
+    # Messages quote ids and file names from the user or a snapshot: text, never markdown.
     for key in ("fetch_error", "load_error"):  # shown once, on the run that caused them
         if key in st.session_state:
-            st.error(st.session_state.pop(key))
+            st.error(md_text(st.session_state.pop(key)))
     if "fetch_notice" in st.session_state:
-        st.warning(st.session_state.fetch_notice)
+        st.warning(md_text(st.session_state.fetch_notice))
 
 
 # ---------------------------------------------------------------- main area

@@ -1,16 +1,18 @@
 """Text and tables for the page, built from a Corpus (no Streamlit here, so it is testable).
 
-The page (``app.py``) only places what these functions return.
+The page (``app.py``) only places what these functions return. Text from a source, a snapshot or
+the user is data, never markup: every function returning markdown passes such text through
+`md_text` (the page's one escaping step) and links only through `md_link` (http(s), the host it
+shows); plain-text messages are escaped with `md_text` where the page shows them.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import networkx as nx
 import pandas as pd
@@ -44,8 +46,8 @@ def describe_corpus(corpus: Corpus, *, origin_label: str | None = None) -> Banne
     """
     m = corpus.manifest
     counts = corpus.counts()
-    made = _date(m.get("created_at"))
-    seeds = ", ".join(_seed_label(s) for s in m.get("seeds", [])) or "none"
+    made = md_text(_date(m.get("created_at")))
+    seeds = ", ".join(md_text(_seed_label(str(s))) for s in m.get("seeds", [])) or "none"
     n_aff = int(sum(1 for a in corpus.authors["affiliations"] if len(a)))
     holds = (
         f"{_n(counts['works'], 'work')}, {_n(counts['authors'], 'author')} "
@@ -76,7 +78,7 @@ def describe_corpus(corpus: Corpus, *, origin_label: str | None = None) -> Banne
     retracted = int(corpus.works["retracted"].sum()) if "retracted" in corpus.works else 0
     if retracted:
         holds += f"; {_n(retracted, 'work')} marked **retracted**"
-    sources = ", ".join(m.get("sources", [])) or "no source"
+    sources = ", ".join(md_text(s) for s in m.get("sources", [])) or "no source"
     if origin == "live" and m.get("state") in ("cancelled", "failed", "running"):
         how = f"partial live fetch ({m['state']}) from {sources}"
     elif origin == "live":
@@ -84,7 +86,8 @@ def describe_corpus(corpus: Corpus, *, origin_label: str | None = None) -> Banne
     else:
         how = "made from a snapshot file"
     if origin_label:
-        text = f"**{origin_label[0].upper()}{origin_label[1:]}**: {how} on {made}."
+        label = md_text(origin_label[0].upper() + origin_label[1:])
+        text = f"**{label}**: {how} on {made}."
     else:
         text = f"**{how[0].upper()}{how[1:]}** on {made}."
     text += f" Seed {seeds}. It holds {holds}."
@@ -121,27 +124,27 @@ def work_card(corpus: Corpus, work_id: str) -> str:
     """
     rows = corpus.works[corpus.works["id"] == work_id]
     if rows.empty:
-        return f"Work {_md(work_id)} is not in this corpus."
+        return f"Work {md_text(work_id)} is not in this corpus."
     w = rows.iloc[0]
     authors = corpus.authorships[corpus.authorships["work_id"] == work_id].sort_values("position")
-    names = [_md(str(n)) for n in authors["name"]]
+    names = [md_text(str(n)) for n in authors["name"]]
     retracted = not is_missing(w.get("retracted")) and bool(w.get("retracted"))
     lines = ["**⚠ RETRACTED**: a source marks this work as retracted."] if retracted else []
-    lines.append(f"### {_md(text_or_empty(w['title']) or work_id)}")
+    lines.append(f"### {md_text(text_or_empty(w['title']) or work_id)}")
     if names:
         lines.append(
             ", ".join(names)
             + (
-                f"; {_md(text_or_empty(w['collective_author']))}"
+                f"; {md_text(text_or_empty(w['collective_author']))}"
                 if text_or_empty(w["collective_author"])
                 else ""
             )
         )
-    citation = _md(text_or_empty(w["journal"]) or "Journal unknown")
+    citation = md_text(text_or_empty(w["journal"]) or "Journal unknown")
     if text_or_empty(w["journal_abbrev"]) and text_or_empty(w["journal_abbrev"]) != text_or_empty(
         w["journal"]
     ):
-        citation += f" ({_md(text_or_empty(w['journal_abbrev']))})"
+        citation += f" ({md_text(text_or_empty(w['journal_abbrev']))})"
     if not pd.isna(w["year"]):
         citation += f", {int(w['year'])}"
     vol = "".join(
@@ -153,20 +156,20 @@ def work_card(corpus: Corpus, work_id: str) -> str:
         )
     )
     if vol:
-        citation += f";{_md(vol)}"
+        citation += f";{md_text(vol)}"
     if text_or_empty(w["epub_date"]):
-        citation += f" · epub {_md(text_or_empty(w['epub_date']))}"
+        citation += f" · epub {md_text(text_or_empty(w['epub_date']))}"
     lines.append(citation)
     links = work_links(w)
     if links:
-        lines.append(" · ".join(f"[{_md(label)}]({url})" for label, url in links))
+        lines.append(" · ".join(md_link(label, url) for label, url in links))
     if len(w["pub_types"]):
-        lines.append("Type: " + _md(", ".join(w["pub_types"])))
+        lines.append("Type: " + md_text(", ".join(w["pub_types"])))
     relations = w.get("relations")
     if isinstance(relations, list | tuple) and relations:
         lines.append("Relations: " + "; ".join(_relation_md(str(r)) for r in relations))
     if text_or_empty(w.get("abstract"), strip=True):
-        lines.append("**Abstract.** " + _md(text_or_empty(w["abstract"], strip=True)))
+        lines.append("**Abstract.** " + md_text(text_or_empty(w["abstract"], strip=True)))
     return "\n\n".join(lines)
 
 
@@ -175,27 +178,40 @@ def _relation_md(relation: str) -> str:
     kind, _, ident = relation.partition(" ")
     words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", kind)
     label = words[:1] + words[1:].lower() if words else ""
-    pmid = ident[5:] if ident.startswith("pmid:") and ident[5:].isdigit() else ""
+    pmid = ident[5:] if re.fullmatch(r"pmid:[0-9]{1,12}", ident) else ""
     if pmid:
-        return f"{_md(label)} [PubMed {pmid}]({PUBMED_URL.format(pmid=pmid)})"
-    return _md(f"{label} {ident}".strip())
+        return f"{md_text(label)} {md_link(f'PubMed {pmid}', PUBMED_URL.format(pmid=pmid))}"
+    return md_text(f"{label} {ident}".strip())
 
 
-def work_links(work: pd.Series | dict[str, Any]) -> list[tuple[str, str]]:
-    """(label, URL) pairs for a work's DOI, PubMed, PMC and OpenAlex pages."""
-    out = []
-    if text_or_empty(work.get("doi")):
+def work_links(work: pd.Series | dict[str, Any]) -> list[tuple[str, str | None]]:
+    """(label, URL) pairs for a work's DOI, PubMed, PMC and OpenAlex pages.
+
+    An identifier links only in its proper form (DOI ``10.…/…``, PMID digits, ``PMC`` digits,
+    OpenAlex ``W`` digits), to its service's host; any other value is listed with URL None,
+    to be shown as text.
+
+    Examples
+    --------
+    >>> work_links({"doi": "10.1/a)b", "pmid": "javascript:alert(1)"})
+    [('DOI 10.1/a)b', 'https://doi.org/10.1/a%29b'), ('PubMed javascript:alert(1)', None)]
+    """
+    out: list[tuple[str, str | None]] = []
+    doi, pmid = text_or_empty(work.get("doi")), text_or_empty(work.get("pmid"))
+    pmcid, wid = text_or_empty(work.get("pmcid")), text_or_empty(work.get("openalex_id"))
+    if doi:
         # Percent-encoded: a DOI may hold ")" or spaces, which would end a markdown link early.
-        doi = quote(str(work["doi"]), safe="/:;")
-        out.append((f"DOI {work['doi']}", DOI_URL.format(doi=doi)))
-    if text_or_empty(work.get("pmid")):
-        out.append((f"PubMed {work['pmid']}", PUBMED_URL.format(pmid=work["pmid"])))
-    if text_or_empty(work.get("pmcid")):
-        out.append((work["pmcid"], PMC_URL.format(pmcid=work["pmcid"])))
-    if text_or_empty(work.get("openalex_id")):
-        out.append(
-            (f"OpenAlex {work['openalex_id']}", OPENALEX_URL.format(wid=work["openalex_id"]))
-        )
+        ok = re.fullmatch(r"10\.\d+/\S+", doi)
+        out.append((f"DOI {doi}", DOI_URL.format(doi=quote(doi, safe="/:;")) if ok else None))
+    if pmid:
+        ok = re.fullmatch(r"\d{1,12}", pmid)
+        out.append((f"PubMed {pmid}", PUBMED_URL.format(pmid=pmid) if ok else None))
+    if pmcid:
+        ok = re.fullmatch(r"PMC\d{1,12}", pmcid)
+        out.append((pmcid, PMC_URL.format(pmcid=pmcid) if ok else None))
+    if wid:
+        ok = re.fullmatch(r"W\d{1,15}", wid)
+        out.append((f"OpenAlex {wid}", OPENALEX_URL.format(wid=wid) if ok else None))
     return out
 
 
@@ -394,8 +410,8 @@ def work_urls(corpus: Corpus, work_id: str) -> str:
     """
     rows = corpus.works.loc[corpus.works["id"] == work_id, "urls"]
     urls = [str(u) for u in (rows.iloc[0] if len(rows) else None) or ()]
-    # An autolink ends at the first space or ">": anything else would not be one link.
-    return "\n".join(f"- <{u}>" for u in urls if re.fullmatch(r"https?://[^\s<>]+", u))
+    # An autolink shows its own target, so the text cannot claim another host.
+    return "\n".join(f"- <{u}>" for u in urls if safe_url(u))
 
 
 def author_heading(name: str, works: int) -> str:
@@ -406,7 +422,7 @@ def author_heading(name: str, works: int) -> str:
     >>> print(author_heading("Ann *Lee*", 2))
     Ann \\*Lee\\*: 2 work(s) in this corpus
     """
-    return f"{_md(str(name))}: {works} work(s) in this corpus"
+    return f"{md_text(str(name))}: {works} work(s) in this corpus"
 
 
 def _seed_label(seed: str) -> str:
@@ -421,9 +437,95 @@ def _n(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def _md(text: str) -> str:
-    """Escape text for Streamlit markdown: HTML entities plus markdown control characters."""
-    escaped = html.escape(text, quote=False)
-    for ch in "\\`*_{}[]#|~$":
-        escaped = escaped.replace(ch, "\\" + ch)
-    return escaped
+# ---------------------------------------------------------------- text from data as markdown
+#: Every ASCII punctuation mark: CommonMark lets each be escaped with a backslash, and together
+#: they are all the markup Streamlit reads (emphasis, links, images, HTML, entities, lists,
+#: headings, tables, ``:red[…]``/``:material/…:`` directives, emoji shortcodes, ``$`` LaTeX,
+#: autolinked ``http://``, ``www.`` and e-mail addresses).
+_MD_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+#: Characters a reader cannot see that change what is shown: C0/C1 controls (NUL included),
+#: bidirectional overrides and isolates, which would reorder the text around them.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+#: Line and paragraph breaks: data is inline text, a break must not start a new block.
+_BREAKS = re.compile(r"\s*[\n\r\f\v\u0085\u2028\u2029]\s*")
+#: Where GitHub-flavoured markdown would turn plain text into a link *after* escapes are
+#: read (``http://``, ``https://``, ``www.``, ``name@host``): an invisible word joiner
+#: (U+2060) goes there, so the text stays text and reads the same.
+_AUTOLINK = re.compile(r"(?i)(?<=https)(?=://)|(?<=http)(?=://)|(?<=www)(?=\.)|(?<=@)")
+
+
+def md_text(text: object) -> str:
+    """Escape any value from a source or a snapshot for a Streamlit element that reads markdown.
+
+    The one escaping step of the page: ``st.markdown``, ``st.subheader``, ``st.caption``,
+    alerts (``st.error`` …), metric, expander, tab and button labels all read their text as
+    markdown, so data reaches them only through this function. Every ASCII punctuation mark is
+    backslash-escaped (so no link, image, HTML tag, entity, directive, LaTeX or emoji
+    shortcode can form), control and bidirectional-override characters are dropped, line
+    breaks become spaces, and an invisible word joiner (U+2060) follows ``http``/``www``/``@``
+    where GitHub-flavoured markdown would autolink the text (it does so after reading the
+    escapes). The text a reader sees is the data itself, less those invisible characters.
+
+    Tables (``st.dataframe`` cells) and select options are plain text: do not escape them.
+
+    Parameters
+    ----------
+    text : object
+        The value to show; ``str()`` is applied first.
+
+    Returns
+    -------
+    str
+        Markdown that displays ``text`` literally.
+
+    Examples
+    --------
+    >>> print(md_text("![a](http://evil.example/x.png)").replace("\u2060", "<WJ>"))
+    \\!\\[a\\]\\(http<WJ>\\:\\/\\/evil\\.example\\/x\\.png\\)
+    >>> print(md_text(":red[alarm] $x$ <b>"))
+    \\:red\\[alarm\\] \\$x\\$ \\<b\\>
+    >>> md_text("A\\u202eB\\x00\\nC")
+    'AB C'
+    """
+    text = _AUTOLINK.sub("\u2060", _BREAKS.sub(" ", _INVISIBLE.sub("", str(text))))
+    return _MD_PUNCTUATION.sub(r"\\\1", text)
+
+
+def md_link(label: object, url: str | None) -> str:
+    """A markdown link whose text is ``label`` (escaped), or just the text when ``url`` is not
+    a safe link (see `safe_url`).
+
+    Examples
+    --------
+    >>> md_link("PubMed 1", "https://pubmed.ncbi.nlm.nih.gov/1/")
+    '[PubMed 1](https://pubmed.ncbi.nlm.nih.gov/1/)'
+    >>> md_link("x", "javascript:alert(1)")
+    'x'
+    """
+    if url is None or not safe_url(url):
+        return md_text(label)
+    # Percent-encoded parentheses mean the same URL and cannot end the link early.
+    return f"[{md_text(label)}]({url.replace('(', '%28').replace(')', '%29')})"
+
+
+def safe_url(url: str) -> bool:
+    """Whether ``url`` may be shown as a link: http(s), a plain host (no user part that would
+    make ``https://good.example@evil.example`` go elsewhere than it reads), and nothing a
+    markdown link or a browser would read differently (spaces, ``<>``, backslashes, controls).
+
+    Examples
+    --------
+    >>> safe_url("https://doi.org/10.1/x"), safe_url("https://a.example@evil.example/")
+    (True, False)
+    >>> safe_url("javascript:alert(1)"), safe_url("http://x.example/a b")
+    (False, False)
+    """
+    if not re.fullmatch(r"https?://[^\s<>\\\"'`\x00-\x1f\x7f-\x9f]+", url):
+        return False
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return False
+    return bool(host) and "@" not in parts.netloc and not _INVISIBLE.search(url)

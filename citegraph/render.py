@@ -4,9 +4,11 @@ pyvis is used only as a template for vis-network, with the fixes reference/tech-
 for: vis-network is inlined (``cdn_resources="in_line"``), the Bootstrap CDN tags pyvis always
 adds are removed, ``heading=`` is never used (pyvis does not escape it), node ids are strings and
 attribute values native Python types, positions come from `citegraph.layout`, and physics is off
-above a node threshold. Text from third-party metadata (titles, names, journals) is HTML-escaped
-before it reaches any place that is parsed as HTML (tooltips, legend); in the page's script it is
-JSON-encoded by pyvis' template with ``<``, ``>`` and ``&`` as ``\\u003c`` etc.
+above a node threshold. Text from third-party metadata (titles, names, journals) is data, never
+markup: labels are drawn on the canvas, tooltips are plain text put into the page with
+``textContent``, the legend is HTML-escaped, and in the page's script all of it is JSON-encoded by
+pyvis' template with ``<``, ``>`` and ``&`` as ``\\u003c`` etc. Control and bidirectional-override
+characters are dropped from all of it (they would reorder or hide what is shown).
 """
 
 from __future__ import annotations
@@ -119,7 +121,7 @@ def render_html(
         seed = bool(data.get("is_seed") or data.get("is_seed_author"))
         item: dict[str, Any] = {
             "id": node_id,
-            "label": _native(data.get("label", node_id)),
+            "label": _plain(_native(data.get("label", node_id))),
             "title": _tooltip(node_id, data),
             "color": {"background": colors[node], "border": SEED_BORDER if seed else colors[node]},
             "borderWidth": 4 if seed else 1,
@@ -175,8 +177,9 @@ def _options(physics: bool, directed: bool) -> dict[str, Any]:
 
 
 def _after_script(physics: bool) -> str:
-    # Tooltips: vis-network shows a string title as plain text; ours are already HTML-escaped
-    # (with <br> between lines), so turn them into elements to get line breaks and no entities.
+    # Tooltips are plain text, one field per line: set as textContent of an element (never
+    # innerHTML), so a title holding "<img onerror=…>" is shown, not run; the element wraps
+    # long lines, which vis-network's own text tooltip does not.
     stop = (
         'network.once("stabilizationIterationsDone", function () {'
         " network.setOptions({physics: {enabled: false}}); });"
@@ -186,7 +189,8 @@ def _after_script(physics: bool) -> str:
     return (
         "<script>(function () {\n"
         "  function el(t) { var d = document.createElement('div');"
-        " d.style.maxWidth = '420px'; d.style.whiteSpace = 'normal'; d.innerHTML = t; return d; }\n"
+        " d.style.maxWidth = '420px'; d.style.whiteSpace = 'pre-line';"
+        " d.style.overflowWrap = 'anywhere'; d.textContent = t; return d; }\n"
         "  nodes.update(nodes.get().filter(function (n) { return typeof n.title === 'string'; })"
         ".map(function (n) { return {id: n.id, title: el(n.title)}; }));\n"
         "  edges.update(edges.get().filter(function (e) { return typeof e.title === 'string'; })"
@@ -237,7 +241,7 @@ def _legend_html(legend: list[tuple[str, str, int]]) -> str:
         return ""
     items = "".join(
         f'<div><span style="display:inline-block;width:10px;height:10px;border-radius:5px;'
-        f'background:{color};margin-right:6px"></span>{html.escape(name)} ({count})</div>'
+        f'background:{color};margin-right:6px"></span>{html.escape(_plain(name))} ({count})</div>'
         for name, color, count in legend
     )
     return (
@@ -266,16 +270,17 @@ def _number(value: Any) -> float:
 
 
 def _tooltip(node_id: str, data: dict[str, Any]) -> str:
+    # Plain text, one field per line (the page shows it with textContent, see _after_script).
     # A retracted work says so first: a reader scanning the map must not miss it.
-    lines = ["<b>RETRACTED</b>"] if _native(data.get("retracted")) is True else []
+    lines = ["⚠ RETRACTED"] if _native(data.get("retracted")) is True else []
     for key, caption in _TOOLTIP_FIELDS:
         value = data.get(key)
         if value is None or value == "":
             continue
-        text = html.escape(str(_native(value)))
-        lines.append(f"<b>{text}</b>" if not caption else f"{caption}: {text}")
-    lines.append(f"id: {html.escape(node_id)}")
-    return "<br>".join(lines)
+        text = _plain(_native(value))
+        lines.append(text if not caption else f"{caption}: {text}")
+    lines.append(f"id: {_plain(node_id)}")
+    return "\n".join(lines)
 
 
 def _edge_tooltip(data: dict[str, Any]) -> str:
@@ -286,8 +291,19 @@ def _edge_tooltip(data: dict[str, Any]) -> str:
             continue
         if isinstance(value, float):
             value = f"{value:g}"
-        lines.append(f"{key}: {html.escape(str(_native(value)))}")
-    return "<br>".join(lines)
+        lines.append(f"{key}: {_plain(_native(value))}")
+    return "\n".join(lines)
+
+
+#: Control characters (NUL included) and bidirectional overrides/isolates: invisible, and the
+#: latter reorder the text around them.
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _plain(value: Any) -> str:
+    """One line of text for a label, tooltip or legend: no control or bidi-override characters
+    (line breaks become spaces)."""
+    return _INVISIBLE.sub(lambda m: " " if m.group() in "\n\r\t" else "", str(value))
 
 
 def _native(value: Any) -> Any:

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from citegraph import collect
 from citegraph.collect import FetchOptions, fetch_corpus, make_clients
+from citegraph.present import md_text
 from citegraph.snapshot import save_snapshot
 from tests.corpora import small_corpus
 
@@ -115,7 +116,7 @@ def test_a_bad_snapshot_shows_one_error_and_the_seed_stays(
     bad.write_text('{"format": "citegraph-snapshot", "format_version": 1, "manif')
     at = _run(monkeypatch, bad)
     assert not at.exception
-    assert len(at.error) == 1 and "bad.json" in at.error[0].value
+    assert len(at.error) == 1 and md_text("bad.json") in at.error[0].value
     assert "truncated" in at.error[0].value
     assert any("CAR T cell therapy for children" in m.value for m in at.markdown)
 
@@ -125,7 +126,7 @@ def test_a_malformed_seed_gives_the_accepted_forms(monkeypatch: pytest.MonkeyPat
     at.sidebar.text_area[0].set_value("pmid:abc")
     at.sidebar.button[0].click().run()
     assert not at.exception
-    assert len(at.error) == 1 and "Enter one of: PMID" in at.error[0].value
+    assert len(at.error) == 1 and md_text("Enter one of: PMID") in at.error[0].value
     assert _metric(at, "Authors") == "24"  # the loaded corpus is kept
 
 
@@ -211,3 +212,32 @@ def test_colour_by_switches_without_errors(
     at.selectbox(key="color_citation").set_value("journal").run()
     assert not at.exception
     assert "Test Journal A" in at.get("iframe")[0].proto.srcdoc
+
+
+@pytest.mark.reliability
+def test_hostile_snapshot_text_reaches_every_element_escaped(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Every payload in every field (GENERATED): each view runs, and no markdown-reading
+    element holds live markup outside the page's own bold/heading/links."""
+    import re
+
+    from citegraph.snapshot import dumps_snapshot
+    from tests.hostile_text import PAYLOADS, hostile_corpus, live_markdown, markdown_shown, shown
+
+    path = tmp_path / "hostile :red[x] $y$ <b>.json"
+    path.write_bytes(dumps_snapshot(hostile_corpus()))
+    at = _run(monkeypatch, path)
+    for view in ("citation", "similarity", "coauthor"):
+        at.radio(key="view").set_value(view).run()
+        assert not at.exception, at.exception
+        assert _metric(at, "Works") == str(len(PAYLOADS))
+        elements = [*at.markdown, *at.caption, *at.subheader, *at.error, *at.warning, *at.info]
+        texts = [e.value for e in elements] + [m.label for m in at.metric]
+        seen = " ".join(markdown_shown(t) for t in texts)
+        assert all(shown(p) in seen for p in PAYLOADS)  # the banner and the cards show them
+        ours = r"\*\*[A-Z].*?(?<!\\)\*\*|^### |\[[^\]]*\]\(https://[^)\s]*\)|<https://[^>\s]*>"
+        for text in texts:
+            rest = re.sub(ours, "", text, flags=re.MULTILINE)
+            rest = rest.replace("*What is missing*", "").replace("- ", "")
+            assert not live_markdown.search(rest), text[:300]

@@ -1,8 +1,26 @@
 from __future__ import annotations
 
+import re
+
+import pytest
+
 from citegraph.model import Corpus
-from citegraph.present import describe_corpus, missing_table, provenance_table, work_card
+from citegraph.present import (
+    author_heading,
+    describe_corpus,
+    md_link,
+    md_text,
+    missing_table,
+    provenance_table,
+    safe_url,
+    work_card,
+    work_links,
+    work_urls,
+)
 from citegraph.snapshot import new_manifest
+from tests.hostile_text import EVIL, PAYLOADS, shown
+from tests.hostile_text import live_markdown as _LIVE
+from tests.hostile_text import markdown_shown as _shown
 
 
 def _corpus(origin: str = "live", missing: list | None = None) -> Corpus:
@@ -43,10 +61,10 @@ def test_live_banner_is_info_without_gaps() -> None:
 
 def test_work_card_lists_authors_in_order_and_escapes_markup() -> None:
     card = work_card(_corpus(), "pmid:1")
-    assert "<b>" not in card and "&lt;b&gt;" in card
+    assert "<b>" not in card and "\\<b\\>" in card
     assert "\\*claim\\*" in card
     assert card.index("Ann Lee") < card.index("Bo Roe")
-    assert "J Test (J Tst), 2024;3(2):10-20" in card
+    assert "J Test (J Tst), 2024;3(2):10-20" in _shown(card)
     assert "https://doi.org/10.1/x" in card and "https://pubmed.ncbi.nlm.nih.gov/1/" in card
     assert "not in this corpus" in work_card(_corpus(), "pmid:404")
 
@@ -69,7 +87,7 @@ def test_partial_fetch_banner_says_cancelled_and_counts_stubs() -> None:
 
 def test_loaded_snapshot_banner_names_the_file_and_how_it_was_made() -> None:
     banner = describe_corpus(_corpus("live"), origin_label="loaded from snapshot x.json")
-    assert banner.text.startswith("**Loaded from snapshot x.json**: fetched live from pubmed on ")
+    assert banner.text.startswith(f"**{md_text('Loaded from snapshot x.json')}**: fetched live ")
 
 
 def test_card_shows_the_abstract_escaped_and_a_doi_link_that_cannot_break_out() -> None:
@@ -84,7 +102,7 @@ def test_card_shows_the_abstract_escaped_and_a_doi_link_that_cannot_break_out() 
         ]
     )
     card = work_card(corpus, "doi:10.1/x)y")
-    assert "**Abstract.** Hand-made \\*abstract\\* with !\\[img\\]" in card
+    assert "**Abstract.** " + md_text("Hand-made *abstract* with ![img]") in card
     assert "(https://doi.org/10.1/x%29y)" in card
 
 
@@ -94,4 +112,78 @@ def test_the_bundled_seed_card_carries_its_abstract() -> None:
 
     corpus = load_snapshot(DEFAULT_SNAPSHOT)
     card = work_card(corpus, corpus.seed_ids()[0])
-    assert "**Abstract.** Initial success with B cell-targeted chimeric antigen receptor" in card
+    assert "**Abstract.** Initial success with B cell-targeted chimeric antigen receptor" in _shown(
+        card
+    )
+
+
+@pytest.mark.reliability
+@pytest.mark.parametrize("payload", PAYLOADS, ids=range(len(PAYLOADS)))
+def test_md_text_leaves_nothing_live_and_shows_the_text(payload: str) -> None:
+    escaped = md_text(payload)
+    assert not _LIVE.search(escaped), escaped
+    assert "\n" not in escaped and "\x00" not in escaped and "\u202e" not in escaped
+    assert _shown(escaped) == shown(payload)
+
+
+@pytest.mark.reliability
+def test_every_text_of_a_hostile_work_reaches_the_card_escaped() -> None:
+    """Each payload in every field the card and banner show: none stays live, all are seen."""
+    for i, p in enumerate(PAYLOADS):
+        corpus = Corpus.from_rows(
+            works=[{"id": f"w{i}", "title": p, "journal": p, "journal_abbrev": p + "!",
+                    "volume": p, "issue": p, "pages": p, "epub_date": p, "doi": p, "pmid": p,
+                    "pmcid": p, "openalex_id": p, "pub_types": [p], "abstract": p,
+                    "collective_author": p, "urls": [p], "relations": [f"CommentIn {p}"],
+                    "is_seed": True}],
+            authors=[{"id": "a", "name": p}],
+            authorships=[{"work_id": f"w{i}", "author_id": "a", "position": 1, "name": p}],
+            manifest=new_manifest(seeds=[p], sources=[p], origin="live"),
+        )  # fmt: skip
+        for markdown in (
+            work_card(corpus, f"w{i}"),
+            describe_corpus(corpus, origin_label=f"loaded from uploaded snapshot {p}").text,
+            author_heading(p, 1),
+        ):
+            # Our own markup (bold, the "###" heading, safe links) is taken out first.
+            ours = re.sub(r"\*\*[A-Z].*?(?<!\\)\*\*|^### |\[[^\]]*\]\(https://[^)\s]*\)", "", markdown,
+                          flags=re.MULTILINE)  # fmt: skip
+            assert not _LIVE.search(ours), (i, ours)
+            assert shown(p) in _shown(markdown) or len(p) > 2000, (i, markdown)
+        assert work_urls(corpus, f"w{i}") == ""
+
+
+def test_links_only_for_well_formed_ids_to_their_own_host() -> None:
+    links = dict(
+        work_links({"doi": "10.1/a)b", "pmid": "12", "pmcid": "PMC9", "openalex_id": "W1"})
+    )
+    assert links == {
+        "DOI 10.1/a)b": "https://doi.org/10.1/a%29b",
+        "PubMed 12": "https://pubmed.ncbi.nlm.nih.gov/12/",
+        "PMC9": "https://pmc.ncbi.nlm.nih.gov/articles/PMC9/",
+        "OpenAlex W1": "https://openalex.org/W1",
+    }
+    bad = work_links({"doi": f"http://{EVIL}/x", "pmid": "1/../../x", "openalex_id": "W1?x"})
+    assert [url for _, url in bad] == [None, None, None]
+    assert md_link("DOI x", None) == "DOI x"
+    assert md_link("a", "https://x.example/a(b)") == "[a](https://x.example/a%28b%29)"
+
+
+@pytest.mark.parametrize(
+    "url, ok",
+    [
+        ("https://example.org/a?b=1#c", True),
+        ("http://example.org:8080/", True),
+        (f"https://example.org@{EVIL}/", False),
+        (f"https://example.org\\@{EVIL}/", False),
+        ("javascript:alert(1)", False),
+        ("data:text/html,<script>", False),
+        ("//evil.example/x", False),
+        ("https://exa mple.org/", False),
+        ("https://example.org/\u202egpj.exe", False),
+        ("https://example.org:99999/", False),
+        ("https:///nohost", False),
+    ],
+)
+def test_safe_url_accepts_http_links_to_the_host_they_show(url: str, ok: bool) -> None:
+    assert safe_url(url) is ok

@@ -45,8 +45,22 @@ def test_markup_in_titles_is_never_live():
     page = render_html(_citation())
     assert XSS_TITLE not in page
     assert "<script>alert(1)</script>" not in page
+    # Tooltips are plain text (the page shows them with textContent): the markup is data.
     titles = [n["title"] for n in _nodes(page)]
-    assert any("&lt;script&gt;alert(1)&lt;/script&gt;" in t for t in titles)
+    assert any("<script>alert(1)</script>" in t for t in titles)
+    assert not any("&lt;" in t or "<br>" in t for t in titles)
+    assert "innerHTML" not in page.split("</body>")[0].rsplit("<script>", 1)[-1]
+
+
+def test_control_and_bidi_characters_never_reach_labels_tooltips_or_legend():
+    G = nx.Graph([("a", "b")])
+    G.nodes["a"].update(label="x\u202eevil\x00", name="n\u2066a\x07me", institution="I\u202dnst\nX")
+    page = render_html(G, color_by="institution")
+    node = next(n for n in _nodes(page) if n["id"] == "a")
+    assert node["label"] == "xevil" and node["title"].startswith("name\n")
+    legend = page.split('id="citegraph-legend"', 1)[1].split("</div></div>", 1)[0]
+    assert "Inst X (1)" in legend
+    assert not re.search("[\x00-\x08\u202a-\u202e\u2066-\u2069]", legend + node["title"])
 
 
 def test_labels_and_ids_are_strings_and_seed_is_highlighted():
@@ -174,7 +188,7 @@ def test_page_draws_offline_in_chromium_without_running_titles(tmp_path, thresho
             drawn = page.evaluate("Object.keys(network.getPositions()).length")
             title = page.evaluate(
                 "(() => { const t = nodes.get('pmid:900000003').title;"
-                " return [t instanceof HTMLElement, t.textContent]; })()"
+                " return [t instanceof HTMLElement, t.textContent, t.children.length]; })()"
             )
             seed_pos = page.evaluate("network.getPositions(['pmid:900000001'])['pmid:900000001']")
         finally:
@@ -182,6 +196,7 @@ def test_page_draws_offline_in_chromium_without_running_titles(tmp_path, thresho
     assert requests == [] and dialogs == [] and errors == []
     assert drawn == G.number_of_nodes()
     assert title[0] is True and "<script>alert(1)</script>" in title[1]  # shown as text
+    assert title[2] == 0  # and nothing in it was parsed into an element
     if threshold == 0:
         assert (seed_pos["x"], seed_pos["y"]) == pytest.approx(positions["pmid:900000001"])
 

@@ -97,7 +97,7 @@ def test_graph_node_attribute_and_tooltip(corpus) -> None:  # type: ignore[no-un
     page = render_html(G)
     match = re.search(r"nodes = new vis\.DataSet\((\[.*?\])\);", page, re.DOTALL)
     nodes = {n["id"]: n for n in json.loads(match.group(1))}
-    assert nodes["pmid:90000010"]["title"].startswith("<b>RETRACTED</b>")
+    assert nodes["pmid:90000010"]["title"].startswith("⚠ RETRACTED\n")  # plain text
     assert "RETRACTED" not in nodes["pmid:90000011"]["title"]
 
 
