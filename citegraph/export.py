@@ -458,6 +458,20 @@ def _strip_all(value: Any) -> Any:
     return value
 
 
+def _clean_corpus(corpus: Corpus) -> Corpus:
+    """``corpus`` with `strip_controls` applied to the text of its works, authors and
+    authorships. Tables built from it are then safe too: a lone surrogate (a JSON "\\ud800"
+    escape) in a pandas string column makes pandas raise UnicodeEncodeError."""
+    tables = {}
+    for name in ("works", "authors", "authorships"):
+        df = corpus.table(name).copy()
+        for column in df.columns:
+            if df[column].dtype == object:
+                df[column] = df[column].map(_strip_all)
+        tables[name] = df
+    return corpus.with_tables(**tables)
+
+
 def _one_line(value: Any) -> Any:
     """``value`` with every string in it on one line and without control characters: in RIS
     and BibTeX a line break inside a field could start a record of its own."""
@@ -603,7 +617,7 @@ def generate_works_csv(corpus: Corpus) -> bytes:
     """
     from citegraph.analysis import works_table
 
-    table = works_table(corpus)
+    table = works_table(_clean_corpus(corpus))
     for column in table.columns:
         if not (pd.api.types.is_numeric_dtype(table[column]) or
                 pd.api.types.is_bool_dtype(table[column])):  # fmt: skip
