@@ -77,9 +77,8 @@ PAYLOADS = [
     "emoji \U0001f469\u200d\U0001f52c Umlaut \u00c4\u00d6\u00dc \u4e2d\u6587 \u0627\u0644\u0639\u0631\u0628\u064a\u0629",
     ":red[colour] ![img](http://evil.example/x.png)",
     "Very long " + "abcdefghij " * 5000 + " end",
-    # One long word, kept to 3,000 characters: affiliations' e-mail pattern is quadratic in
-    # the length of a word without spaces (50,000 characters: 38 s; reported, issue 8).
-    "Longword " + "klmnopqrst" * 300,
+    # One long word: affiliations' e-mail pattern once took 38 s on it (quadratic).
+    "Longword " + "klmnopqrst" * 5000,
 ]
 
 #: What no exported file may hold (written out here, not taken from the code under test):
