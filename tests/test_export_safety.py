@@ -29,6 +29,7 @@ from citegraph.export import FORMATS, csv_cell, export_graph, export_works, gene
 from citegraph.model import Corpus
 from citegraph.text import strip_controls
 from citegraph.views import build_view, view_html
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.reliability
 
@@ -371,6 +372,14 @@ def test_strip_controls_covers_every_control_and_bidi_character() -> None:
     kept = strip_controls(every, one_line=True)
     assert "".join(map(chr, range(0x20, 0x7F))) in kept
     assert all(ch in kept for ch in "\u200b\u200c\u200d\u2009")
+
+
+def test_page_tables_have_no_unsafe_csv_download() -> None:
+    """Streamlit's own table download writes cells unneutralised; the page turns it off."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["client"]["disableDataExport"] is True
 
 
 def test_payload_counts() -> None:
