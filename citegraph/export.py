@@ -108,6 +108,8 @@ def csv_cell(value: Any) -> Any:
     if not isinstance(value, str):
         return value
     value = strip_controls(value)  # first: "\x00=1+1" must not hide its "="
+    if value[:1] not in _LOOK_CLOSER:  # most cells: a letter or digit first
+        return value
     lead = value.lstrip(_BLANK)[:1]
     if (value[:1] in _LINE_START or lead in _FORMULA_START) and not _NUMBER.match(value):
         value = "'" + value
@@ -121,6 +123,7 @@ _FORMULA_START = tuple("=+-@")
 _LINE_START = tuple("\t\r\n")
 #: What a spreadsheet may skip before the first character it looks at.
 _BLANK = " \t\r\n\u00a0\u200b\u200c\u200d\u2060"
+_LOOK_CLOSER = frozenset((*_FORMULA_START, *_LINE_START, *_BLANK))
 #: Text that is a plain number (no formula to run).
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\Z")
 
@@ -460,8 +463,8 @@ def _strip_all(value: Any) -> Any:
 
 def _clean_corpus(corpus: Corpus) -> Corpus:
     """``corpus`` with `strip_controls` applied to the text of its works, authors and
-    authorships. Tables built from it are then safe too: a lone surrogate (a JSON "\\ud800"
-    escape) in a pandas string column makes pandas raise UnicodeEncodeError."""
+    authorships, for tables that pandas cannot build from a lone surrogate (a JSON "\\ud800"
+    escape in a snapshot)."""
     tables = {}
     for name in ("works", "authors", "authorships"):
         df = corpus.table(name).copy()
@@ -617,7 +620,10 @@ def generate_works_csv(corpus: Corpus) -> bytes:
     """
     from citegraph.analysis import works_table
 
-    table = works_table(_clean_corpus(corpus))
+    try:
+        table = works_table(corpus)
+    except UnicodeEncodeError:  # a lone surrogate (JSON "\\ud800") breaks pandas' strings
+        table = works_table(_clean_corpus(corpus))
     for column in table.columns:
         if not (pd.api.types.is_numeric_dtype(table[column]) or
                 pd.api.types.is_bool_dtype(table[column])):  # fmt: skip

@@ -308,6 +308,8 @@ def strip_controls(text: str, *, one_line: bool = False) -> str:
     >>> strip_controls("Title\\nTY  - JOUR\\tx", one_line=True)
     'Title TY  - JOUR x'
     """
+    if text.isprintable():  # the usual case, checked in C: nothing to take out
+        return text
     text = _CONTROLS.sub("", text)
     if one_line:
         return _BREAK_RUN.sub(" ", text).replace("\t", " ")
