@@ -27,7 +27,12 @@ __all__ = [
     "parse_institution",
 ]
 
-_EMAIL = re.compile(r"(?:\belectronic\s+address\s*:?)?\s*[^\s,;()<>]+@[^\s,;()<>]+", re.I)
+#: An e-mail address, with "Electronic address:" before it. A match starts only at that prefix or
+#: at the start of a word, and the part before "@" holds no "@": linear time, where a free start
+#: took 38 s on one 50,000-character word (every start scanned the rest of the word).
+_EMAIL = re.compile(
+    r"(?:\belectronic\s+address\s*:?\s*|(?<![^\s,;()<>]))[^\s,;()<>@]+@[^\s,;()<>]+", re.I
+)
 _ELECTRONIC = re.compile(r"\belectronic\s+address\s*:?", re.I)
 _PUNCT = re.compile(r"[\W_]+")
 #: Country spellings (folded) → one form, so "…, USA." and "…, United States" compare equal.

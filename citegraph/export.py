@@ -12,6 +12,11 @@ two keys with the same name when one attribute has mixed types (reference/tech-f
 every export goes through `sanitize_graph` first: None dropped, lists and sets joined with "; ",
 numpy scalars cast to Python, dicts as JSON text, and each attribute given one type across the
 graph (bool, int, float or str). Every file reads back with networkx to the same graph.
+
+Text from a snapshot or an API is data in every file (issue 8): `citegraph.text.strip_controls`
+takes control, bidi-override and XML-illegal characters out of every text value and node id;
+CSV cells a spreadsheet would run as a formula get a leading ``'`` (OWASP's rule, `csv_cell`);
+RIS and BibTeX fields are one line each, so no text can start a record of its own.
 """
 
 from __future__ import annotations
@@ -33,13 +38,14 @@ import bibtexparser
 import networkx as nx
 import pandas as pd
 import rispy
-from bibtexparser.middlewares import LatexEncodingMiddleware, MergeCoAuthors
+from bibtexparser.middlewares import MergeCoAuthors
 from bibtexparser.model import Entry, Field
-from pylatexenc.latexencode import unicode_to_latex
+from pylatexenc.latexencode import UnicodeToLatexEncoder
 
 from citegraph import __version__, check_option
 from citegraph.model import Corpus, is_missing, text_or_empty
 from citegraph.names import PersonName, parse_name
+from citegraph.text import safe_ids, strip_controls
 
 #: Where the ``write_*`` functions write: a file name or a binary file object.
 PathOrFile = str | Path | IO[bytes]
@@ -59,7 +65,8 @@ class ExportFormat:
 def sanitize_graph(G: nx.Graph) -> nx.Graph:
     """A copy of ``G`` whose node, edge and graph attributes every networkx writer accepts.
 
-    Node ids become strings; None values are dropped; lists, tuples and sets are joined with
+    Node ids become strings (one line, no control characters: `citegraph.text.safe_ids`); text loses its
+    control and bidi-override characters (`citegraph.text.strip_controls`); None values are dropped; lists, tuples and sets are joined with
     "; "; dicts become JSON text; numpy scalars become Python scalars. Each attribute then gets
     one type across all nodes (or edges): bool if all values are bool, int if all are int,
     float if all are numbers, otherwise str.
@@ -75,14 +82,50 @@ def sanitize_graph(G: nx.Graph) -> nx.Graph:
     H = G.__class__()
     H.graph.update({k: v for k, v in ((k, _scalar(v)) for k, v in G.graph.items())
                     if v is not None})  # fmt: skip
-    nodes = [(str(n), {k: _scalar(v) for k, v in d.items()}) for n, d in G.nodes(data=True)]
-    edges = [(str(u), str(v), {k: _scalar(x) for k, x in d.items()})
+    ids = safe_ids(G)
+    nodes = [(ids[n], {k: _scalar(v) for k, v in d.items()}) for n, d in G.nodes(data=True)]
+    edges = [(ids[u], ids[v], {k: _scalar(x) for k, x in d.items()})
              for u, v, d in G.edges(data=True)]  # fmt: skip
     _unify([d for _, d in nodes])
     _unify([d for *_, d in edges])
     H.add_nodes_from(nodes)
     H.add_edges_from(edges)
     return H
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as a CSV cell that no spreadsheet runs: text loses its control and bidi-override
+    characters, and text that starts with ``=``, ``+``, ``-``, ``@``, tab or carriage return
+    gets a leading ``'`` (OWASP's rule for CSV injection), also when spaces or zero-width
+    characters come first. Numbers, and text that is just a number ("-3", "1.5e-3"), stay
+    as they are: a spreadsheet reads them as numbers, not formulas.
+
+    Examples
+    --------
+    >>> [csv_cell(v) for v in ("=1+1", "-2+3", "@SUM(A1)", " =1", "-3", -3, "CD4+ T cells")]
+    ["'=1+1", "'-2+3", "'@SUM(A1)", "' =1", '-3', -3, 'CD4+ T cells']
+    """
+    if not isinstance(value, str):
+        return value
+    value = strip_controls(value)  # first: "\x00=1+1" must not hide its "="
+    if value[:1] not in _LOOK_CLOSER:  # most cells: a letter or digit first
+        return value
+    lead = value.lstrip(_BLANK)[:1]
+    if (value[:1] in _LINE_START or lead in _FORMULA_START) and not _NUMBER.match(value):
+        value = "'" + value
+    return value
+
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP: CSV Injection).
+_FORMULA_START = tuple("=+-@")
+#: Tab and line breaks (carriage returns are line breaks after `strip_controls`) also start
+#: a formula cell in OWASP's rule.
+_LINE_START = tuple("\t\r\n")
+#: What a spreadsheet may skip before the first character it looks at.
+_BLANK = " \t\r\n\u00a0\u200b\u200c\u200d\u2060"
+_LOOK_CLOSER = frozenset((*_FORMULA_START, *_LINE_START, *_BLANK))
+#: Text that is a plain number (no formula to run).
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\Z")
 
 
 def export_graph(G: nx.Graph, fmt: str, **options: Any) -> bytes:
@@ -161,9 +204,10 @@ def generate_gexf(G: nx.Graph, *, positions: dict | None = None) -> bytes:
     """
     H = sanitize_graph(G)
     if positions:
+        ids = safe_ids(G)
         for node, (x, y) in positions.items():
-            if str(node) in H:
-                H.nodes[str(node)]["viz"] = {"position": {"x": float(x), "y": float(y), "z": 0.0}}
+            if node in ids:
+                H.nodes[ids[node]]["viz"] = {"position": {"x": float(x), "y": float(y), "z": 0.0}}
     buffer = io.BytesIO()
     nx.write_gexf(H, buffer, version="1.2draft")
     return buffer.getvalue()
@@ -224,13 +268,13 @@ def generate_json(G: nx.Graph, *, name: str | None = None, filters: Any = None) 
     data = nx.node_link_data(H, edges="edges")
     header = dict(data.get("graph") or {})
     header.update({
-        "name": name or header.get("name") or "graph",
+        "name": _strip_all(name) or header.get("name") or "graph",
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "software": "citegraph",
         "software_version": __version__,
     })  # fmt: skip
     if filters is not None:
-        header["filters"] = filters
+        header["filters"] = _strip_all(filters)  # journal names in filters are data too
     data["graph"] = header
     return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
 
@@ -300,8 +344,9 @@ def generate_html(
     """
     from citegraph.render import render_html
 
-    if positions is not None:  # node ids become strings in the sanitised copy
-        positions = {str(n): p for n, p in positions.items()}
+    if positions is not None:  # node ids become safe strings in the sanitised copy
+        ids = safe_ids(G)
+        positions = {ids[n]: p for n, p in positions.items() if n in ids}
     return render_html(
         sanitize_graph(G), positions=positions, color_by=color_by, size_by=size_by,
         height=height, physics_threshold=physics_threshold, legend_labels=legend_labels,
@@ -351,7 +396,8 @@ def generate_vosviewer(G: nx.Graph, *, positions: dict | None = None) -> bytes:
     """
     H = sanitize_graph(G)
     ids = {node: i for i, node in enumerate(H, 1)}
-    pos = {str(k): v for k, v in (positions or {}).items()}
+    safe = safe_ids(G)
+    pos = {safe[k]: v for k, v in (positions or {}).items() if k in safe}
     strength = {n: 0.0 for n in H}
     undirected = H.to_undirected(as_view=True) if H.is_directed() else H
     for u, v, w in H.edges(data="weight", default=1):
@@ -404,6 +450,43 @@ def write_vosviewer(G: nx.Graph, path: PathOrFile, *, positions: dict | None = N
     _save(path, generate_vosviewer(G, positions=positions))
 
 
+def _strip_all(value: Any) -> Any:
+    """``value`` with `strip_controls` applied to every string in it (dicts, lists)."""
+    if isinstance(value, str):
+        return strip_controls(value)
+    if isinstance(value, dict):
+        return {_strip_all(k): _strip_all(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_strip_all(v) for v in value]
+    return value
+
+
+def _clean_corpus(corpus: Corpus) -> Corpus:
+    """``corpus`` with `strip_controls` applied to the text of its works, authors and
+    authorships, for tables that pandas cannot build from a lone surrogate (a JSON "\\ud800"
+    escape in a snapshot)."""
+    tables = {}
+    for name in ("works", "authors", "authorships"):
+        df = corpus.table(name).copy()
+        for column in df.columns:
+            if df[column].dtype == object:
+                df[column] = df[column].map(_strip_all)
+        tables[name] = df
+    return corpus.with_tables(**tables)
+
+
+def _one_line(value: Any) -> Any:
+    """``value`` with every string in it on one line and without control characters: in RIS
+    and BibTeX a line break inside a field could start a record of its own."""
+    if isinstance(value, str):
+        return strip_controls(value, one_line=True).strip()
+    if isinstance(value, dict):
+        return {k: _one_line(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_one_line(v) for v in value]
+    return value
+
+
 def _save(path: PathOrFile, data: bytes) -> None:
     if hasattr(path, "write"):
         path.write(data)  # type: ignore[union-attr]
@@ -428,16 +511,13 @@ FORMATS: dict[str, ExportFormat] = {
 }
 
 
-#: Characters XML 1.0 forbids (GEXF and GraphML readers stop at them) and lone surrogates
-#: (no encoding can write them); third-party titles do contain them.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-
-
 def _scalar(value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, str):
-        return _XML_ILLEGAL.sub("\ufffd", value)
+        # XML 1.0 forbids most controls (GEXF and GraphML readers stop at them), no encoding
+        # writes lone surrogates, bidi overrides disguise text; third-party titles hold them all.
+        return strip_controls(value)
     if isinstance(value, bool | int | float):
         if isinstance(value, float) and value != value:  # NaN: unknown
             return None
@@ -446,12 +526,12 @@ def _scalar(value: Any) -> Any:
         try:
             return _scalar(value.item())
         except (TypeError, ValueError):
-            return str(value)
+            return strip_controls(str(value))
     if isinstance(value, list | tuple | set | frozenset):
         items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
-        return "; ".join(str(_scalar(v)) for v in items if v is not None)
+        return strip_controls("; ".join(str(_scalar(v)) for v in items if v is not None))
     if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+        return strip_controls(json.dumps(value, ensure_ascii=False, sort_keys=True, default=str))
     try:
         import pandas as pd
 
@@ -459,7 +539,7 @@ def _scalar(value: Any) -> Any:
             return None
     except (TypeError, ValueError):
         pass
-    return str(value)
+    return strip_controls(str(value))
 
 
 def _unify(rows: list[dict[str, Any]]) -> None:
@@ -498,9 +578,9 @@ def _columns(rows: Any) -> list[str]:
 def _csv(header: list[str], rows: Any) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
+    writer.writerow([csv_cell(h) for h in header])
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow(["" if v is None else csv_cell(v) for v in row])
     return buffer.getvalue().encode("utf-8")
 
 
@@ -540,7 +620,15 @@ def generate_works_csv(corpus: Corpus) -> bytes:
     """
     from citegraph.analysis import works_table
 
-    return works_table(corpus).to_csv(index=False).encode("utf-8")
+    try:
+        table = works_table(corpus)
+    except UnicodeEncodeError:  # a lone surrogate (JSON "\\ud800") breaks pandas' strings
+        table = works_table(_clean_corpus(corpus))
+    for column in table.columns:
+        if not (pd.api.types.is_numeric_dtype(table[column]) or
+                pd.api.types.is_bool_dtype(table[column])):  # fmt: skip
+            table[column] = table[column].map(csv_cell, na_action="ignore")
+    return table.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 def write_works_csv(corpus: Corpus, path: PathOrFile) -> None:
@@ -565,8 +653,9 @@ def generate_ris(corpus: Corpus) -> bytes:
     >>> generate_ris(c).decode().splitlines()[:2]
     ['TY  - JOUR', 'TI  - A']
     """
-    entries = list(_bibliography(corpus))
-    return rispy.dumps([_ris(e) for e in entries], implementation=_RisWriter).encode("utf-8")
+    entries = [_one_line(_ris(e)) for e in _bibliography(corpus)]
+    entries = [{k: v for k, v in e.items() if v not in ("", [])} for e in entries]
+    return rispy.dumps(entries, implementation=_RisWriter).encode("utf-8")
 
 
 def write_ris(corpus: Corpus, path: PathOrFile) -> None:
@@ -593,16 +682,14 @@ def generate_bibtex(corpus: Corpus) -> bytes:
     >>> generate_bibtex(c).decode().splitlines()[0]
     '@article{anon2020,'
     """
-    entries = list(_bibliography(corpus))
+    entries = [_one_line(e) for e in _bibliography(corpus)]
     library = bibtexparser.Library()
     taken: set[str] = set()
     for entry in entries:
         library.add(_bibtex(entry, taken))
-    # Author lists are encoded name by name (`_bibtex`), so a group's protecting braces survive;
-    # the encoding middleware passes lists by, MergeCoAuthors then joins them with "and".
-    text = bibtexparser.write_string(
-        library, prepend_middleware=[LatexEncodingMiddleware(), MergeCoAuthors()]
-    )
+    # Every value is LaTeX-encoded in `_bibtex` (author lists name by name, so a group's
+    # protecting braces survive); MergeCoAuthors joins the names with "and".
+    text = bibtexparser.write_string(library, prepend_middleware=[MergeCoAuthors()])
     return text.encode("utf-8")
 
 
@@ -640,14 +727,12 @@ def _bibliography(corpus: Corpus) -> Any:
     by_work: dict[str, list[tuple[int, PersonName]]] = {}
     for ship in corpus.authorships.itertuples(index=False):
         person = authors.get(ship.author_id)
-        shown = text_or_empty(ship.name, strip=True) or text_or_empty(
-            getattr(person, "name", None), strip=True
-        )
+        shown = _name_part(ship.name) or _name_part(getattr(person, "name", None))
         name = parse_name(
             shown,
-            family=text_or_empty(getattr(person, "last_name", None), strip=True),
-            given=text_or_empty(getattr(person, "fore_name", None), strip=True),
-            suffix=text_or_empty(getattr(person, "suffix", None), strip=True),
+            family=_name_part(getattr(person, "last_name", None)),
+            given=_name_part(getattr(person, "fore_name", None)),
+            suffix=_name_part(getattr(person, "suffix", None)),
         )
         pos = 0 if pd.isna(ship.position) else int(ship.position)
         by_work.setdefault(ship.work_id, []).append((pos, name))
@@ -658,6 +743,10 @@ def _bibliography(corpus: Corpus) -> Any:
         ordered = sorted(by_work.get(row["id"], []), key=lambda p: (p[0], p[1].family, p[1].given))
         row["_authors"] = [name for _, name in ordered]
         yield row
+
+
+def _name_part(value: Any) -> str:
+    return _one_line(text_or_empty(value, strip=True))
 
 
 def _pages(pages: str) -> tuple[str, str]:
@@ -720,6 +809,26 @@ def retraction_note(row: dict[str, Any]) -> str | None:
     return "; ".join(parts)
 
 
+#: LaTeX for plain text: every special character encoded. bibtexparser's default encoder keeps
+#: "$...$" and URLs verbatim, braces and all, which lets a title close its field.
+_LATEX = UnicodeToLatexEncoder(conversion_rules=["defaults"], unknown_char_warning=False)
+
+
+def _latex(text: str) -> str:
+    r"""``text`` as the value of a BibTeX field: LaTeX-encoded, with braces balanced.
+
+    BibTeX counts every brace, escaped or not, so ``\}`` would still end the field; a
+    literal brace is written as ``{\textbraceright}`` instead.
+
+    Examples
+    --------
+    >>> print(_latex("50% of {x} & \\ $1"))
+    50\% of {\textbraceleft}x{\textbraceright} \& {\textbackslash} \$1
+    """
+    encoded = _LATEX.unicode_to_latex(text)
+    return encoded.replace("\\{", "{\\textbraceleft}").replace("\\}", "{\\textbraceright}")
+
+
 def _bibtex(row: dict[str, Any], taken: set[str]) -> Entry:
     first = row["_authors"][0].family if row["_authors"] else "anon"
     base = re.sub(r"[^a-z]", "", unicodedata.normalize("NFKD", first).lower()) or "anon"
@@ -732,9 +841,7 @@ def _bibtex(row: dict[str, Any], taken: set[str]) -> Entry:
     fields = []
     if row["_authors"]:
         names = [
-            "{" + unicode_to_latex(name.family) + "}"
-            if name.is_group
-            else unicode_to_latex(name.bibtex)
+            "{" + _latex(name.family) + "}" if name.is_group else _latex(name.bibtex)
             for name in row["_authors"]
         ]
         fields.append(Field("author", names))
@@ -743,11 +850,11 @@ def _bibtex(row: dict[str, Any], taken: set[str]) -> Entry:
                         ("pmid", "pmid"), ("pmcid", "pmcid")):  # fmt: skip
         value = text_or_empty(row.get(key_))
         if value:
-            fields.append(Field(field, value))
+            fields.append(Field(field, _latex(value)))
     if text_or_empty(row.get("pages")):
         start, end = _pages(text_or_empty(row["pages"]))
-        fields.append(Field("pages", f"{start}--{end}" if end else start))
+        fields.append(Field("pages", _latex(f"{start}--{end}" if end else start)))
     note = retraction_note(row)
     if note:
-        fields.append(Field("note", note))
+        fields.append(Field("note", _latex(note)))
     return Entry("article", key, fields)

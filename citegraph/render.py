@@ -23,6 +23,7 @@ from typing import Any
 import networkx as nx
 
 from citegraph.layout import compute_layout, is_small_clique
+from citegraph.text import safe_ids, strip_controls
 
 #: Colours for the most frequent values of ``color_by`` (colour-blind-safe "Tableau 10" order).
 PALETTE = [
@@ -109,6 +110,8 @@ def render_html(
     # A clique is laid out on a circle so every label has room; physics would pull it in again.
     physics = physics and not is_small_clique(G)
     colors, legend = _colors(G, color_by, legend_labels or {})
+    legend = [(strip_controls(name), color, count) for name, color, count in legend]
+    ids = safe_ids(G)  # no control or bidi-override characters in the page, ids kept apart
     sizes = _sizes(G, size_by)
 
     net = Network(
@@ -117,7 +120,7 @@ def render_html(
     )  # fmt: skip
     # Filling pyvis' lists directly: add_node/add_edge scan every existing item (quadratic).
     for node, data in G.nodes(data=True):
-        node_id = str(node)
+        node_id = ids[node]
         seed = bool(data.get("is_seed") or data.get("is_seed_author"))
         item: dict[str, Any] = {
             "id": node_id,
@@ -142,7 +145,7 @@ def render_html(
     edge_titles = G.number_of_edges() <= MAX_EDGE_TOOLTIPS
     for u, v, data in G.edges(data=True):
         weight = float(data.get("weight", 1) or 1)
-        edge: dict[str, Any] = {"from": str(u), "to": str(v)}
+        edge: dict[str, Any] = {"from": ids[u], "to": ids[v]}
         if edge_titles:
             edge["title"] = _edge_tooltip(data)
         if max_weight > 1:
@@ -308,6 +311,8 @@ def _plain(value: Any) -> str:
 
 def _native(value: Any) -> Any:
     # numpy scalars break pyvis' JSON encoding; .item() turns them into Python scalars.
+    if isinstance(value, str):  # labels and tooltips: no control or bidi-override characters
+        return strip_controls(value)
     if hasattr(value, "item") and not isinstance(value, str | bytes):
         try:
             return value.item()

@@ -8,6 +8,9 @@ stripped naively, ``CD4<sup>+</sup>`` becomes "CD4+" and ``10<sup>-3</sup>`` bec
 become ``⁺ ⁻ ² ₂``, everything else keeps its text.
 
 The result is plain text, never markup: whoever displays it still escapes it.
+
+`strip_controls` is the one place that takes out what no exported file should hold: control
+characters, bidi overrides and isolates, lone surrogates and the characters XML 1.0 forbids.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ from __future__ import annotations
 import html
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from html.parser import HTMLParser
+from typing import Any
 
-__all__ = ["clean_markup", "element_markup", "element_text"]
+__all__ = ["clean_markup", "element_markup", "element_text", "safe_ids", "strip_controls"]
 
 _SUPERSCRIPT = str.maketrans("0123456789+-−=()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾")
 _SUBSCRIPT = str.maketrans("0123456789+-−=()", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎")
@@ -254,3 +259,82 @@ def element_text(elem: ET.Element | None) -> str | None:
     True
     """
     return clean_markup(element_markup(elem))
+
+
+#: Characters no exported file should hold: C0 controls other than tab and the line breaks,
+#: DEL and C1 controls other than NEL, the Arabic letter mark, the left-to-right and right-to-left
+#: marks, bidi embeddings, overrides and isolates (they reorder what a reader sees: "txt.exe"
+#: shown as "exe.txt"), the byte order mark, lone surrogates (no encoding can write them) and
+#: U+FFFE/U+FFFF (XML 1.0 forbids them, like the C0 controls).
+_CONTROLS = re.compile(
+    "[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\u061c\u200e\u200f\u202a-\u202e"
+    "\u2066-\u2069\ufeff\ufffe\uffff\ud800-\udfff]"
+)
+#: Line breaks in any reader's sense (Python's ``str.splitlines`` splits at every one of them).
+_BREAK_CHARS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_BREAK = re.compile(f"\r\n|[{_BREAK_CHARS}]")
+_BREAK_RUN = re.compile(f"[ \t]*[{_BREAK_CHARS}][{_BREAK_CHARS} \t]*")
+
+
+def strip_controls(text: str, *, one_line: bool = False) -> str:
+    """``text`` without control, bidi-override and XML-illegal characters, ready for a file.
+
+    Removed: C0 controls (NUL, ESC, ...), DEL, C1 controls, lone surrogates, U+FFFE/U+FFFF,
+    the bidi marks, embeddings, overrides and isolates (U+061C, U+200E, U+200F,
+    U+202A-U+202E, U+2066-U+2069) and the byte order mark U+FEFF. Zero-width spaces and
+    joiners stay: scripts and emoji need them, and they neither reorder nor run anything.
+    Every kind of line break (CR, CRLF, VT, FF, the separators U+001C-U+001E, NEL, U+2028,
+    U+2029) becomes ``"\\n"``; tabs stay.
+
+    Parameters
+    ----------
+    text
+        Any text from a snapshot or an API.
+    one_line : bool
+        Collapse each run of line breaks and tabs (with the spaces around it) to one space,
+        for formats where a line break ends a field (RIS, BibTeX).
+
+    Returns
+    -------
+    str
+        The cleaned text; the text itself is otherwise unchanged.
+
+    Examples
+    --------
+    >>> strip_controls("evil\\u202etxt.exe\\x00 and \\ud800 gone")
+    'eviltxt.exe and  gone'
+    >>> strip_controls("one\\r\\ntwo\\u2028three")
+    'one\\ntwo\\nthree'
+    >>> strip_controls("Title\\nTY  - JOUR\\tx", one_line=True)
+    'Title TY  - JOUR x'
+    """
+    if text.isprintable():  # the usual case, checked in C: nothing to take out
+        return text
+    text = _CONTROLS.sub("", text)
+    if one_line:
+        return _BREAK_RUN.sub(" ", text).replace("\t", " ")
+    return _BREAK.sub("\n", text)
+
+
+def safe_ids(keys: Iterable[Any]) -> dict[Any, str]:
+    r"""A file-safe id for each key (a graph's nodes, say): ``str(key)`` on one line, without
+    control or bidi-override characters (`strip_controls`). Two keys that would then share an
+    id are told apart by a suffix ``~2``, ``~3``, ... in the order given, so no node is merged
+    into another.
+
+    Examples
+    --------
+    >>> safe_ids([1, "doi:10.5555/x\u202e", "doi:10.5555/x", "a\nb"])
+    {1: '1', 'doi:10.5555/x\u202e': 'doi:10.5555/x', 'doi:10.5555/x': 'doi:10.5555/x~2', 'a\nb': 'a b'}
+    """
+    ids: dict[Any, str] = {}
+    used: set[str] = set()
+    for key in keys:
+        base = safe = strip_controls(str(key), one_line=True)
+        n = 1
+        while safe in used:
+            n += 1
+            safe = f"{base}~{n}"
+        used.add(safe)
+        ids[key] = safe
+    return ids

@@ -78,6 +78,7 @@ def page_with_guard(browser, app):
     page = context.new_page()
     page.goto(app, wait_until="domcontentloaded")
     page.get_by_text("Offline snapshot").first.wait_for(timeout=60_000)
+    _settled(page)  # the first run has drawn the graph: widgets are not replaced under a click
     yield page, outside
     context.close()
 
