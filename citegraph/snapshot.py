@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import re
 import zlib
 from pathlib import Path
 from typing import Any
@@ -137,7 +138,25 @@ def loads_snapshot(
         ) from None
     except ValueError as exc:  # e.g. an integer with more digits than Python will read
         raise SnapshotError(f"{name}: not a valid snapshot ({_short(str(exc))}).") from None
+    if _SURROGATE_ESCAPE.search(data):
+        _refuse_lone_surrogates(doc, name)
     return _validate(doc, name)
+
+
+#: A UTF-16 surrogate written as a JSON escape: the only way a lone surrogate gets into a file.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _refuse_lone_surrogates(doc: Any, name: str) -> None:
+    """A ``\\ud800`` escape without its pair is not text: the tables, CSV and the page cannot
+    encode it. Pairs (emoji written as escapes) are fine."""
+    try:
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise SnapshotError(
+            f"{name}: holds a lone UTF-16 surrogate (a '\\ud800'-style escape without its "
+            "pair), which is not text. Re-save the file from Citegraph or fix that field."
+        ) from None
 
 
 def _gunzip(data: bytes, *, name: str, limit: int) -> bytes:

@@ -226,3 +226,7 @@ def test_upload_limit_matches_what_the_loader_holds() -> None:
 
 def test_saved_snapshots_still_load(tmp_path: Path) -> None:
     assert loads_snapshot(dumps_snapshot(_corpus()), name="ok.json").counts()["works"] == 2
+    paired = dumps_snapshot(_corpus()).replace(b'"Seed paper"', b'"Seed \\ud83d\\ude00 paper"')
+    assert (
+        loads_snapshot(paired, name="emoji.json").works.loc[0, "title"] == "Seed \U0001f600 paper"
+    )
