@@ -101,7 +101,11 @@ def _write_everything(snapshot: Path, folder: Path) -> int:
     return n
 
 
-def test_cli_fetch_writes_no_key_anywhere(emulator: EmulatorHandle, tmp_path: Path) -> None:
+def test_cli_fetch_writes_no_key_anywhere(
+    emulator: EmulatorHandle,
+    tmp_path: Path,
+    record_property,  # type: ignore[no-untyped-def]
+) -> None:
     """The CLI with keys in its environment, logging at DEBUG and some calls failing."""
     emulator.configure(
         require_openalex_key=True,
@@ -140,7 +144,12 @@ def test_cli_fetch_writes_no_key_anywhere(emulator: EmulatorHandle, tmp_path: Pa
     assert _assert_no_secret_in_tree(out_dir) == n_exports + 1
     # Every byte of the HTTP cache (database, WAL and shared-memory files).
     assert (cache_dir / "http.sqlite").stat().st_size > 0
-    assert _assert_no_secret_in_tree(cache_dir) >= 1
+    n_cache = _assert_no_secret_in_tree(cache_dir)
+    assert n_cache >= 1
+    record_property("files_read", n_exports + 1 + n_cache)
+    record_property("cache_bytes", sum(p.stat().st_size for p in cache_dir.iterdir()))
+    record_property("stderr_lines", stderr.count("\n"))
+    record_property("missing", len(missing))
 
 
 def test_library_fetch_and_failing_calls_write_no_key_anywhere(

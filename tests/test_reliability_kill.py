@@ -121,6 +121,7 @@ def test_kill_9_then_rerun_gives_the_same_corpus(
     emulator: EmulatorHandle,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    record_property,  # type: ignore[no-untyped-def]
 ) -> None:
     n = cold["requests"] if point == "last" else int(point)
     cache_dir = tmp_path / "cache"
@@ -163,6 +164,10 @@ def test_kill_9_then_rerun_gives_the_same_corpus(
     monkeypatch.setenv("CITEGRAPH_CACHE_DIR", str(cache_dir))
     assert cli.main(_fetch_cmd(emulator, out)[3:]) == 0
     rerun = len(emulator.requests())
+    # Figures for docs/reliability.md (`--junitxml` shows them).
+    for name, value in (("cold", cold["requests"]), ("answered_before_kill", answered),
+                        ("cached", cached), ("rerun", rerun)):  # fmt: skip
+        record_property(name, value)
     assert not out.with_name(out.name + ".part").exists()
     assert _identity(out) == cold["identity"]
     assert rerun <= cold["requests"] - answered
