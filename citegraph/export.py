@@ -724,24 +724,25 @@ class _RisWriter(rispy.RisWriter):
 def _bibliography(corpus: Corpus) -> Any:
     """Work rows with metadata, each with its ordered authors as `PersonName`s."""
     authors = {row.id: row for row in corpus.authors.itertuples(index=False)}
-    by_work: dict[str, list[tuple[int, PersonName]]] = {}
-    for ship in corpus.authorships.itertuples(index=False):
-        person = authors.get(ship.author_id)
-        shown = _name_part(ship.name) or _name_part(getattr(person, "name", None))
-        name = parse_name(
-            shown,
-            family=_name_part(getattr(person, "last_name", None)),
-            given=_name_part(getattr(person, "fore_name", None)),
-            suffix=_name_part(getattr(person, "suffix", None)),
-        )
-        pos = 0 if pd.isna(ship.position) else int(ship.position)
-        by_work.setdefault(ship.work_id, []).append((pos, name))
     works = corpus.works[corpus.works["sources"].map(len) > 0]
     works = works.sort_values(["is_seed", "year", "id"], ascending=[False, False, True],
                               na_position="last")  # fmt: skip
     for row in works.to_dict(orient="records"):
-        ordered = sorted(by_work.get(row["id"], []), key=lambda p: (p[0], p[1].family, p[1].given))
-        row["_authors"] = [name for _, name in ordered]
+        named: list[tuple[int, PersonName]] = []
+        for ship in corpus.authorships_of(row["id"]):
+            person = authors.get(ship["author_id"])
+            shown = _name_part(ship["name"]) or _name_part(getattr(person, "name", None))
+            name = parse_name(
+                shown,
+                family=_name_part(getattr(person, "last_name", None)),
+                given=_name_part(getattr(person, "fore_name", None)),
+                suffix=_name_part(getattr(person, "suffix", None)),
+            )
+            pos = 0 if pd.isna(ship["position"]) else int(ship["position"])
+            named.append((pos, name))
+        row["_authors"] = [
+            n for _, n in sorted(named, key=lambda p: (p[0], p[1].family, p[1].given))
+        ]
         yield row
 
 

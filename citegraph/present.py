@@ -126,8 +126,7 @@ def work_card(corpus: Corpus, work_id: str) -> str:
     if rows.empty:
         return f"Work {md_text(work_id)} is not in this corpus."
     w = rows.iloc[0]
-    authors = corpus.authorships[corpus.authorships["work_id"] == work_id].sort_values("position")
-    names = [md_text(str(n)) for n in authors["name"]]
+    names = [md_text(str(ship["name"])) for ship in corpus.authorships_of(work_id)]
     retracted = not is_missing(w.get("retracted")) and bool(w.get("retracted"))
     lines = ["**⚠ RETRACTED**: a source marks this work as retracted."] if retracted else []
     lines.append(f"### {md_text(text_or_empty(w['title']) or work_id)}")
@@ -225,9 +224,7 @@ def works_of_authors(corpus: Corpus, author_ids: Iterable[str]) -> pd.DataFrame:
     >>> works_of_authors(c, ["a"])["title"].tolist()
     ['B']
     """
-    wanted = set(author_ids)
-    ships = corpus.authorships
-    ids = set(ships.loc[ships["author_id"].isin(wanted), "work_id"])
+    ids = {work for author in author_ids for work in corpus.works_of(author)}
     table = works_table(corpus)
     return table[table["id"].isin(ids)].reset_index(drop=True)
 
