@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from citegraph import CitegraphError
-from citegraph.http import make_session
+from citegraph.http import DEFAULT_TIMEOUT, Timeout, make_session
 from citegraph.ids import SeedId, parse_seed, work_id
 from citegraph.merge import merge_records, work_keys
 from citegraph.model import Corpus, LinkRecord, WorkRecord, new_manifest
@@ -184,7 +184,7 @@ def make_clients(
     offline: bool = False,
     rate: float | None = None,
     retries: int = 4,
-    timeout: float = 30.0,
+    timeout: Timeout = DEFAULT_TIMEOUT,
 ) -> Clients:
     """Clients for the enabled sources, each with its own cached, rate-limited session.
 

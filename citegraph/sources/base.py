@@ -198,7 +198,8 @@ class SourceClient:
     """What the HTTP clients share: session, base URL, request count, status check, parsing.
 
     Subclasses set the class attributes of the `Source` protocol and `_check_status`.
-    ``requests_made`` counts real (non-cache) requests.
+    ``requests_made`` counts HTTP requests actually sent (not cache hits, not client calls):
+    every urllib3 retry and every request that timed out counts, as the server sees them.
     """
 
     name: ClassVar[str] = ""
@@ -221,7 +222,20 @@ class SourceClient:
             session = make_session(self.name, api_key=api_key, email=email, offline=offline)
         self.session = session
         self.base_url = _base_url(self.name, base_url)
-        self.requests_made = 0
+        self._calls = 0  # for sessions that do not count (a test's plain requests.Session)
+        self._sent_before = self._sent()
+
+    def _sent(self) -> int | None:
+        sent = getattr(self.session, "real_requests", None)
+        return sent if isinstance(sent, int) else None
+
+    @property
+    def requests_made(self) -> int:
+        """HTTP requests this client sent so far (retries included, cache hits not)."""
+        sent = self._sent()
+        if sent is None or self._sent_before is None:
+            return self._calls
+        return sent - self._sent_before
 
     @property
     def has_key(self) -> bool:
@@ -242,7 +256,7 @@ class SourceClient:
         resp = send_request(self.session, self.name, method, f"{self.base_url}{path}",
                             params=params, data=data, ident=ident)  # fmt: skip
         if not getattr(resp, "from_cache", False):
-            self.requests_made += 1
+            self._calls += 1
             self._seen(resp)
         self._check_status(resp, ident)
         return resp
