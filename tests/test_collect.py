@@ -205,13 +205,42 @@ def test_interrupted_fetch_resumes_from_the_cache(emulator, tmp_path: Path, monk
     assert done.manifest["state"] == "done"
 
 
-def test_a_failing_service_is_listed_in_missing(emulator) -> None:  # type: ignore[no-untyped-def]
+#: Waits between passes kept short: these tests are about what is kept, not about waiting.
+_QUICK = {"retry_wait_max": 0.05}
+
+
+def test_a_call_that_fails_is_asked_again_later_and_nothing_is_lost(emulator) -> None:  # type: ignore[no-untyped-def]
     emulator.reset()
-    emulator.configure(fail_next=[("icite", "truncate")] * 3)  # one cut body is asked again
-    corpus = fetch_corpus([emulator.seed], clients=_clients(emulator))
+    emulator.configure(fail_next=[("icite", "truncate")] * 3 + [("openalex", 503)])
+    collector = Collector([emulator.seed], _clients(emulator), FetchOptions(**_QUICK))
+    corpus = collector.run()
+    assert corpus.manifest["state"] == "done" and corpus.manifest["missing"] == []
+    assert corpus.manifest["gaps"] == {}
+    emulator.reset()
+    clean = Collector([emulator.seed], _clients(emulator)).run()  # from the cache
+    assert sorted(clean.works["id"]) == sorted(corpus.works["id"])
+    assert len(clean.links) == len(corpus.links)
+
+
+def test_a_service_that_keeps_failing_is_listed_by_id_and_the_crawl_is_partial(emulator) -> None:  # type: ignore[no-untyped-def]
+    emulator.reset()
+    emulator.configure(fail_next=[("icite", 503)] * 200)
+    collector = Collector([emulator.seed], _clients(emulator), FetchOptions(**_QUICK))
+    corpus = collector.run()
+    assert corpus.manifest["state"] == "partial"
     missing = [m for m in corpus.manifest["missing"] if m["source"] == "icite"]
-    assert missing and emulator.seed in missing[0]["id"]
+    assert missing and all("server error (HTTP 503" in m["reason"] for m in missing)
+    assert all(" ids)" not in m["id"] and "…" not in m["id"] for m in missing)  # one id each
+    assert len({m["id"] for m in missing}) == len(missing)
+    assert sum(corpus.manifest["gaps"].values()) == len(missing)
     assert len(corpus.works) > 10  # the other sources still delivered
+    # a dead service rests after give_up_after failures in a row: few requests are spent on it
+    sent = [e for e in emulator.requests() if e["service"] == "icite"]
+    assert len(sent) <= (1 + FetchOptions().retry_passes) * (FetchOptions().give_up_after + 1)
+    assert corpus.manifest["requests"]["icite"] == len(sent)
+    emulator.reset()
+    resumed = collector.resume().run()  # "Fetch the missing parts"
+    assert resumed.manifest["state"] == "done" and resumed.manifest["missing"] == []
 
 
 def test_unreachable_services_give_one_clear_error() -> None:

@@ -254,6 +254,9 @@ def _transport_error(exc: BaseException, service: str, ident: str | None) -> Sou
     answer (a server fault, not our network), or an unreachable service (refused, DNS)."""
     cause = _root_cause(exc)
     kept = "already fetched data is kept in the cache."
+    if isinstance(cause, urllib3.exceptions.NewConnectionError):  # refused, DNS (a subclass
+        cause = None  # of ConnectTimeoutError in urllib3 2, for history's sake)
+        exc = requests.exceptions.ConnectionError(str(exc))
     if isinstance(cause, urllib3.exceptions.ReadTimeoutError) or isinstance(
         exc, requests.exceptions.ReadTimeout
     ):
