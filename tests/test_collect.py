@@ -290,6 +290,30 @@ def test_cli_fetch_writes_the_same_corpus(emulator, tmp_path: Path) -> None:  # 
     assert from_cli.works["id"].tolist() == direct.works["id"].tolist()
 
 
+def test_cli_fetch_with_gaps_exits_3_and_a_rerun_fills_them(
+    emulator, tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    from citegraph.cli import EXIT_PARTIAL
+
+    out = tmp_path / "x.json"
+    args = [
+        "fetch", emulator.seed, "--pubmed-url", emulator.pubmed_url, "--icite-url",
+        emulator.icite_url, "--openalex-url", emulator.openalex_url, "-o", str(out),
+    ]  # fmt: skip
+    emulator.reset()
+    emulator.configure(fail_next=[("openalex", 429)])  # the daily budget: not asked again today
+    assert cli_main(args) == EXIT_PARTIAL == 3
+    err = capsys.readouterr().err
+    assert "partial:" in err and "Run the same command again" in err
+    partial = load_snapshot(out)
+    assert partial.manifest["state"] == "partial"
+    assert {m["source"] for m in partial.manifest["missing"]} == {"openalex"}
+    assert "daily OpenAlex budget" in partial.manifest["missing"][0]["reason"]
+    emulator.reset()
+    assert cli_main(args) == 0
+    assert load_snapshot(out).manifest["state"] == "done"
+
+
 def test_facts_snapshot_holds_only_the_verified_seed() -> None:
     if not SEED_FACTS.exists():
         pytest.skip("../shared seed facts not present")
