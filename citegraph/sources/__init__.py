@@ -172,6 +172,16 @@ def send_request(
         ) from None
     except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
         raise _transport_error(exc, service, ident) from None
+    except (
+        requests.exceptions.ChunkedEncodingError,
+        requests.exceptions.ContentDecodingError,
+    ) as exc:
+        raise UpstreamError(
+            f"server error: the answer was cut short ({type(exc).__name__}), three times. Try "
+            "again later; already fetched data is kept in the cache.",
+            service=service,
+            ident=ident,
+        ) from None
     except requests.exceptions.RequestException as exc:
         raise UpstreamError(
             f"request failed ({type(exc).__name__}). Try again later.", service=service, ident=ident
