@@ -295,12 +295,14 @@ class Collector:
     _in_a_row: dict[str, int] = field(default_factory=dict)  # source -> failed calls in a row
     _resting: dict[str, SourceError] = field(default_factory=dict)  # not asked this pass
     _gaps: dict[str, int] = field(default_factory=dict)  # what failed: works, link_lists, seeds
+    _requests_before: dict[str, int] = field(default_factory=dict)  # sent before this crawl
 
     # -- public
 
     def run(self) -> Corpus:
         """Crawl, then merge. Raises `CollectError` when no seed resolves anywhere."""
         self.state = "running"
+        self._requests_before = self.clients.requests_made()
         try:
             self._crawl()
         except Cancelled:
@@ -350,7 +352,10 @@ class Collector:
             origin="live",
             depth=self.options.depth,
             caps={"max_per_kind": self.options.max_per_kind},
-            requests=self.clients.requests_made(),
+            requests={
+                name: n - self._requests_before.get(name, 0)
+                for name, n in self.clients.requests_made().items()
+            },
             state=self.state,
             gaps=dict(self._gaps),
             not_found=list(self.unknown),

@@ -241,6 +241,8 @@ def test_a_service_that_keeps_failing_is_listed_by_id_and_the_crawl_is_partial(e
     emulator.reset()
     resumed = collector.resume().run()  # "Fetch the missing parts"
     assert resumed.manifest["state"] == "done" and resumed.manifest["missing"] == []
+    again = [e for e in emulator.requests() if e["service"] == "icite"]
+    assert resumed.manifest["requests"]["icite"] == len(again)  # this crawl's requests only
 
 
 def test_unreachable_services_give_one_clear_error() -> None:
