@@ -516,7 +516,7 @@ class Collector:
             self._seed_neighbours()
             self._fetch_all(sources, hop=self.options.depth)
         for call in self._queue:  # only when retry_passes is 0
-            self._gap(call.service, call.ids, call.query, str(call.error))
+            self._gap(call.service, call.ids, call.query, str(call.error), sent=call.error.query)
         self._queue = []
 
     def _wait(self, queue: list[_Call]) -> float:
@@ -696,6 +696,7 @@ class Collector:
         if service in self._disabled:
             self._gap(service, ids, query, f"not asked: {self._disabled[service]}")
             return None
+        error: SourceError | None = None
         last = self._pass >= self.options.retry_passes
         if service in self._resting:
             exc = self._resting[service]
@@ -725,6 +726,7 @@ class Collector:
             if take is not None:
                 take(res)
             return res
+        assert error is not None  # the loop runs at least once and returns on success
         if error.transient:
             self._in_a_row[service] = self._in_a_row.get(service, 0) + 1
             if self._in_a_row[service] >= self.options.give_up_after:
@@ -732,16 +734,17 @@ class Collector:
             if take is not None and not last:
                 self._queue.append(_Call(service, ids, query, call, take, error))
                 return None
-        self._gap(service, ids, query, str(error))
+        self._gap(service, ids, query, str(error), sent=error.query)
         return None
 
-    def _gap(self, service: str, ids: list[str], query: str, reason: str) -> None:
-        """Note every id of a call that failed (one entry per id) and count the gap."""
-        what = ("seeds" if query == "resolve" else
-                "link_lists" if query.startswith("fetch_links") else "works")  # fmt: skip
+    def _gap(self, service: str, ids: list[str], op: str, reason: str, *, sent: str = "") -> None:
+        """Note every id of a call that failed (one entry per id) and count the gap. The
+        entry's ``query`` is the operation (``op``) and, where known, the request as sent."""
+        what = ("seeds" if op == "resolve" else
+                "link_lists" if op.startswith("fetch_links") else "works")  # fmt: skip
         self._gaps[what] = self._gaps.get(what, 0) + len(ids)
         for ident in ids:
-            self._note(ident, service, reason, query=query)
+            self._note(ident, service, reason, query=f"{op}: {sent}" if sent else op)
 
     def _note(self, ident: str, source: str, reason: str, *, query: str = "") -> None:
         self.missing.append(missing_id(ident, source, reason, query=query))

@@ -231,6 +231,13 @@ def test_a_service_that_keeps_failing_is_listed_by_id_and_the_crawl_is_partial(e
     missing = [m for m in corpus.manifest["missing"] if m["source"] == "icite"]
     assert missing and all("server error (HTTP 503" in m["reason"] for m in missing)
     assert all(" ids)" not in m["id"] and "…" not in m["id"] for m in missing)  # one id each
+    assert all(
+        m["query"].startswith(
+            ("resolve: GET http", "fetch_works: GET http", "fetch_links cited_by: GET http")
+        )
+        for m in missing
+    )
+    assert any("/pubs?pmids=" in m["query"] for m in missing)  # the exact request
     assert len({m["id"] for m in missing}) == len(missing)
     assert sum(corpus.manifest["gaps"].values()) == len(missing)
     assert len(corpus.works) > 10  # the other sources still delivered

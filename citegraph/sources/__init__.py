@@ -64,15 +64,19 @@ class SourceError(CitegraphError):
         #: Seconds the service asked us to wait before asking again (Retry-After, OpenAlex's
         #: X-RateLimit-Reset), when it said so.
         self.retry_after = retry_after
+        #: The request that failed, as sent (set by the client that sent it), or "".
+        self.query = ""
         label = SERVICE_LABELS.get(service, service)
         where = f"{label} ({ident})" if ident else label
         super().__init__(redact(f"{where}: {message}"))
 
     def about(self, ident: str | None) -> SourceError:
-        """The same error (same class, service, message and wait) about ``ident`` instead."""
-        return type(self)(
+        """The same error (same class, service, message, wait and query) about ``ident``."""
+        error = type(self)(
             self.detail, service=self.service, ident=ident, retry_after=self.retry_after
         )
+        error.query = self.query
+        return error
 
     @property
     def transient(self) -> bool:
