@@ -475,3 +475,26 @@ def test_ids_a_source_does_not_know_are_listed_apart_from_gaps(emulator) -> None
     }
     told = {m["id"] for m in collector.unknown if m["source"] == "icite"}
     assert told and told <= absent_from_icite
+
+
+class _SilentSource(_ListSource):
+    """Answers a batch without some of its works and without saying so (GENERATED)."""
+
+    def fetch_works(self, ids):  # type: ignore[no-untyped-def]
+        from citegraph.model import WorkRecord
+        from citegraph.sources.base import Result
+
+        return Result(
+            works=[WorkRecord(source=self.name, pmid=i[5:], title=i) for i in ids if i != "pmid:15"]
+        )
+
+
+def test_ids_asked_for_and_not_returned_reach_the_manifest_as_not_found() -> None:
+    from citegraph.collect import Clients, gap_counts
+
+    corpus = Collector(["1"], Clients(extra=[_SilentSource({})])).run()
+    assert corpus.manifest["state"] == "done"  # not a gap: the service answered
+    not_found = corpus.manifest["not_found"]
+    assert [m["id"] for m in not_found] == ["pmid:15"]
+    assert "returned no record" in not_found[0]["reason"]
+    assert gap_counts(corpus.manifest) == {"works": 0, "link_lists": 0, "seeds": 0, "not_found": 1}
