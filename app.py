@@ -20,7 +20,7 @@ import streamlit as st
 
 from citegraph import CitegraphError, __version__
 from citegraph.analysis import CLUSTER_METHODS, author_table, cluster_table, works_table
-from citegraph.collect import Collector, FetchOptions, make_clients
+from citegraph.collect import Collector, FetchOptions, gap_counts, make_clients
 from citegraph.export import export_csv_tables, export_graph, export_works
 from citegraph.graphs import filter_corpus, journal_options, year_bounds
 from citegraph.ids import ACCEPTED_FORMS, parse_seeds
@@ -127,6 +127,8 @@ def main() -> None:
     if "collector" in st.session_state:
         _render_fetch()
     _render_messages()
+    if "corpus" in st.session_state:
+        _render_fetch_status(st.session_state.corpus)
     if "corpus" not in st.session_state:
         st.error("No snapshot could be loaded. Run `make snapshot` to rebuild the bundled one.")
         st.stop()
@@ -388,9 +390,72 @@ def _render_fetch() -> None:
             st.session_state.fetch_error = f"{exc} The current corpus is kept."
             del st.session_state.collector
             return
-        status.update(label=f"Fetched {len(corpus.works)} works", state="complete", expanded=False)
+        partial = " (some parts missing)" if collector.state == "partial" else ""
+        status.update(
+            label=f"Fetched {len(corpus.works)} works{partial}", state="complete", expanded=False
+        )
     del st.session_state.collector
     _set_corpus(corpus, f"live:{uuid.uuid4().hex}", None)
+    # Kept for "Fetch the missing parts": the same clients (keys, cache) and options.
+    st.session_state.last_collector = collector
+
+
+def _render_fetch_status(corpus: Corpus) -> None:
+    """Say what a partial fetch lacks and offer to fetch it; count ids no service knew.
+
+    The button resumes the crawl (`Collector.resume`): every answer already fetched comes from
+    the HTTP cache, so only the missing parts cost requests. The corpus on screen stays until
+    the new one arrives (a failed resume keeps it too).
+    """
+    manifest = corpus.manifest
+    gaps = gap_counts(manifest)
+    if manifest.get("state") != "partial":
+        if manifest.get("origin") == "live" and gaps["not_found"]:
+            st.caption(
+                f"{gaps['not_found']} id(s) asked for were not known to one of the services "
+                "(normal: not every service holds every work)."
+            )
+        return
+    parts = [
+        f"{gaps['works']} work record(s)" if gaps["works"] else "",
+        f"{gaps['link_lists']} link list(s) (references, citing or similar works)"
+        if gaps["link_lists"]
+        else "",
+        f"{gaps['seeds']} seed lookup(s)" if gaps["seeds"] else "",
+    ]
+    what = ", ".join(p for p in parts if p) or "some parts"
+    st.warning(
+        f"This fetch is partial: {what} could not be fetched, even when asked again (rate "
+        "limits, server errors or timeouts; each is listed under *What is missing*). The works "
+        "and links shown are complete as far as they go."
+    )
+    st.button("Fetch the missing parts", key="fetch_missing", on_click=_fetch_missing,
+              args=(corpus,))  # fmt: skip
+
+
+def _fetch_missing(corpus: Corpus) -> None:
+    """Resume the crawl that made ``corpus`` (or, for a loaded snapshot, the same crawl again
+    with the keys in Settings); answers already fetched come from the cache."""
+    last: Collector | None = st.session_state.get("last_collector")
+    manifest = corpus.manifest
+    if last is not None and list(last.seed_ids) == list(manifest.get("seeds") or []):
+        st.session_state.collector = last.resume()
+        return
+    sources = tuple(s for s in manifest.get("sources") or () if s in SOURCE_LABELS)
+    keys = {"ncbi_api_key": "ncbi_key", "openalex_api_key": "oa_key", "email": "email"}
+    try:
+        options = FetchOptions(
+            depth=int(manifest.get("depth") or 1),
+            max_per_kind=int((manifest.get("caps") or {}).get("max_per_kind") or 100),
+            sources=sources,
+        )
+        clients = make_clients(
+            sources, **{k: st.session_state.get(w) or None for k, w in keys.items()}
+        )
+    except CitegraphError as exc:
+        st.session_state.fetch_error = f"{exc} The current corpus is kept."
+        return
+    st.session_state.collector = Collector(list(manifest.get("seeds") or []), clients, options)
 
 
 def _request_cancel() -> None:

@@ -1,6 +1,11 @@
 """Command line: ``python -m citegraph {info,export,import-facts,fetch} ...``.
 
 Errors print one message on stderr and exit with status 2, never a traceback.
+
+Exit status: 0 done; 2 error (nothing written); 3 (`EXIT_PARTIAL`) ``fetch`` wrote a snapshot
+with gaps: some calls still failed after the crawl asked them again (manifest ``state`` is
+"partial", every gap is in ``manifest.missing``); running the same command again fetches the
+missing parts and replays the rest from the HTTP cache; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ if TYPE_CHECKING:
 DEFAULT_FACTS = (
     Path(__file__).resolve().parent.parent.parent / "shared/data/seed-40603629/works.jsonl"
 )
+#: Exit status of a ``fetch`` that wrote a snapshot with gaps (state "partial").
+EXIT_PARTIAL = 3
+
 DEFAULT_SNAPSHOT = Path(__file__).resolve().parent.parent / "cache" / "seed-40603629.json"
 
 
@@ -73,7 +81,14 @@ def _parser() -> argparse.ArgumentParser:
     works.set_defaults(func=_cmd_works)
 
     fetch = sub.add_parser(
-        "fetch", help="fetch a seed's neighbourhood from PubMed, iCite and OpenAlex into a snapshot"
+        "fetch",
+        help="fetch a seed's neighbourhood from PubMed, iCite and OpenAlex into a snapshot",
+        epilog=(
+            "exit status: 0 done; 2 error, nothing written; 3 partial: the snapshot was written "
+            "but some calls still failed after being asked again (listed by id in "
+            "manifest.missing); run the same command again to fetch the missing parts (the rest "
+            "comes from the cache); 130 interrupted (the partial corpus is written)."
+        ),
     )
     fetch.add_argument(
         "seeds",
@@ -185,7 +200,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
-    from citegraph.collect import Collector, FetchOptions, make_clients
+    from citegraph.collect import Collector, FetchOptions, gap_counts, make_clients
     from citegraph.ids import parse_seeds
     from citegraph.snapshot import save_snapshot
 
@@ -222,6 +237,16 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
         f"{counts['links']} links; requests: {requests or 'none'}",
         file=sys.stderr,
     )
+    if corpus.manifest.get("state") == "partial":
+        gaps = gap_counts(corpus.manifest)
+        print(
+            f"citegraph: partial: {gaps['works']} work record(s), {gaps['link_lists']} link "
+            f"list(s) and {gaps['seeds']} seed lookup(s) could not be fetched, even when asked "
+            f"again (listed by id in the snapshot's manifest.missing; `python -m citegraph info "
+            f"{args.output}`). Run the same command again to fetch the missing parts.",
+            file=sys.stderr,
+        )
+        return EXIT_PARTIAL
     if counts["missing"]:
         print(
             f"{counts['missing']} item(s) could not be fetched: see `python -m citegraph info "

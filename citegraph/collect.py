@@ -6,13 +6,14 @@ live have the same shape and the same provenance rules.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from citegraph import CitegraphError
-from citegraph.http import make_session
+from citegraph.http import DEFAULT_TIMEOUT, Timeout, make_session
 from citegraph.ids import SeedId, parse_seed, work_id
 from citegraph.merge import merge_records, work_keys
 from citegraph.model import Corpus, LinkRecord, WorkRecord, new_manifest
@@ -22,6 +23,7 @@ from citegraph.sources import (
     NotCachedError,
     OfflineError,
     SourceError,
+    TimedOutError,
 )
 from citegraph.sources.base import Source, id_kind, missing_id
 from citegraph.sources.facts import read_facts
@@ -125,12 +127,26 @@ class FetchOptions:
     depth: int = 1
     max_per_kind: int = 100
     sources: tuple[str, ...] = ALL_SOURCES
+    #: How often the calls that failed for a passing reason (rate limited, server error,
+    #: timeout, closed connection) are asked again, each time after the rest of the crawl.
+    retry_passes: int = 2
+    #: The longest wait (seconds) before a pass, whatever Retry-After or X-RateLimit-Reset ask:
+    #: what the service asks for longer is left as a gap for "Fetch the missing parts".
+    retry_wait_max: float = 10.0
+    #: After this many failed calls in a row, a service is not asked again in the same pass
+    #: (its remaining calls wait for the next one), so a dead service costs seconds.
+    give_up_after: int = 2
 
     def __post_init__(self) -> None:
         if self.depth not in (1, 2):
             raise CitegraphError(f"Depth must be 1 or 2, got {self.depth}.")
         if self.max_per_kind < 1:
             raise CitegraphError(f"Max per kind must be at least 1, got {self.max_per_kind}.")
+        if self.retry_passes < 0 or self.retry_wait_max < 0 or self.give_up_after < 1:
+            raise CitegraphError(
+                "retry_passes and retry_wait_max must be at least 0 and give_up_after at least 1; "
+                f"got {self.retry_passes}, {self.retry_wait_max}, {self.give_up_after}."
+            )
         unknown = sorted(set(self.sources) - set(ALL_SOURCES))
         if unknown or not self.sources:
             raise CitegraphError(
@@ -183,14 +199,15 @@ def make_clients(
     openalex_url: str | None = None,
     offline: bool = False,
     rate: float | None = None,
-    retries: int = 4,
-    timeout: float = 30.0,
+    retries: int = 2,
+    timeout: Timeout = DEFAULT_TIMEOUT,
 ) -> Clients:
     """Clients for the enabled sources, each with its own cached, rate-limited session.
 
     Keys not given here come from the environment or Streamlit's ``secrets.toml``
     (`citegraph.http.resolve_keys`). ``retries`` and ``timeout`` go to every session (tests
-    that do not test retrying use 0).
+    that do not test retrying use 0). Few quick retries here: a call that still fails is asked
+    again later in the crawl (`FetchOptions.retry_passes`), which costs less than waiting now.
 
     Examples
     --------
@@ -232,9 +249,15 @@ class Collector:
        work at hop ≤ 1 it has not returned or been asked about, by the best id it takes;
        rounds repeat until no source has anything left to ask (ids a source reports, such as
        PMIDs of works found by OpenAlex id, reach the others). Ids a source does not know go
-       to ``unknown``; calls that fail, and capped lists, to ``missing`` (the manifest's).
+       to ``unknown`` (the manifest's ``not_found``); capped lists to ``missing``.
     4. Depth 2 adds, per kind (references, citing), the ``max_per_kind`` works that the most
        depth-1 works cite or are cited by, then step 3 for them.
+    5. Calls that failed for a passing reason (rate limited, server error, timeout, closed
+       connection) are asked again after the rest, up to ``retry_passes`` times, after a wait
+       that honours what the service asked (Retry-After, OpenAlex's X-RateLimit-Reset) up to
+       ``retry_wait_max`` s; then step 3 for what they named. Only a refused key or a spent
+       daily budget stops asking a service. Every id of a call that still failed is in
+       ``missing`` (one entry per id: service, reason, query) and the crawl ends "partial".
 
     Links between two non-seed works are kept only when both ends are in the corpus, so the
     reference lists of hundreds of neighbours do not flood the graph with stubs.
@@ -258,7 +281,7 @@ class Collector:
     #: no gap in the corpus, so these stay out of the manifest's ``missing``).
     unknown: list[dict[str, str]] = field(default_factory=list)
     seed_ids: list[str] = field(default_factory=list)
-    state: str = "new"  # new | running | done | cancelled | failed
+    state: str = "new"  # new | running | done | partial | cancelled | failed
     stage: str = ""
     _hop: dict[str, int] = field(default_factory=dict)  # work id -> hop it joined at
     _group: dict[str, set[str]] = field(default_factory=dict)  # work id -> all ids of its work
@@ -267,12 +290,19 @@ class Collector:
     _disabled: dict[str, str] = field(default_factory=dict)  # source -> why it is not asked
     _offline: set[str] = field(default_factory=set)
     _not_cached: set[str] = field(default_factory=set)
+    _queue: list[_Call] = field(default_factory=list)  # failed calls to ask again
+    _pass: int = 0  # 0: the first pass; 1..retry_passes: asking again
+    _in_a_row: dict[str, int] = field(default_factory=dict)  # source -> failed calls in a row
+    _resting: dict[str, SourceError] = field(default_factory=dict)  # not asked this pass
+    _gaps: dict[str, int] = field(default_factory=dict)  # what failed: works, link_lists, seeds
+    _requests_before: dict[str, int] = field(default_factory=dict)  # sent before this crawl
 
     # -- public
 
     def run(self) -> Corpus:
         """Crawl, then merge. Raises `CollectError` when no seed resolves anywhere."""
         self.state = "running"
+        self._requests_before = self.clients.requests_made()
         try:
             self._crawl()
         except Cancelled:
@@ -281,7 +311,7 @@ class Collector:
         except CitegraphError:
             self.state = "failed"
             raise
-        self.state = "done"
+        self.state = "partial" if self._gaps else "done"
         return self.corpus()
 
     def cancel(self) -> Corpus:
@@ -322,8 +352,13 @@ class Collector:
             origin="live",
             depth=self.options.depth,
             caps={"max_per_kind": self.options.max_per_kind},
-            requests=self.clients.requests_made(),
+            requests={
+                name: n - self._requests_before.get(name, 0)
+                for name, n in self.clients.requests_made().items()
+            },
             state=self.state,
+            gaps=dict(self._gaps),
+            not_found=list(self.unknown),
         )
         for src in self.clients.sources():
             cost = getattr(src, "cost_usd", None)
@@ -344,6 +379,7 @@ class Collector:
         self._fetch_all(sources, hop=1)
         if self.options.depth == 2:
             self._depth2(sources)
+        self._ask_again(sources)
         found = {key for rec in self.records for key in work_keys(rec)}
         if not found & set(self.seed_ids):
             self._fail(seeds)
@@ -437,16 +473,15 @@ class Collector:
                 batches = [ids[i : i + size] for i in range(0, len(ids), size)]
                 for n, batch in enumerate(batches):
                     self._step(stage, n, len(batches))
-                    res = self._try(src.name, batch, f"fetch_links {kind}",
-                                    lambda s=src, b=batch, kd=kind, n=limit: s.fetch_links(kd, b, limit=n))  # fmt: skip
-                    if res is not None:
-                        self._take(src, res.works, hop=1)
-                        self.missing.extend(res.missing)
-                        for link in res.links:
-                            self.links.append(link)
-                            for end in (link.source, link.target):
-                                self._hop.setdefault(end, 1)
+                    self._try(src.name, batch, f"fetch_links {kind}",
+                              lambda s=src, b=batch, kd=kind, n=limit: s.fetch_links(kd, b, limit=n),
+                              take=lambda res, s=src: self._take_links(s, res))  # fmt: skip
                 self._step(stage, len(batches), len(batches))
+        self._seed_neighbours()
+
+    def _seed_neighbours(self) -> None:
+        """The works the seed records name join the crawl at hop 1 (citing works capped)."""
+        k = self.options.max_per_kind
         for i, rec in enumerate(self.records):
             if not set(work_keys(rec)) & self._seed_keys:
                 continue
@@ -457,6 +492,46 @@ class Collector:
                 rec = self.records[i] = replace(rec, cited_by=rec.cited_by[:k])
             for other in [*rec.references, *rec.cited_by, *rec.related]:
                 self._hop.setdefault(other, 1)
+
+    def _take_links(self, src: Source, res: Any) -> None:
+        """Keep what one ``fetch_links`` call returned: its works, links and notes."""
+        self._take(src, res.works, hop=1)
+        self.missing.extend(res.missing)
+        for link in res.links:
+            self.links.append(link)
+            for end in (link.source, link.target):
+                self._hop.setdefault(end, 1)
+
+    def _ask_again(self, sources: list[Source]) -> None:
+        """Step 5: the failed calls again, after a wait, then the works they named."""
+        while self._queue and self._pass < self.options.retry_passes:
+            self._pass += 1
+            queue, self._queue = self._queue, []
+            self._in_a_row.clear()
+            self._resting.clear()
+            self._pause(self._wait(queue))
+            for n, call in enumerate(queue):
+                self._step(f"asking {call.service} again (pass {self._pass})", n, len(queue))
+                self._try(call.service, call.ids, call.query, call.call, take=call.take)
+            self._seed_neighbours()
+            self._fetch_all(sources, hop=self.options.depth)
+        for call in self._queue:  # only when retry_passes is 0
+            self._gap(call.service, call.ids, call.query, str(call.error), sent=call.error.query)
+        self._queue = []
+
+    def _wait(self, queue: list[_Call]) -> float:
+        """Seconds to wait before asking ``queue`` again: what the services asked for, at
+        least an exponential backoff (1, 2, 4 s), at most ``retry_wait_max``."""
+        asked = [c.error.retry_after for c in queue if c.error.retry_after is not None]
+        wait = max([2.0 ** (self._pass - 1), *asked])
+        return min(wait, self.options.retry_wait_max)
+
+    def _pause(self, seconds: float) -> None:
+        """Sleep ``seconds`` in short steps, so Cancel still stops the crawl at once."""
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            self._step(f"waiting {left:.0f} s before asking again", 0, 1)
+            time.sleep(min(0.1, left))
 
     def _fetch_all(self, sources: list[Source], *, hop: int) -> None:
         """Works for every id at ``hop`` or less from every source that may know them, in
@@ -517,12 +592,28 @@ class Collector:
         batches = [ids[i : i + size] for i in range(0, len(ids), size)]
         for n, batch in enumerate(batches):
             self._step(stage, n, len(batches))
-            res = self._try(src.name, batch, "fetch_works", lambda b=batch: src.fetch_works(b))
-            if res is not None:
-                self._take(src, res.works, hop=hop)
-                self.unknown.extend(res.missing)
+            self._try(src.name, batch, "fetch_works", lambda b=batch: src.fetch_works(b),
+                      take=lambda res, b=batch: self._take_works(src, b, res, hop=hop))  # fmt: skip
         if batches:
             self._step(stage, len(batches), len(batches))
+
+    def _take_works(self, src: Source, batch: list[str], res: Any, *, hop: int) -> None:
+        """Keep what one ``fetch_works`` call returned. Every id asked for and neither returned
+        nor named in ``res.missing`` is noted in ``unknown`` too: an empty answer is news."""
+        self._take(src, res.works, hop=hop)
+        self.unknown.extend(res.missing)
+        told = {m.get("id") for m in res.missing}
+        returned = {key for rec in res.works for key in work_keys(rec)}
+        for ident in batch:
+            if ident not in told and not self._group.get(ident, {ident}) & returned:
+                self.unknown.append(
+                    missing_id(
+                        ident,
+                        src.name,
+                        f"{src.label} returned no record for this id",
+                        query="fetch_works",
+                    )  # fmt: skip
+                )
 
     def _take(self, src: Source, works: list[WorkRecord], *, hop: int) -> None:
         """Keep ``works`` from ``src``: their ids join the crawl and count as asked of it."""
@@ -582,31 +673,78 @@ class Collector:
             todo.append(choice)
         return todo
 
-    def _try(self, service: str, ids: list[str], query: str, call: Callable[[], Any]) -> Any:
-        """Run one source call; if it fails, every id it asked about is noted in ``missing``
-        (with the service, the reason and ``query``, the operation) and the crawl goes on.
+    def _try(
+        self,
+        service: str,
+        ids: list[str],
+        query: str,
+        call: Callable[[], Any],
+        *,
+        take: Callable[[Any], None] | None = None,
+    ) -> Any:
+        """Run one source call and hand its result to ``take``; the crawl goes on if it fails.
 
-        Only a refused key or a spent daily budget disables the service for the rest of the
-        crawl (asking again cannot succeed today); the ids it is not asked about are noted too.
-        Any other failure (an outage, a timeout, a bad answer, an offline-mode cache miss)
-        concerns that call only: the next one may well succeed, or be in the cache.
+        A call that failed for a passing reason (`SourceError.transient`) is queued and asked
+        again after the rest of the crawl (`_ask_again`); a call without ``take`` (resolving a
+        seed, which the rest depends on) is asked again at once, after the same wait. After
+        ``give_up_after`` failures in a row a service rests until the next pass: its calls are
+        queued without being sent. Only a refused key or a spent daily budget disables the
+        service for the rest of the crawl (asking again cannot succeed today). When a call
+        finally fails, every id it asked about is noted in ``missing`` with the service, the
+        reason and ``query`` (the operation).
         """
         if service in self._disabled:
-            for ident in ids:
-                self._note(ident, service, f"not asked: {self._disabled[service]}", query=query)
+            self._gap(service, ids, query, f"not asked: {self._disabled[service]}")
             return None
-        try:
-            return call()
-        except SourceError as exc:
-            if isinstance(exc, NotCachedError):
-                self._not_cached.add(service)
-            elif isinstance(exc, OfflineError):
-                self._offline.add(service)
-            elif isinstance(exc, (BudgetExceededError, AuthError)):
-                self._disabled[service] = str(exc)
-            for ident in ids:
-                self._note(ident, service, str(exc), query=query)
+        error: SourceError | None = None
+        last = self._pass >= self.options.retry_passes
+        if service in self._resting:
+            exc = self._resting[service]
+            if take is not None and not last:
+                self._queue.append(_Call(service, ids, query, call, take, exc))
+            else:
+                self._gap(service, ids, query, f"not asked again in this crawl after "
+                          f"{self.options.give_up_after} failed calls in a row: {exc}")  # fmt: skip
+            return None
+        for attempt in range(1 + (0 if take is not None else self.options.retry_passes)):
+            if attempt:
+                self._pause(min(2.0 ** (attempt - 1), self.options.retry_wait_max))
+            try:
+                res = call()
+            except SourceError as exc:
+                if isinstance(exc, NotCachedError):
+                    self._not_cached.add(service)
+                elif isinstance(exc, OfflineError) and not isinstance(exc, TimedOutError):
+                    self._offline.add(service)
+                elif isinstance(exc, (BudgetExceededError, AuthError)):
+                    self._disabled[service] = str(exc)
+                error = exc
+                if not exc.transient:
+                    break
+                continue
+            self._in_a_row[service] = 0
+            if take is not None:
+                take(res)
+            return res
+        assert error is not None  # the loop runs at least once and returns on success
+        if error.transient:
+            self._in_a_row[service] = self._in_a_row.get(service, 0) + 1
+            if self._in_a_row[service] >= self.options.give_up_after:
+                self._resting[service] = error
+            if take is not None and not last:
+                self._queue.append(_Call(service, ids, query, call, take, error))
+                return None
+        self._gap(service, ids, query, str(error), sent=error.query)
         return None
+
+    def _gap(self, service: str, ids: list[str], op: str, reason: str, *, sent: str = "") -> None:
+        """Note every id of a call that failed (one entry per id) and count the gap. The
+        entry's ``query`` is the operation (``op``) and, where known, the request as sent."""
+        what = ("seeds" if op == "resolve" else
+                "link_lists" if op.startswith("fetch_links") else "works")  # fmt: skip
+        self._gaps[what] = self._gaps.get(what, 0) + len(ids)
+        for ident in ids:
+            self._note(ident, service, reason, query=f"{op}: {sent}" if sent else op)
 
     def _note(self, ident: str, source: str, reason: str, *, query: str = "") -> None:
         self.missing.append(missing_id(ident, source, reason, query=query))
@@ -645,6 +783,34 @@ class Collector:
                 )
             )
         return records, links
+
+
+@dataclass
+class _Call:
+    """A failed source call kept to be asked again: what it asked, how, and what went wrong."""
+
+    service: str
+    ids: list[str]
+    query: str
+    call: Callable[[], Any]
+    take: Callable[[Any], None]
+    error: SourceError
+
+
+def gap_counts(manifest: dict[str, Any]) -> dict[str, int]:
+    """What a crawl could not fetch, from its manifest: ids of ``works`` whose records, and
+    of works whose ``link_lists``, failed to arrive, and ``seeds`` that could not be resolved,
+    plus ``not_found`` (ids a source answered it does not know: normal, not a gap).
+
+    Examples
+    --------
+    >>> gap_counts({"gaps": {"works": 3}, "not_found": [{"id": "pmid:1"}]})
+    {'works': 3, 'link_lists': 0, 'seeds': 0, 'not_found': 1}
+    """
+    gaps = manifest.get("gaps") or {}
+    out = {kind: int(gaps.get(kind, 0)) for kind in ("works", "link_lists", "seeds")}
+    out["not_found"] = len(manifest.get("not_found") or [])
+    return out
 
 
 def fetch_corpus(

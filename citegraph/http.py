@@ -5,10 +5,12 @@ A session from `make_session` stacks, from the caller down to the socket:
 1. requests-cache (`CacheMixin`, SQLite backend, ``wal=True``): a hit returns here and costs
    neither a request nor a rate-limit token. POST is cached too (large NCBI batches are POSTs).
 2. `_LimitedSession.send`: takes a token from a process-wide pyrate-limiter per service (NCBI
-   counts per IP or key, so every thread's session shares it), applies the default timeout and
+   counts per IP or key, so every thread's session shares it), applies the default timeout
+   (`DEFAULT_TIMEOUT`: connect and read apart, short, so a stalled server costs seconds) and
    counts real requests.
 3. urllib3 `Retry` in the adapter: 429/5xx (and 403 for OpenAlex, its "slow down") are retried
-   with exponential backoff, honouring ``Retry-After``; POST is retried as well.
+   with exponential backoff, honouring ``Retry-After``; POST is retried as well. Every retry is
+   an HTTP request sent too, so it is counted in ``real_requests``.
 
 Keys (``NCBI_API_KEY``, ``OPENALEX_API_KEY``, ``CITEGRAPH_EMAIL``) are resolved by
 `resolve_keys` and added to every request by the session's `QueryAuth` (the clients never handle
@@ -78,6 +80,14 @@ URL_EXPIRY = {
     "*/efetch.fcgi*": timedelta(days=30),
     "*/esearch.fcgi*": timedelta(days=1),
 }
+
+#: Seconds to wait for a connection and, once connected, for each read of the answer. Short on
+#: purpose: a stalled server then costs seconds, and the crawl asks again later (a second pass)
+#: instead of waiting 30 s per attempt. 3.05 s is just over TCP's 3 s retransmission window.
+DEFAULT_TIMEOUT: tuple[float, float] = (3.05, 10.0)
+
+#: A timeout: one number for connect and read, or a (connect, read) pair.
+Timeout = float | tuple[float, float]
 
 #: Statuses retried with backoff. OpenAlex says "slow down" with 403; its 429 means the daily
 #: budget is spent (until midnight UTC), so retrying it only blocks the page.
@@ -255,7 +265,7 @@ class _LimitedSession(requests.Session):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.limiter: Limiter | None = None
         self.limiter_name = "citegraph"
-        self.default_timeout: float = 30.0
+        self.default_timeout: Timeout = DEFAULT_TIMEOUT
         self.real_requests = 0
         super().__init__(*args, **kwargs)
 
@@ -330,7 +340,28 @@ def auth_params(service: str, keys: Keys) -> list[tuple[str, str]]:
     return pairs
 
 
-class _OpenAlexRetry(Retry):
+class _CountingRetry(Retry):
+    """urllib3 `Retry` that counts each retry it allows on the session (``real_requests``):
+    a retry is one more HTTP request sent, though the client made one call.
+
+    An `increment` that raises (retries exhausted) sends nothing more, so it is not counted.
+    """
+
+    session: _LimitedSession | None = None
+
+    def new(self, **kw: Any) -> _CountingRetry:
+        fresh = super().new(**kw)
+        fresh.session = self.session
+        return fresh
+
+    def increment(self, *args: Any, **kwargs: Any) -> _CountingRetry:
+        fresh = super().increment(*args, **kwargs)
+        if self.session is not None:
+            self.session.real_requests += 1
+        return fresh
+
+
+class _OpenAlexRetry(_CountingRetry):
     """Retry that also honours Retry-After on OpenAlex's 403 "slow down" (and not on its 429:
     a spent daily budget does not come back in seconds)."""
 
@@ -347,7 +378,7 @@ def make_session(
     rate: float | None = None,
     retries: int = 4,
     backoff: float = 0.5,
-    timeout: float = 30.0,
+    timeout: Timeout = DEFAULT_TIMEOUT,
     expire_after: timedelta | int | None = None,
     use_env: bool = True,
 ) -> CitegraphSession:
@@ -372,7 +403,8 @@ def make_session(
         Retries for connection errors and retried statuses; backoff ``backoff * 2**(n-1)`` s,
         unless the server sends Retry-After.
     timeout
-        Seconds per request (connect and read) unless the caller passes one.
+        Seconds to connect and to wait for each read, as a ``(connect, read)`` pair or one
+        number for both, unless the caller passes one; default `DEFAULT_TIMEOUT`.
 
     Examples
     --------
@@ -407,11 +439,11 @@ def make_session(
         rate = DEFAULT_RATES[service][1 if keys.api_key else 0]
     session.limiter = make_limiter(service, rate)
     session.limiter_name = service
-    retry_class = _OpenAlexRetry if service == "openalex" else Retry
+    retry_class = _OpenAlexRetry if service == "openalex" else _CountingRetry
     retry = retry_class(
         total=retries,
         connect=retries,
-        read=retries,
+        read=min(retries, 1),  # a stalled server rarely answers at once; the crawl asks later
         status=retries,
         other=0,
         allowed_methods=None,  # None = every method: NCBI POSTs must be retried too
@@ -422,6 +454,7 @@ def make_session(
         respect_retry_after_header=True,
         raise_on_status=False,  # hand the last response to the client, which maps it to an error
     )
+    retry.session = session
     adapter = HTTPAdapter(max_retries=retry)
     session.mount("http://", adapter)
     session.mount("https://", adapter)

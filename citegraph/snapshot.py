@@ -315,6 +315,8 @@ def snapshot_schema() -> dict[str, Any]:
             "facts_file": _TEXT,
             "state": _TEXT,
             "missing": {"type": "array", "items": missing_item},
+            "not_found": {"type": "array", "items": missing_item},
+            "gaps": counts,
             "depth": {"type": "integer", "minimum": 1, "maximum": 2},
             "caps": counts,
             "requests": counts,

@@ -205,13 +205,51 @@ def test_interrupted_fetch_resumes_from_the_cache(emulator, tmp_path: Path, monk
     assert done.manifest["state"] == "done"
 
 
-def test_a_failing_service_is_listed_in_missing(emulator) -> None:  # type: ignore[no-untyped-def]
+#: Waits between passes kept short: these tests are about what is kept, not about waiting.
+_QUICK = {"retry_wait_max": 0.05}
+
+
+def test_a_call_that_fails_is_asked_again_later_and_nothing_is_lost(emulator) -> None:  # type: ignore[no-untyped-def]
     emulator.reset()
-    emulator.configure(fail_next=[("icite", "truncate")] * 3)  # one cut body is asked again
-    corpus = fetch_corpus([emulator.seed], clients=_clients(emulator))
+    emulator.configure(fail_next=[("icite", "truncate")] * 3 + [("openalex", 503)])
+    collector = Collector([emulator.seed], _clients(emulator), FetchOptions(**_QUICK))
+    corpus = collector.run()
+    assert corpus.manifest["state"] == "done" and corpus.manifest["missing"] == []
+    assert corpus.manifest["gaps"] == {}
+    emulator.reset()
+    clean = Collector([emulator.seed], _clients(emulator)).run()  # from the cache
+    assert sorted(clean.works["id"]) == sorted(corpus.works["id"])
+    assert len(clean.links) == len(corpus.links)
+
+
+def test_a_service_that_keeps_failing_is_listed_by_id_and_the_crawl_is_partial(emulator) -> None:  # type: ignore[no-untyped-def]
+    emulator.reset()
+    emulator.configure(fail_next=[("icite", 503)] * 200)
+    collector = Collector([emulator.seed], _clients(emulator), FetchOptions(**_QUICK))
+    corpus = collector.run()
+    assert corpus.manifest["state"] == "partial"
     missing = [m for m in corpus.manifest["missing"] if m["source"] == "icite"]
-    assert missing and emulator.seed in missing[0]["id"]
+    assert missing and all("server error (HTTP 503" in m["reason"] for m in missing)
+    assert all(" ids)" not in m["id"] and "…" not in m["id"] for m in missing)  # one id each
+    assert all(
+        m["query"].startswith(
+            ("resolve: GET http", "fetch_works: GET http", "fetch_links cited_by: GET http")
+        )
+        for m in missing
+    )
+    assert any("/pubs?pmids=" in m["query"] for m in missing)  # the exact request
+    assert len({m["id"] for m in missing}) == len(missing)
+    assert sum(corpus.manifest["gaps"].values()) == len(missing)
     assert len(corpus.works) > 10  # the other sources still delivered
+    # a dead service rests after give_up_after failures in a row: few requests are spent on it
+    sent = [e for e in emulator.requests() if e["service"] == "icite"]
+    assert len(sent) <= (1 + FetchOptions().retry_passes) * (FetchOptions().give_up_after + 1)
+    assert corpus.manifest["requests"]["icite"] == len(sent)
+    emulator.reset()
+    resumed = collector.resume().run()  # "Fetch the missing parts"
+    assert resumed.manifest["state"] == "done" and resumed.manifest["missing"] == []
+    again = [e for e in emulator.requests() if e["service"] == "icite"]
+    assert resumed.manifest["requests"]["icite"] == len(again)  # this crawl's requests only
 
 
 def test_unreachable_services_give_one_clear_error() -> None:
@@ -259,6 +297,30 @@ def test_cli_fetch_writes_the_same_corpus(emulator, tmp_path: Path) -> None:  # 
     direct = fetch_corpus([emulator.seed], clients=_clients(emulator))
     assert from_cli.counts() == direct.counts()
     assert from_cli.works["id"].tolist() == direct.works["id"].tolist()
+
+
+def test_cli_fetch_with_gaps_exits_3_and_a_rerun_fills_them(
+    emulator, tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    from citegraph.cli import EXIT_PARTIAL
+
+    out = tmp_path / "x.json"
+    args = [
+        "fetch", emulator.seed, "--pubmed-url", emulator.pubmed_url, "--icite-url",
+        emulator.icite_url, "--openalex-url", emulator.openalex_url, "-o", str(out),
+    ]  # fmt: skip
+    emulator.reset()
+    emulator.configure(fail_next=[("openalex", 429)])  # the daily budget: not asked again today
+    assert cli_main(args) == EXIT_PARTIAL == 3
+    err = capsys.readouterr().err
+    assert "partial:" in err and "Run the same command again" in err
+    partial = load_snapshot(out)
+    assert partial.manifest["state"] == "partial"
+    assert {m["source"] for m in partial.manifest["missing"]} == {"openalex"}
+    assert "daily OpenAlex budget" in partial.manifest["missing"][0]["reason"]
+    emulator.reset()
+    assert cli_main(args) == 0
+    assert load_snapshot(out).manifest["state"] == "done"
 
 
 def test_facts_snapshot_holds_only_the_verified_seed() -> None:
@@ -413,3 +475,26 @@ def test_ids_a_source_does_not_know_are_listed_apart_from_gaps(emulator) -> None
     }
     told = {m["id"] for m in collector.unknown if m["source"] == "icite"}
     assert told and told <= absent_from_icite
+
+
+class _SilentSource(_ListSource):
+    """Answers a batch without some of its works and without saying so (GENERATED)."""
+
+    def fetch_works(self, ids):  # type: ignore[no-untyped-def]
+        from citegraph.model import WorkRecord
+        from citegraph.sources.base import Result
+
+        return Result(
+            works=[WorkRecord(source=self.name, pmid=i[5:], title=i) for i in ids if i != "pmid:15"]
+        )
+
+
+def test_ids_asked_for_and_not_returned_reach_the_manifest_as_not_found() -> None:
+    from citegraph.collect import Clients, gap_counts
+
+    corpus = Collector(["1"], Clients(extra=[_SilentSource({})])).run()
+    assert corpus.manifest["state"] == "done"  # not a gap: the service answered
+    not_found = corpus.manifest["not_found"]
+    assert [m["id"] for m in not_found] == ["pmid:15"]
+    assert "returned no record" in not_found[0]["reason"]
+    assert gap_counts(corpus.manifest) == {"works": 0, "link_lists": 0, "seeds": 0, "not_found": 1}

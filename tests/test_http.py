@@ -131,9 +131,26 @@ def test_post_is_cached_and_keyed_by_body(srv: _Server) -> None:
 
 def test_retries_5xx_and_429_then_succeeds(srv: _Server) -> None:
     srv.script["/flaky"] = [(503, {}), (429, {"Retry-After": "0"}), (200, {})]
-    resp = _session().get(f"{srv.url}/flaky")
+    session = _session()
+    resp = session.get(f"{srv.url}/flaky")
     assert resp.status_code == 200
     assert len(srv.hits) == 3
+    assert session.real_requests == 3  # HTTP requests sent, not calls made
+
+
+def test_requests_counted_as_sent_when_retries_run_out(srv: _Server) -> None:
+    srv.script["/down"] = [(503, {})] * 5
+    session = _session(retries=2)
+    assert session.get(f"{srv.url}/down").status_code == 503
+    assert session.real_requests == len(srv.hits) == 3
+
+
+def test_timeouts_are_short_and_apart_by_default() -> None:
+    from citegraph.http import DEFAULT_TIMEOUT
+
+    connect, read = DEFAULT_TIMEOUT
+    assert connect < read <= 10  # a stall costs seconds, not 30 s
+    assert _session().default_timeout == DEFAULT_TIMEOUT
 
 
 def test_post_is_retried_too(srv: _Server) -> None:

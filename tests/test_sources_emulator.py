@@ -3,6 +3,7 @@ SYNTHETIC corpus): what they fetch, how many requests it takes, and how failures
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from citegraph.sources import (
     NotFoundError,
     OfflineError,
     RateLimitError,
+    SourceError,
     UpstreamError,
 )
 from citegraph.sources.icite import ICiteClient
@@ -191,6 +193,32 @@ def test_timeout_is_offline_error(emulator) -> None:
         ICiteClient(session, base_url=emulator.icite_url).fetch([emulator.seed])
 
 
+@pytest.mark.parametrize(
+    ("fault", "error", "message"),
+    [
+        ("timeout", "TimedOutError", "timeout: connected, but no answer in time"),
+        ("close", "UpstreamError", "server error: the connection was closed"),
+        (503, "UpstreamError", "server error (HTTP 503"),
+        ("rate_limit", "RateLimitError", "rate limited"),
+    ],
+)
+def test_each_failure_says_its_real_cause(emulator, fault, error, message) -> None:  # type: ignore[no-untyped-def]
+    emulator.configure(fail_next=[("icite", fault)], timeout_s=1.0, fault_rate=0.0)
+    session = make_session("icite", rate=0, retries=0, timeout=(1.0, 0.3))
+    with pytest.raises(SourceError, match=re.escape(message)) as caught:
+        ICiteClient(session, base_url=emulator.icite_url).fetch([emulator.seed])
+    assert type(caught.value).__name__ == error and caught.value.transient
+    assert "cannot connect" not in str(caught.value)
+    if fault == "rate_limit":
+        assert caught.value.retry_after == 1.0  # Retry-After: 1, for the crawl's next pass
+
+
+def test_a_refused_connection_is_unreachable() -> None:
+    session = make_session("icite", rate=0, retries=0)
+    with pytest.raises(OfflineError, match="unreachable: cannot connect"):
+        ICiteClient(session, base_url="http://127.0.0.1:9/api").fetch(["1"])
+
+
 def test_offline_mode_hit_and_miss(emulator) -> None:
     _pubmed(emulator).fetch_records([emulator.seed])
     emulator.reset()
@@ -308,3 +336,17 @@ def test_openalex_key_absent_from_sqlite(emulator, tmp_path: Path) -> None:
     client.session.cache.responses.close()
     stored = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
     assert b"/works" in stored and KEY.encode() not in stored
+
+
+def test_an_openalex_429_is_a_rate_limit_unless_the_daily_budget_is_spent(emulator) -> None:  # type: ignore[no-untyped-def]
+    session = make_session("openalex", rate=0, retries=0)
+    client = OpenAlexClient(session, base_url=emulator.openalex_url)
+    seed_w = emulator.index.works[emulator.index.seed_key]["openalex_id"]
+    emulator.configure(fail_next=[("openalex", "rate_limit")])  # 429 + Retry-After: 1
+    with pytest.raises(RateLimitError, match="rate limited") as caught:
+        client.fetch_works([seed_w])
+    assert caught.value.transient and caught.value.retry_after == 1.0
+    emulator.configure(fail_next=[("openalex", 429)])  # "Daily limit exceeded"
+    with pytest.raises(BudgetExceededError, match="daily OpenAlex budget") as spent:
+        client.fetch_works([seed_w])
+    assert not spent.value.transient

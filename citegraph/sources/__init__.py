@@ -12,9 +12,12 @@ which service failed, for which id, and what to do; they never contain an API ke
 
 from __future__ import annotations
 
+import email.utils
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
+import urllib3
 
 from citegraph import CitegraphError
 from citegraph.http import SERVICE_LABELS, redact
@@ -29,6 +32,7 @@ __all__ = [
     "UpstreamError",
     "batched",
     "send_request",
+    "wait_hint",
 ]
 
 
@@ -46,17 +50,41 @@ class SourceError(CitegraphError):
     'OpenAlex (W2): no such work; check the id'
     """
 
-    def __init__(self, message: str, *, service: str, ident: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        service: str,
+        ident: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         self.service = service
         self.ident = ident
         self.detail = message
+        #: Seconds the service asked us to wait before asking again (Retry-After, OpenAlex's
+        #: X-RateLimit-Reset), when it said so.
+        self.retry_after = retry_after
+        #: The request that failed, as sent (set by the client that sent it), or "".
+        self.query = ""
         label = SERVICE_LABELS.get(service, service)
         where = f"{label} ({ident})" if ident else label
         super().__init__(redact(f"{where}: {message}"))
 
     def about(self, ident: str | None) -> SourceError:
-        """The same error (same class, service and message) about ``ident`` instead."""
-        return type(self)(self.detail, service=self.service, ident=ident)
+        """The same error (same class, service, message, wait and query) about ``ident``."""
+        error = type(self)(
+            self.detail, service=self.service, ident=ident, retry_after=self.retry_after
+        )
+        error.query = self.query
+        return error
+
+    @property
+    def transient(self) -> bool:
+        """Whether asking again later in the same crawl may succeed (rate limits, server
+        errors, timeouts, closed connections), as opposed to a refused key, a spent budget,
+        an unknown id or an offline-mode cache miss."""
+        return not isinstance(self, (AuthError, BudgetExceededError, NotFoundError,
+                                     NotCachedError))  # fmt: skip
 
 
 class RateLimitError(SourceError):
@@ -139,18 +167,22 @@ def send_request(
     """
     try:
         response = _request_whole(session, method, url, params=params, data=data)
-    except requests.exceptions.Timeout as exc:
-        raise TimedOutError(
-            f"no answer in time ({type(exc).__name__}). Check the network or try again later; "
-            "already fetched data is kept in the cache.",
+    except requests.exceptions.RetryError as exc:
+        raise UpstreamError(
+            f"server error ({_short_reason(exc)}) even after retrying. Try again later; already "
+            "fetched data is kept in the cache.",
             service=service,
             ident=ident,
         ) from None
-    except (requests.exceptions.ConnectionError, requests.exceptions.RetryError) as exc:
-        reason = _short_reason(exc)
-        raise OfflineError(
-            f"cannot connect ({reason}). Check the network connection or the service's base URL "
-            "setting, then try again.",
+    except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
+        raise _transport_error(exc, service, ident) from None
+    except (
+        requests.exceptions.ChunkedEncodingError,
+        requests.exceptions.ContentDecodingError,
+    ) as exc:
+        raise UpstreamError(
+            f"server error: the answer was cut short ({type(exc).__name__}), three times. Try "
+            "again later; already fetched data is kept in the cache.",
             service=service,
             ident=ident,
         ) from None
@@ -195,6 +227,87 @@ def evict(session: requests.Session, response: requests.Response) -> None:
         cache.delete(requests=[response.request])
     except Exception:  # noqa: BLE001 - eviction is best effort; the error being raised matters more
         pass
+
+
+def wait_hint(resp: requests.Response) -> float | None:
+    """Seconds a service asked us to wait: ``Retry-After`` (seconds or an HTTP date), else
+    OpenAlex's ``X-RateLimit-Reset`` (seconds until the limit resets), else None.
+
+    Examples
+    --------
+    >>> r = requests.Response()
+    >>> r.headers["Retry-After"] = "2"
+    >>> wait_hint(r)
+    2.0
+    >>> del r.headers["Retry-After"]
+    >>> r.headers["X-RateLimit-Reset"] = "30"
+    >>> wait_hint(r), wait_hint(requests.Response())
+    (30.0, None)
+    """
+    for name in ("Retry-After", "X-RateLimit-Reset"):
+        value = (resp.headers.get(name) or "").strip()
+        if not value:
+            continue
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            pass
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            continue
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return None
+
+
+def _transport_error(exc: BaseException, service: str, ident: str | None) -> SourceError:
+    """The error a transport failure means, named by its real cause: a timeout (the service
+    accepted the connection, or did not accept it, in time), a connection closed without an
+    answer (a server fault, not our network), or an unreachable service (refused, DNS)."""
+    cause = _root_cause(exc)
+    kept = "already fetched data is kept in the cache."
+    if isinstance(cause, urllib3.exceptions.NewConnectionError):  # refused, DNS (a subclass
+        cause = None  # of ConnectTimeoutError in urllib3 2, for history's sake)
+        exc = requests.exceptions.ConnectionError(str(exc))
+    if isinstance(cause, urllib3.exceptions.ReadTimeoutError) or isinstance(
+        exc, requests.exceptions.ReadTimeout
+    ):
+        return TimedOutError(
+            f"timeout: connected, but no answer in time (read timeout). Try again later; {kept}",
+            service=service,
+            ident=ident,
+        )
+    if isinstance(cause, urllib3.exceptions.ConnectTimeoutError) or isinstance(
+        exc, requests.exceptions.Timeout
+    ):
+        return TimedOutError(
+            f"timeout: could not connect in time (connect timeout). Check the network, or try "
+            f"again later; {kept}",
+            service=service,
+            ident=ident,
+        )
+    if isinstance(cause, urllib3.exceptions.ProtocolError) or "RemoteDisconnected" in str(exc):
+        return UpstreamError(
+            f"server error: the connection was closed without an answer. Try again later; {kept}",
+            service=service,
+            ident=ident,
+        )
+    return OfflineError(
+        f"unreachable: cannot connect ({_short_reason(exc)}). Check the network connection or "
+        "the service's base URL setting, then try again.",
+        service=service,
+        ident=ident,
+    )
+
+
+def _root_cause(exc: BaseException) -> BaseException | None:
+    """The urllib3 error inside a requests exception (``MaxRetryError.reason`` unwrapped)."""
+    inner: Any = exc.args[0] if exc.args else None
+    if isinstance(inner, urllib3.exceptions.MaxRetryError):
+        inner = inner.reason
+    return inner if isinstance(inner, BaseException) else None
 
 
 def _is_offline(session: requests.Session) -> bool:

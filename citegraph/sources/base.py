@@ -59,11 +59,12 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, runtime_checkable
+from urllib.parse import urlencode
 
 import requests
 
 from citegraph.http import base_url as _base_url
-from citegraph.http import make_session
+from citegraph.http import make_session, redact
 from citegraph.model import LinkRecord, WorkRecord
 from citegraph.sources import SourceError, evict, send_request
 
@@ -72,6 +73,7 @@ __all__ = [
     "Result",
     "Source",
     "SourceClient",
+    "describe_query",
     "id_kind",
     "missing_id",
     "paginate",
@@ -198,7 +200,8 @@ class SourceClient:
     """What the HTTP clients share: session, base URL, request count, status check, parsing.
 
     Subclasses set the class attributes of the `Source` protocol and `_check_status`.
-    ``requests_made`` counts real (non-cache) requests.
+    ``requests_made`` counts HTTP requests actually sent (not cache hits, not client calls):
+    every urllib3 retry and every request that timed out counts, as the server sees them.
     """
 
     name: ClassVar[str] = ""
@@ -221,7 +224,20 @@ class SourceClient:
             session = make_session(self.name, api_key=api_key, email=email, offline=offline)
         self.session = session
         self.base_url = _base_url(self.name, base_url)
-        self.requests_made = 0
+        self._calls = 0  # for sessions that do not count (a test's plain requests.Session)
+        self._sent_before = self._sent()
+
+    def _sent(self) -> int | None:
+        sent = getattr(self.session, "real_requests", None)
+        return sent if isinstance(sent, int) else None
+
+    @property
+    def requests_made(self) -> int:
+        """HTTP requests this client sent so far (retries included, cache hits not)."""
+        sent = self._sent()
+        if sent is None or self._sent_before is None:
+            return self._calls
+        return sent - self._sent_before
 
     @property
     def has_key(self) -> bool:
@@ -238,13 +254,18 @@ class SourceClient:
         data: Any = None,
         ident: str | None,
     ) -> requests.Response:
-        """One request to ``base_url + path``: counted, and checked by `_check_status`."""
-        resp = send_request(self.session, self.name, method, f"{self.base_url}{path}",
-                            params=params, data=data, ident=ident)  # fmt: skip
-        if not getattr(resp, "from_cache", False):
-            self.requests_made += 1
-            self._seen(resp)
-        self._check_status(resp, ident)
+        """One request to ``base_url + path``: counted, and checked by `_check_status`. An
+        error raised says in ``query`` exactly what was asked (`describe_query`)."""
+        try:
+            resp = send_request(self.session, self.name, method, f"{self.base_url}{path}",
+                                params=params, data=data, ident=ident)  # fmt: skip
+            if not getattr(resp, "from_cache", False):
+                self._calls += 1
+                self._seen(resp)
+            self._check_status(resp, ident)
+        except SourceError as exc:
+            exc.query = describe_query(method, f"{self.base_url}{path}", params=params, data=data)
+            raise
         return resp
 
     def _seen(self, resp: requests.Response) -> None:
@@ -263,7 +284,29 @@ class SourceClient:
             return parser(resp.content)
         except SourceError as exc:
             evict(self.session, resp)
-            raise exc.about(ident) from None
+            error = exc.about(ident)
+            request = resp.request
+            error.query = describe_query(str(request.method or "GET"), str(request.url or ""))
+            raise error from None
+
+
+def describe_query(method: str, path: str, *, params: Any = None, data: Any = None) -> str:
+    """A request as it was sent, for ``missing[].query``: method, path, query string and (for
+    POST) the form, without keys or e-mail (`citegraph.http.redact`), at most 2,000 characters.
+
+    Examples
+    --------
+    >>> describe_query("GET", "/works", params={"filter": "cites:W1", "api_key": "k"})
+    'GET /works?filter=cites%3AW1&api_key=REDACTED'
+    >>> describe_query("POST", "/efetch.fcgi", data=[("id", "1,2")])
+    'POST /efetch.fcgi form id=1%2C2'
+    """
+    text = f"{method} {path}"
+    if params:
+        text += ("&" if "?" in path else "?") + urlencode(params, doseq=True)
+    if data:
+        text += " form " + (urlencode(data, doseq=True) if not isinstance(data, str) else data)
+    return redact(text)[:2000]
 
 
 def batch_label(batch: Sequence[str], what: str = "ids") -> str:

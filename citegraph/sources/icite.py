@@ -23,6 +23,7 @@ from citegraph.sources import (
     UpstreamError,
     batched,
     unique,
+    wait_hint,
 )
 from citegraph.sources.base import Result, SourceClient, batch_label, id_kind, missing_id
 from citegraph.text import clean_markup
@@ -216,10 +217,13 @@ def _raise_for_status(resp: requests.Response, ident: str | None) -> None:
     if status < 400:
         return
     if status == 429:
-        raise RateLimitError("too many requests (HTTP 429) even after retrying. Wait a minute.",
-                             service=SERVICE, ident=ident)  # fmt: skip
+        raise RateLimitError("rate limited: too many requests (HTTP 429) even after retrying. "
+                             "Wait a minute.", service=SERVICE, ident=ident,
+                             retry_after=wait_hint(resp))  # fmt: skip
     if status == 404:
         raise NotFoundError("not found (HTTP 404). Check the PMIDs and the iCite base URL.",
                             service=SERVICE, ident=ident)  # fmt: skip
-    raise UpstreamError(f"HTTP {status} {resp.reason or ''}".strip() + ". Try again later.",
-                        service=SERVICE, ident=ident)  # fmt: skip
+    what = "server error" if status >= 500 else "refused"
+    raise UpstreamError(f"{what} (" + f"HTTP {status} {resp.reason or ''}".strip() + ")"
+                        + (" even after retrying" if status >= 500 else "") + ". Try again later.",
+                        service=SERVICE, ident=ident, retry_after=wait_hint(resp))  # fmt: skip

@@ -39,6 +39,7 @@ from citegraph.sources import (
     UpstreamError,
     batched,
     unique,
+    wait_hint,
 )
 from citegraph.sources.base import (
     Result,
@@ -569,10 +570,15 @@ def _raise_for_status(resp: requests.Response, ident: str, *, has_key: bool) -> 
                 "OpenAlex needs an API key for this (HTTP 401). Set OPENALEX_API_KEY (free at "
                 "openalex.org).")  # fmt: skip
         raise AuthError(what, service=SERVICE, ident=ident)
+    wait = wait_hint(resp)
     if status == 403:
-        raise RateLimitError("too many requests per second (HTTP 403 'slow down') even after "
-                             "retrying. Wait a few seconds and try again.",
-                             service=SERVICE, ident=ident)  # fmt: skip
+        raise RateLimitError("rate limited: too many requests per second (HTTP 403 'slow down') "
+                             "even after retrying. Wait a few seconds and try again.",
+                             service=SERVICE, ident=ident, retry_after=wait)  # fmt: skip
+    if status == 429 and not _budget_spent(detail, wait):
+        raise RateLimitError(f"rate limited (HTTP 429{': ' + detail if detail else ''}). Wait "
+                             f"{wait or 1:g} s and try again.",
+                             service=SERVICE, ident=ident, retry_after=wait)  # fmt: skip
     if status == 429:
         raise BudgetExceededError(
             "the daily OpenAlex budget is spent (HTTP 429). It resets at midnight UTC"
@@ -587,8 +593,23 @@ def _raise_for_status(resp: requests.Response, ident: str, *, has_key: bool) -> 
         raise UpstreamError(f"OpenAlex rejected the request (HTTP 400{': ' + detail if detail else ''})."
                             " This is a Citegraph bug; please report it.",
                             service=SERVICE, ident=ident)  # fmt: skip
-    raise UpstreamError(f"HTTP {status}{': ' + detail if detail else ''}. Try again later.",
-                        service=SERVICE, ident=ident)  # fmt: skip
+    what = "server error" if status >= 500 else "refused"
+    raise UpstreamError(f"{what} (HTTP {status}{': ' + detail if detail else ''})"
+                        + (" even after retrying" if status >= 500 else "") + ". Try again later.",
+                        service=SERVICE, ident=ident, retry_after=wait)  # fmt: skip
+
+
+#: A 429 that asks us to wait longer than this is the daily budget, whatever its text says.
+_BUDGET_WAIT_S = 300.0
+
+
+def _budget_spent(detail: str, wait: float | None) -> bool:
+    """Whether an OpenAlex 429 means the daily budget is spent (until midnight UTC) rather than
+    a short rate limit: its text says so ("Daily limit exceeded"), it asks for a long wait, or
+    it gives no hint at all (429 is documented as the daily limit)."""
+    if "daily" in detail.lower() or "budget" in detail.lower():
+        return True
+    return wait is None or wait > _BUDGET_WAIT_S
 
 
 def _error_text(resp: requests.Response) -> str:

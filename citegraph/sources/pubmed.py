@@ -29,6 +29,7 @@ from citegraph.sources import (
     UpstreamError,
     batched,
     unique,
+    wait_hint,
 )
 from citegraph.sources.base import Result, SourceClient, batch_label, id_kind, missing_id
 from citegraph.text import element_text
@@ -833,9 +834,9 @@ def _raise_for_status(resp: requests.Response, ident: str | None) -> None:
     message = _json_error(body)
     if status == 429:
         raise RateLimitError(
-            "NCBI rate limit exceeded even after retrying (HTTP 429). Wait a minute, or set "
-            "NCBI_API_KEY (10 requests/s instead of 3).",
-            service=SERVICE, ident=ident,
+            "rate limited: NCBI rate limit exceeded even after retrying (HTTP 429). Wait a "
+            "minute, or set NCBI_API_KEY (10 requests/s instead of 3).",
+            service=SERVICE, ident=ident, retry_after=wait_hint(resp),
         )  # fmt: skip
     if "api key" in (message or body).lower() and status in (400, 401, 403):
         raise AuthError(
@@ -847,9 +848,12 @@ def _raise_for_status(resp: requests.Response, ident: str | None) -> None:
         raise NotFoundError("not found (HTTP 404). Check the id and the PubMed base URL.",
                             service=SERVICE, ident=ident)  # fmt: skip
     detail = message or _xml_error(body) or resp.reason or ""
+    what = "server error" if status >= 500 else "refused"
     raise UpstreamError(
-        f"HTTP {status} {detail}".strip() + ". Try again later; if it persists, check NCBI's status.",
-        service=SERVICE, ident=ident,
+        f"{what} (" + f"HTTP {status} {detail}".strip() + ")"
+        + (" even after retrying" if status >= 500 else "")
+        + ". Try again later; if it persists, check NCBI's status.",
+        service=SERVICE, ident=ident, retry_after=wait_hint(resp),
     )  # fmt: skip
 
 

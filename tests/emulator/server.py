@@ -97,7 +97,8 @@ class EmulatorConfig:
     ncbi_rps, openalex_rps
         Requests per second allowed (sliding one-second window); None means unlimited.
     fault_rate
-        Probability that a service request fails at random (500, 503, timeout or truncation).
+        Probability that a service request fails at random (500, 503, timeout or truncation,
+        or one of ``fault_kinds``).
     fail_next
         Queue of ``(service, kind)``; the next request of that service (``"pubmed"``,
         ``"icite"``, ``"openalex"`` or ``"*"``) fails with ``kind``: an HTTP status (int) or
@@ -111,6 +112,11 @@ class EmulatorConfig:
         How long a "timeout" fault stalls before closing the connection.
     fault_seed
         Seed of the random fault generator (same seed, same fault sequence).
+    fault_kinds
+        What a random fault may be (None: 500, 503, ``"timeout"``, ``"truncate"``): HTTP
+        statuses and the ``fail_next`` kinds, plus ``"rate_limit"``: a 429 with
+        ``Retry-After: 1`` from any service (OpenAlex's text says "Rate limit exceeded", not
+        its daily limit).
     """
 
     latency_ms: float = 0
@@ -122,6 +128,7 @@ class EmulatorConfig:
     openalex_daily_budget: float | None = None
     timeout_s: float = 3.0
     fault_seed: int = 0
+    fault_kinds: list[int | str] | None = None
 
 
 class _Reply:
@@ -297,7 +304,8 @@ class EmulatorServer:
                     del self.config.fail_next[i]
                     return kind
             if self.config.fault_rate and self._rng.random() < self.config.fault_rate:
-                return self._rng.choice([500, 503, "timeout", "truncate"])
+                kinds = self.config.fault_kinds or [500, 503, "timeout", "truncate"]
+                return self._rng.choice(list(kinds))
         return None
 
     def _over_rate(self, service: str) -> int | None:
@@ -420,6 +428,8 @@ class _Handler(BaseHTTPRequestHandler):
                     reply = _Reply(500, f"emulator error: {exc!r}")
             if isinstance(fault, int):
                 reply = self._fault_reply(service, fault)
+            elif fault == "rate_limit":
+                reply = self._rate_limit_reply(service)
 
         entry = {
             "ts": round(time.time(), 3),
@@ -519,6 +529,14 @@ class _Handler(BaseHTTPRequestHandler):
                 "Too many requests per second; slow down and retry.",
             ),
         )
+
+    def _rate_limit_reply(self, service: str) -> _Reply:
+        """A 429 that asks to wait a second (a short limit, not OpenAlex's daily budget)."""
+        if service == "openalex":
+            body: Any = formats.openalex_error("Rate limit exceeded", "Retry after 1 second.")
+        else:
+            body = {"error": "API rate limit exceeded", "count": "11"}
+        return _Reply(429, body, headers={"Retry-After": "1"})
 
     def _fault_reply(self, service: str, status: int) -> _Reply:
         if service == "pubmed" and status == 429:
