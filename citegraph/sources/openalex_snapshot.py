@@ -267,11 +267,8 @@ class OpenAlexSnapshotSource:
         wanted: dict[str, list[tuple[str, str]]] = {}
         for ident in (str(i) for i in ids):
             column, value = _column_value(ident)
-            if value is None:
-                out.missing.append(missing_id(ident, SERVICE, "not an id the OpenAlex snapshot "
-                                              "can look up; give W…, pmid:…, doi:… or pmcid:…"))  # fmt: skip
-                continue
-            wanted.setdefault(column, []).append((ident, value))
+            if value is not None:
+                wanted.setdefault(column, []).append((ident, value))
         found: dict[str, WorkRecord] = {}
         for column, pairs in wanted.items():
             rows = self._query(
@@ -290,7 +287,10 @@ class OpenAlexSnapshotSource:
                 rec = found[ident]
                 out.works.append(rec)
                 out.ids[ident] = rec.openalex_id or ident
-            elif not any(m["id"] == ident for m in out.missing):
+            elif _column_value(ident)[1] is None:
+                out.missing.append(missing_id(ident, SERVICE, "not an id the OpenAlex snapshot "
+                                              "can look up; give W…, pmid:…, doi:… or pmcid:…"))  # fmt: skip
+            else:
                 out.missing.append(missing_id(ident, SERVICE, "not in the OpenAlex snapshot"))
         return out
 
