@@ -46,7 +46,7 @@ def snapshot_dir(emulator_server, tmp_path_factory) -> Path:  # type: ignore[no-
 @pytest.fixture(scope="module")
 def parquet_dir(snapshot_dir: Path, tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
     target = tmp_path_factory.mktemp("parquet") / "works"
-    convert_to_parquet(snapshot_dir, target, threads=1)
+    assert main(["convert", str(snapshot_dir), str(target), "--threads", "1"]) == 0
     return target
 
 
@@ -270,6 +270,28 @@ def test_parquet_gives_the_same_answers(source, parquet_dir: Path, index) -> Non
             ), (kind, limit)
 
 
-def test_convert_command_refuses_a_folder_in_use(snapshot_dir, parquet_dir, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_convert_refuses_a_folder_in_use_and_foreign_parquet(
+    snapshot_dir, parquet_dir, tmp_path, capsys
+) -> None:  # type: ignore[no-untyped-def]
     assert main(["convert", str(snapshot_dir), str(parquet_dir)]) == 2
     assert "is not empty" in capsys.readouterr().err
+    with pytest.raises(SnapshotSourceError, match="Parquet already"):
+        convert_to_parquet(parquet_dir, tmp_path / "again")
+    import duckdb
+
+    (tmp_path / "theirs").mkdir()
+    duckdb.sql(f"COPY (SELECT 'W1' AS id) TO '{tmp_path}/theirs/part.parquet' (FORMAT parquet)")
+    with pytest.raises(SnapshotSourceError, match="lacks the columns .*convert"):
+        OpenAlexSnapshotSource(tmp_path / "theirs")
+
+
+def test_fetch_by_pmid_also_finds_works_known_only_by_pmid(snapshot_dir, index) -> None:  # type: ignore[no-untyped-def]
+    plain = OpenAlexSnapshotSource(snapshot_dir, threads=1)
+    by_pmid = OpenAlexSnapshotSource(snapshot_dir, threads=1, fetch_by_pmid=True)
+    assert by_pmid.id_kinds == ("openalex", "doi", "pmid") and plain.id_kinds == ("openalex", "doi")
+    both = [w for w in index.corpus["works"] if w["openalex_id"] and w["pmid"]][:5]
+    asked = [f"pmid:{w['pmid']}" for w in both]
+    assert [m["id"] for m in plain.fetch_works(asked).missing] == asked
+    found = by_pmid.fetch_works([*asked, "pmid:89999999"])
+    assert sorted(w.openalex_id for w in found.works) == sorted(w["openalex_id"] for w in both)
+    assert [m["id"] for m in found.missing] == ["pmid:89999999"]

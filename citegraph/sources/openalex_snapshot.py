@@ -216,6 +216,10 @@ class OpenAlexSnapshotSource:
     memory_limit, threads, temp_directory
         DuckDB settings (e.g. ``"8GB"``, 4, a folder on a large disk for spilling); None keeps
         DuckDB's defaults (80 % of RAM, every core).
+    fetch_by_pmid
+        Also fetch works by PMID (``ids.pmid``). Off by default, so a crawl asks it exactly what
+        it asks the API (whose batch lookup by PMID is broken upstream) and gets the same
+        corpus; on, it also finds the OpenAlex records of PubMed works known without a DOI.
 
     Examples
     --------
@@ -238,7 +242,10 @@ class OpenAlexSnapshotSource:
         memory_limit: str | None = None,
         threads: int | None = None,
         temp_directory: str | Path | None = None,
+        fetch_by_pmid: bool = False,
     ) -> None:
+        if fetch_by_pmid:  # an instance attribute: what collect reads
+            self.id_kinds = (*type(self).id_kinds, "pmid")
         self.format, files, works = find_works(folder)
         self.folder = Path(folder)
         self.requests_made = 0
@@ -246,6 +253,7 @@ class OpenAlexSnapshotSource:
         self._con = _connect(memory_limit=memory_limit, threads=threads,
                              temp_directory=temp_directory)  # fmt: skip
         if self.format == "parquet":
+            _check_converted(self._con, files)
             source = (f"SELECT * FROM read_parquet({_sql_list(files)}, hive_partitioning = true,"
                       " union_by_name = true)")  # fmt: skip
         else:
@@ -295,11 +303,13 @@ class OpenAlexSnapshotSource:
         return out
 
     def fetch_works(self, ids: Sequence[str]) -> Result:
-        """Works for ``W…`` and ``doi:…`` ids in one query per kind; unknown ids are ``missing``."""
+        """Works for ``W…`` and ``doi:…`` ids (and ``pmid:…`` with ``fetch_by_pmid``), one query
+        per kind; unknown ids are ``missing``."""
         asked = [str(i) for i in ids]
         out = Result()
         known: set[str] = set()
-        for column in ("id", "doi"):
+        columns = [{"openalex": "id"}.get(kind, kind) for kind in self.id_kinds]
+        for column in columns:
             values = unique(v for c, v in map(_column_value, asked) if c == column and v)
             if not values:
                 continue
@@ -310,10 +320,11 @@ class OpenAlexSnapshotSource:
             ):
                 rec = _record(work, part)
                 out.works.append(rec)
-                known.update(k for k in (rec.openalex_id, rec.doi and f"doi:{rec.doi}") if k)
+                known.update(k for k in (rec.openalex_id, rec.doi and f"doi:{rec.doi}",
+                                          rec.pmid and f"pmid:{rec.pmid}") if k)  # fmt: skip
         for ident in asked:
             column, value = _column_value(ident)
-            key = value if column == "id" else f"doi:{value}" if column == "doi" else None
+            key = value if column == "id" else f"{column}:{value}" if column in columns else None
             if key not in known:
                 out.missing.append(missing_id(ident, SERVICE, "the OpenAlex snapshot has no "
                                               "work with this id"))  # fmt: skip
@@ -396,6 +407,21 @@ class OpenAlexSnapshotSource:
                     f"query over {self.folder} failed ({type(exc).__name__}: {str(exc)[:200]}). "
                     "Check that the files are a complete OpenAlex works snapshot."
                 ) from None
+
+
+def _check_converted(con: Any, files: Sequence[Path]) -> None:
+    """Parquet must be what `convert_to_parquet` writes (OpenAlex's own Parquet has no ``work``
+    column holding the Work object)."""
+    names = {row[0] for row in con.execute(
+        f"DESCRIBE SELECT * FROM read_parquet({_sql_list(files[:1])})").fetchall()}  # fmt: skip
+    need = {"id", "doi", "pmid", "pmcid", "publication_date", "referenced_works", "related_works",
+            "work", "part"}  # fmt: skip
+    if not need <= names:
+        raise SnapshotSourceError(
+            f"{files[0]} lacks the columns {', '.join(sorted(need - names))}: it was not written by "
+            "`python -m citegraph.sources.openalex_snapshot convert`. Convert the JSON Lines "
+            "snapshot with that command and give its output folder."
+        )
 
 
 def _column_value(ident: str) -> tuple[str, str | None]:
