@@ -313,12 +313,7 @@ class OpenAlexSnapshotSource:
             values = unique(v for c, v in map(_column_value, asked) if c == column and v)
             if not values:
                 continue
-            for work, part in self._query(
-                f"SELECT work, part FROM works WHERE {column} IN "
-                "(SELECT unnest(?::VARCHAR[])) ORDER BY id",
-                [values],
-            ):
-                rec = _record(work, part)
+            for rec in self._works(column, values):
                 out.works.append(rec)
                 known.update(k for k in (rec.openalex_id, rec.doi and f"doi:{rec.doi}",
                                           rec.pmid and f"pmid:{rec.pmid}") if k)  # fmt: skip
@@ -358,36 +353,33 @@ class OpenAlexSnapshotSource:
         out = Result()
         if not wids:
             return out
-        rows = self._query(
+        # Narrow columns first (which works, ranked); the Work objects of those alone after.
+        ranked = self._query(
             """
             WITH edges AS (
                 SELECT ref AS target, id, publication_date
                 FROM (SELECT id, publication_date, unnest(referenced_works) AS ref FROM works)
                 WHERE ref IN (SELECT unnest(?::VARCHAR[]))
-            ), ranked AS (
-                SELECT target, id, count(*) OVER (PARTITION BY target) AS total,
-                       row_number() OVER (PARTITION BY target
-                                          ORDER BY publication_date DESC NULLS LAST, id) AS n
-                FROM edges
             )
-            SELECT r.target, r.total, r.n, w.work, w.part
-            FROM ranked r JOIN works w ON w.id = r.id
-            WHERE ? IS NULL OR r.n <= ?
-            ORDER BY r.target, r.n
+            SELECT target, id, count(*) OVER (PARTITION BY target) AS total,
+                   row_number() OVER (PARTITION BY target
+                                      ORDER BY publication_date DESC NULLS LAST, id) AS n
+            FROM edges
+            QUALIFY ? IS NULL OR n <= ?
+            ORDER BY target, n
             """,
             [wids, limit, limit],
         )
+        records = {rec.openalex_id: rec for rec in self._works("id", unique(r[1] for r in ranked))}
         totals: dict[str, tuple[int, int]] = {}
-        cache: dict[str, WorkRecord] = {}
-        for target, total, _, work, part in rows:
-            rec = cache.get(work) or cache.setdefault(work, _record(work, part))
-            if target not in totals:
-                totals[target] = (int(total), 0)
-            totals[target] = (int(total), totals[target][1] + 1)
+        for target, wid, total, _ in ranked:
+            rec = records.get(wid)
+            if rec is None:
+                continue
+            totals[target] = (int(total), totals.get(target, (0, 0))[1] + 1)
             out.works.append(rec)
-            if rec.openalex_id:
-                out.links.append(LinkRecord(rec.openalex_id, target, "references", ASSERTED_BY,
-                                            f"{SERVICE}:cites"))  # fmt: skip
+            out.links.append(LinkRecord(wid, target, "references", ASSERTED_BY,
+                                        f"{SERVICE}:cites"))  # fmt: skip
         for wid in wids:
             total, kept = totals.get(wid, (0, 0))
             if limit is not None and total > kept:
@@ -397,6 +389,14 @@ class OpenAlexSnapshotSource:
                     query=f"referenced_works contains {wid}, sort={CITING_SORT}",
                 ))  # fmt: skip
         return out
+
+    def _works(self, column: str, values: list[str]) -> list[WorkRecord]:
+        """Records of the works whose ``column`` is one of ``values``, by W-id."""
+        if not values:
+            return []
+        rows = self._query(f"SELECT work, part FROM works WHERE {column} IN "
+                           "(SELECT unnest(?::VARCHAR[])) ORDER BY id", [values])  # fmt: skip
+        return [_record(work, part) for work, part in rows]
 
     def _query(self, sql: str, params: list[Any]) -> list[tuple]:
         with self._lock:
