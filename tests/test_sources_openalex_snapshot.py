@@ -172,8 +172,10 @@ def test_a_folder_that_is_not_a_snapshot_says_what_to_do(tmp_path: Path, snapsho
 # --------------------------------------------------- (b) the same corpus as through the API
 
 
-def _crawl(emulator, folder: Path | None, *, depth: int = 1) -> Corpus:  # type: ignore[no-untyped-def]
+def _crawl(emulator, folder: Path | None, *, depth: int = 1, alone: bool = False) -> Corpus:  # type: ignore[no-untyped-def]
     api = ("pubmed", "icite") if folder else ("pubmed", "icite", "openalex")
+    if alone:
+        api = () if folder else ("openalex",)
     clients = make_clients(api, pubmed_url=emulator.pubmed_url, icite_url=emulator.icite_url,
                            openalex_url=emulator.openalex_url, rate=1000, retries=0)  # fmt: skip
     if folder:
@@ -227,6 +229,18 @@ def test_a_crawl_through_the_snapshot_gives_the_api_corpus(
     assert any(u.startswith("openalex-snapshot:") for u in snap_urls)
     assert through_snapshot.manifest["sources"] == ["pubmed", "icite", "openalex-snapshot"]
     assert through_snapshot.manifest["requests"]["openalex-snapshot"] == 0
+
+
+def test_the_snapshot_alone_gives_the_openalex_api_alone_corpus(emulator, snapshot_dir) -> None:  # type: ignore[no-untyped-def]
+    through_api = _crawl(emulator, None, alone=True)
+    through_snapshot = _crawl(emulator, snapshot_dir, alone=True)
+    assert through_snapshot.counts() == through_api.counts()
+    assert through_snapshot.counts()["works"] > 100
+    for table in ("works", "authors", "links"):
+        a, b = _frame(through_api, table), _frame(through_snapshot, table)
+        key = list(a.columns[:3])
+        a, b = (f.sort_values(key, ignore_index=True).astype(str) for f in (a, b))
+        assert b.equals(a), table
 
 
 def test_cli_fetch_with_the_snapshot_source(
