@@ -20,6 +20,7 @@ from citegraph import CitegraphError, __version__
 
 if TYPE_CHECKING:
     from citegraph.model import Corpus
+    from citegraph.sources.openalex_snapshot import OpenAlexSnapshotSource
 
 DEFAULT_FACTS = (
     Path(__file__).resolve().parent.parent.parent / "shared/data/seed-40603629/works.jsonl"
@@ -107,7 +108,14 @@ def _parser() -> argparse.ArgumentParser:
     fetch.add_argument(
         "--sources",
         default="pubmed,icite,openalex",
-        help="comma-separated subset of pubmed,icite,openalex",
+        help="comma-separated subset of pubmed,icite,openalex,openalex-snapshot",
+    )
+    fetch.add_argument(
+        "--openalex-snapshot",
+        type=Path,
+        metavar="DIR",
+        help="local OpenAlex snapshot (data/works/…, or Parquet converted from it) read with "
+        "DuckDB: the openalex-snapshot source (no rate limit, no key)",
     )
     fetch.add_argument("--pubmed-url", metavar="U", help="E-utilities base URL")
     fetch.add_argument("--icite-url", metavar="U", help="iCite API base URL")
@@ -206,7 +214,11 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 
     seeds = parse_seeds("\n".join(args.seeds))
     sources = tuple(s.strip() for s in args.sources.split(",") if s.strip())
-    options = FetchOptions(depth=args.depth, max_per_kind=args.max_per_kind, sources=sources)
+    snapshot = _snapshot_source(args, sources)
+    sources = tuple(s for s in sources if s != "openalex-snapshot")
+    # FetchOptions names the API sources only; with the snapshot alone, its default stands in.
+    options = FetchOptions(depth=args.depth, max_per_kind=args.max_per_kind,
+                           **({"sources": sources} if sources or not snapshot else {}))  # fmt: skip
     clients = make_clients(
         sources,
         pubmed_url=args.pubmed_url,
@@ -214,6 +226,8 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
         openalex_url=args.openalex_url,
         offline=args.offline,
     )
+    if snapshot is not None:
+        clients.extra.append(snapshot)
     bar = _ProgressBar()
     collector = Collector(seeds, clients, options, progress=bar)
     try:
@@ -254,6 +268,20 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def _snapshot_source(
+    args: argparse.Namespace, sources: tuple[str, ...]
+) -> OpenAlexSnapshotSource | None:
+    """The openalex-snapshot source when ``--openalex-snapshot DIR`` is given (which enables it)."""
+    if args.openalex_snapshot is None:
+        if "openalex-snapshot" in sources:
+            raise CitegraphError("--sources openalex-snapshot needs --openalex-snapshot DIR: the "
+                                 "folder holding the snapshot's data/works (or its Parquet).")  # fmt: skip
+        return None
+    from citegraph.sources.openalex_snapshot import OpenAlexSnapshotSource
+
+    return OpenAlexSnapshotSource(args.openalex_snapshot)
 
 
 class _ProgressBar:

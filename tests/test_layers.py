@@ -31,6 +31,8 @@ RANKS = {
     "citegraph.sources.icite": 7,
     "citegraph.sources.openalex": 7,
     "citegraph.sources.facts": 7,
+    # DuckDB over the snapshot; above openalex because it reuses its parser (same WorkRecords)
+    "citegraph.sources.openalex_snapshot": 7.5,
     "citegraph.merge.rules": 5,
     "citegraph.merge.works": 6,
     "citegraph.merge.authors": 6,

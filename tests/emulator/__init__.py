@@ -15,6 +15,7 @@ from tests.emulator.corpus import (
     write_corpus,
 )
 from tests.emulator.server import EmulatorConfig, EmulatorServer
+from tests.emulator.snapshot import write_openalex_snapshot
 from tests.emulator.variety import truth
 
 __all__ = [
@@ -27,4 +28,5 @@ __all__ = [
     "load_corpus",
     "truth",
     "write_corpus",
+    "write_openalex_snapshot",
 ]

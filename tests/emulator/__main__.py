@@ -16,6 +16,7 @@ from tests.emulator.corpus import (
     write_corpus,
 )
 from tests.emulator.server import EmulatorServer
+from tests.emulator.snapshot import write_openalex_snapshot
 from tests.emulator.variety import truth
 
 
@@ -45,6 +46,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--print-seed", action="store_true", help="print the seed PMID and exit")
     parser.add_argument("--write-corpus", metavar="PATH", help="write the corpus JSON and exit")
     parser.add_argument(
+        "--write-openalex-snapshot",
+        metavar="DIR",
+        help="write the OpenAlex works in the snapshot layout (data/works/…) and exit",
+    )
+    parser.add_argument(
         "--truth",
         metavar="FILE",
         help="write the ground truth (what a faithful client gets) and exit",
@@ -71,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"wrote ground truth of the SYNTHETIC corpus ({len(facts['works'])} works) to {args.truth}"
         )
+        return 0
+    if args.write_openalex_snapshot:
+        works = write_openalex_snapshot(corpus, args.write_openalex_snapshot)
+        print(f"wrote SYNTHETIC OpenAlex snapshot (works) to {works}")
         return 0
     if args.write_corpus:
         path = write_corpus(corpus, args.write_corpus)
