@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from citegraph import CitegraphError
-from citegraph.http import DEFAULT_TIMEOUT, Timeout, make_session
 from citegraph.ids import SeedId, parse_seed, work_id
 from citegraph.merge import merge_records, work_keys
 from citegraph.model import Corpus, LinkRecord, WorkRecord, new_manifest
@@ -26,22 +25,21 @@ from citegraph.sources import (
     TimedOutError,
 )
 from citegraph.sources.base import Source, id_kind, missing_id
-from citegraph.sources.facts import read_facts
-from citegraph.sources.icite import ICiteClient
-from citegraph.sources.openalex import OpenAlexClient
-from citegraph.sources.pubmed import PubMedClient
+from citegraph.sources.facts import FACTS_GAPS, FACTS_MISSING_REASON, read_facts
+from citegraph.sources.registry import ALL_SOURCES, PLAN_ORDER, Clients, make_clients
 
-#: What the bundled seed snapshot cannot hold, and why (shown on the page and in `info`).
-FACTS_MISSING_REASON = (
-    "not in the verified facts: no public copy of this list was reachable without live API "
-    "access when the snapshot was built; fetch live to add it"
-)
-_FACTS_GAPS = [
-    ("pubmed", "references (elink pubmed_pubmed_refs, efetch ReferenceList)"),
-    ("pubmed", "cited by (elink pubmed_pubmed_citedin)"),
-    ("pubmed", "similar articles (elink pubmed_pubmed, cmd=neighbor_score)"),
-    ("icite", "cited_by and references"),
-    ("openalex", "work record, referenced_works, related_works, citing works (filter=cites:)"),
+__all__ = [
+    "ALL_SOURCES",
+    "PLAN_ORDER",
+    "Cancelled",
+    "Clients",
+    "CollectError",
+    "Collector",
+    "FetchOptions",
+    "collect_facts",
+    "fetch_corpus",
+    "gap_counts",
+    "make_clients",
 ]
 
 
@@ -62,7 +60,7 @@ def collect_facts(path: str | Path) -> Corpus:
     missing = [
         {"id": seed, "source": source, "reason": f"{what}: {FACTS_MISSING_REASON}"}
         for seed in seeds
-        for source, what in _FACTS_GAPS
+        for source, what in FACTS_GAPS
     ]
     manifest = new_manifest(
         seeds=seeds,
@@ -98,8 +96,6 @@ def _pages(raw: dict) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------- live crawl
-
-ALL_SOURCES = ("pubmed", "icite", "openalex")
 
 #: Progress callback: (stage, done, total). Stages are short phrases shown to the user.
 Progress = Callable[[str, int, int], None]
@@ -153,83 +149,6 @@ class FetchOptions:
                 f"Unknown source(s) {', '.join(unknown) or '(none given)'}; "
                 f"choose from {', '.join(ALL_SOURCES)}."
             )
-
-
-@dataclass
-class Clients:
-    """The registry of sources a crawl uses (None = source disabled).
-
-    ``extra`` holds further sources that implement `citegraph.sources.base.Source` (e.g. a
-    local snapshot); the crawl treats every source alike.
-    """
-
-    pubmed: PubMedClient | None = None
-    icite: ICiteClient | None = None
-    openalex: OpenAlexClient | None = None
-    extra: list[Source] = field(default_factory=list)
-
-    def sources(self) -> list[Source]:
-        """Enabled sources in planning order: each round asks them in this order, so the ids
-        one source reports (OpenAlex: PMIDs and DOIs of works found by W-id) reach the next."""
-        named = [getattr(self, name) for name in PLAN_ORDER]
-        return [src for src in named if src is not None] + list(self.extra)
-
-    def enabled(self) -> list[str]:
-        """Names of the enabled sources."""
-        order = {name: i for i, name in enumerate(ALL_SOURCES)}
-        return sorted((s.name for s in self.sources()), key=lambda n: order.get(n, len(order)))
-
-    def requests_made(self) -> dict[str, int]:
-        """Real (non-cache) requests per source so far."""
-        return {s.name: int(getattr(s, "requests_made", 0)) for s in self.sources()}
-
-
-#: The order in which a crawl asks the registered sources.
-PLAN_ORDER = ("openalex", "icite", "pubmed")
-
-
-def make_clients(
-    sources: Iterable[str] = ALL_SOURCES,
-    *,
-    ncbi_api_key: str | None = None,
-    openalex_api_key: str | None = None,
-    email: str | None = None,
-    pubmed_url: str | None = None,
-    icite_url: str | None = None,
-    openalex_url: str | None = None,
-    offline: bool = False,
-    rate: float | None = None,
-    retries: int = 2,
-    timeout: Timeout = DEFAULT_TIMEOUT,
-) -> Clients:
-    """Clients for the enabled sources, each with its own cached, rate-limited session.
-
-    Keys not given here come from the environment or Streamlit's ``secrets.toml``
-    (`citegraph.http.resolve_keys`). ``retries`` and ``timeout`` go to every session (tests
-    that do not test retrying use 0). Few quick retries here: a call that still fails is asked
-    again later in the crawl (`FetchOptions.retry_passes`), which costs less than waiting now.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> clients = make_clients(["icite"], rate=0, retries=0)
-    >>> [s.name for s in clients.sources()], clients.requests_made()
-    (['icite'], {'icite': 0})
-    """
-    wanted = set(sources)
-    common: dict[str, Any] = {"email": email, "offline": offline, "rate": rate,
-                              "retries": retries, "timeout": timeout}  # fmt: skip
-    clients = Clients()
-    if "pubmed" in wanted:
-        session = make_session("pubmed", api_key=ncbi_api_key, **common)
-        clients.pubmed = PubMedClient(session, base_url=pubmed_url)
-    if "icite" in wanted:
-        session = make_session("icite", **common)
-        clients.icite = ICiteClient(session, base_url=icite_url)
-    if "openalex" in wanted:
-        session = make_session("openalex", api_key=openalex_api_key, **common)
-        clients.openalex = OpenAlexClient(session, base_url=openalex_url)
-    return clients
 
 
 @dataclass

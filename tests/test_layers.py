@@ -31,6 +31,7 @@ RANKS = {
     "citegraph.sources.icite": 7,
     "citegraph.sources.openalex": 7,
     "citegraph.sources.facts": 7,
+    "citegraph.sources.registry": 7.8,  # builds the API sources' clients
     # DuckDB over the snapshot; above openalex because it reuses its parser (same WorkRecords)
     "citegraph.sources.openalex_snapshot": 7.5,
     "citegraph.merge.rules": 5,

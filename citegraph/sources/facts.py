@@ -24,6 +24,19 @@ from citegraph.names import parse_name
 
 SOURCE = "facts"
 
+#: What the bundled seed snapshot cannot hold, and why (shown on the page and in `info`).
+FACTS_MISSING_REASON = (
+    "not in the verified facts: no public copy of this list was reachable without live API "
+    "access when the snapshot was built; fetch live to add it"
+)
+FACTS_GAPS = [
+    ("pubmed", "references (elink pubmed_pubmed_refs, efetch ReferenceList)"),
+    ("pubmed", "cited by (elink pubmed_pubmed_citedin)"),
+    ("pubmed", "similar articles (elink pubmed_pubmed, cmd=neighbor_score)"),
+    ("icite", "cited_by and references"),
+    ("openalex", "work record, referenced_works, related_works, citing works (filter=cites:)"),
+]
+
 #: Keys of the facts file's field_sources → the WorkRecord fields they vouch for.
 _FIELD_MAP = {
     "pmid": ["pmid"],
