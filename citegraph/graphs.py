@@ -11,13 +11,16 @@ it, so what is downloaded is exactly what is shown.
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from itertools import combinations, product
 from typing import Any
 
 import networkx as nx
+import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from citegraph import check_option
 from citegraph.affiliations import institution_names
@@ -269,7 +272,9 @@ def build_similarity_graph(
 
     Around one seed this graph is dense (every work citing the seed is coupled to every other
     through it), so ``max_edges`` keeps only the heaviest edges (ties broken by the pair's ids);
-    ``G.graph["dropped_edges"]`` then says how many were left out.
+    ``G.graph["dropped_edges"]`` then says how many were left out. The counts come from sparse
+    matrix products (``A.T @ A`` of the binary citing × cited matrices) and the cut from a
+    partition of the weights, so no Python object is made for a pair that is not kept.
 
     Examples
     --------
@@ -282,61 +287,72 @@ def build_similarity_graph(
     """
     G = nx.Graph(name="similarity", filters=_filters_text(corpus))
     _add_work_nodes(G, corpus, local_degree=False)
-    in_corpus = set(G)
-    seeds = set(corpus.works.loc[corpus.works["is_seed"], "id"])
+    # Works indexed in sorted id order: index pairs (i < j) then sort as the id pairs do, so
+    # files written from the graph do not depend on hashing or on the order of the links.
+    nodes = sorted(G)
+    n = len(nodes)
     links = corpus.links
-    cited_by: dict[str, set[str]] = defaultdict(set)  # citing id -> cited works in the corpus
-    citers: dict[str, set[str]] = defaultdict(set)  # any cited id -> citing works in the corpus
-    similar: dict[tuple[str, str], float | None] = {}
-    related: set[tuple[str, str]] = set()
-    for src, tgt, kind, score in zip(
-        links["source"], links["target"], links["kind"], links["score"], strict=True
-    ):
-        src, tgt = str(src), str(tgt)
-        if src == tgt:
-            continue
-        if kind == "references":
-            # Pairs are counted through non-seed works only: every reference of the seed is
-            # co-cited by it and every work citing the seed is coupled through it, which says
-            # nothing and grows quadratically (4.5M pairs for a seed with 3,000 citing works).
-            if tgt in in_corpus and src not in seeds:
-                cited_by[src].add(tgt)
-            if src in in_corpus and tgt not in seeds:
-                citers[tgt].add(src)
-        elif kind in ("similar", "related") and src in in_corpus and tgt in in_corpus:
-            pair = _pair(src, tgt)
-            if kind == "related":
-                related.add(pair)
-            else:
-                old = similar.get(pair)
-                new = None if is_missing(score) else float(score)
-                similar[pair] = new if old is None else old if new is None else max(old, new)
-    cocitation = _count_pairs(cited_by.values())
-    coupling = _count_pairs(citers.values())
-    # Pairs in sorted order so that files written from the graph do not depend on hashing.
+    src = links["source"].astype(str).to_numpy()
+    tgt = links["target"].astype(str).to_numpy()
+    kind = links["kind"].astype(str).to_numpy()
+    ok = src != tgt
+    work_index = pd.Index(nodes)
+    src_w = work_index.get_indexer(src)  # -1: not a work of the corpus
+    tgt_w = work_index.get_indexer(tgt)
+    seeds = {str(s) for s in corpus.works.loc[corpus.works["is_seed"], "id"]}
+    refs = ok & (kind == "references")
+    # Pairs are counted through non-seed works only: every reference of the seed is co-cited
+    # by it and every work citing the seed is coupled through it, which says nothing and grows
+    # quadratically (4.5M pairs for a seed with 3,000 citing works).
+    src_seed = pd.Series(src).isin(seeds).to_numpy()
+    tgt_seed = pd.Series(tgt).isin(seeds).to_numpy()
+    cc_rows = refs & (tgt_w >= 0) & ~src_seed
+    cp_rows = refs & (src_w >= 0) & ~tgt_seed
+    cocitation = _shared_counts(src[cc_rows], tgt_w[cc_rows], n)  # works cited together
+    coupling = _shared_counts(tgt[cp_rows], src_w[cp_rows], n)  # works citing the same
+    both = ok & (src_w >= 0) & (tgt_w >= 0)
+    sim_rows, rel_rows = both & (kind == "similar"), both & (kind == "related")
+    lo, hi = np.minimum(src_w, tgt_w).astype(np.int64), np.maximum(src_w, tgt_w).astype(np.int64)
+    keys = lo * n + hi
+    related = np.unique(keys[rel_rows])
+    scores = pd.to_numeric(links["score"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    # PubMed's neighbour score, the highest when both directions are known (NaN: unknown).
+    similar = pd.Series(scores[sim_rows]).groupby(keys[sim_rows]).max()
+    sim_keys = similar.index.to_numpy(dtype=np.int64)
+
+    # Weights first (one sort of every pair's contributions), the cut, and only then the four
+    # counts of the edges that are kept.
+    ones_sim, ones_rel = np.ones(len(sim_keys), np.int64), np.ones(len(related), np.int64)
+    pairs, weight = _sum_by_key(
+        np.concatenate([cocitation[0], coupling[0], sim_keys, related]),
+        np.concatenate([cocitation[1], coupling[1], ones_sim, ones_rel]),
+    )
+    weight = weight.astype(float)
+    keep = np.flatnonzero(weight >= min_weight)
+    pairs, weight = pairs[keep], weight[keep]
+    if max_edges is not None and len(pairs) > max_edges:
+        top = _heaviest(weight, max(int(max_edges), 0))  # heaviest first, ties in pair order
+        G.graph["dropped_edges"] = len(pairs) - len(top)
+        pairs, weight = pairs[top], weight[top]
+    cc, cp = _values_at(pairs, *cocitation), _values_at(pairs, *coupling)
+    sim, rel = _values_at(pairs, sim_keys, ones_sim), _values_at(pairs, related, ones_rel)
+    score_of = dict(zip(sim_keys.tolist(), similar.to_numpy().tolist(), strict=True))
     edges = []
-    for pair in sorted(set(cocitation) | set(coupling) | set(similar) | related):
-        cc, cp = cocitation.get(pair, 0), coupling.get(pair, 0)
-        sim, rel = int(pair in similar), int(pair in related)
-        weight = float(cc + cp + sim + rel)
-        if weight < min_weight:
-            continue
+    for key, c1, c2, s1, r1, w in zip(pairs.tolist(), cc.tolist(), cp.tolist(), sim.tolist(),
+                                      rel.tolist(), weight.tolist(), strict=True):  # fmt: skip
         attrs: dict[str, Any] = {
-            "cocitation": cc,
-            "coupling": cp,
-            "similar": sim,
-            "related": rel,
-            "kind": _KIND_NAMES[(cc > 0, cp > 0, sim, rel)],
-            "weight": weight,
+            "cocitation": c1,
+            "coupling": c2,
+            "similar": s1,
+            "related": r1,
+            "kind": _KIND_NAMES[(c1 > 0, c2 > 0, s1, r1)],
+            "weight": w,
         }
-        if similar.get(pair) is not None:
-            attrs["similar_score"] = similar[pair]
-        edges.append((pair, attrs))
-    if max_edges is not None and len(edges) > max_edges:
-        edges.sort(key=lambda e: -e[1]["weight"])  # stable: ties stay in pair order
-        G.graph["dropped_edges"] = len(edges) - max(int(max_edges), 0)
-        edges = edges[: max(int(max_edges), 0)]
-    G.add_edges_from((a, b, attrs) for (a, b), attrs in edges)
+        score = score_of.get(key)
+        if score is not None and not math.isnan(score):
+            attrs["similar_score"] = score
+        edges.append((nodes[key // n], nodes[key % n], attrs))
+    G.add_edges_from(edges)
     return G
 
 
@@ -512,12 +528,62 @@ _KIND_NAMES = {
 }
 
 
-def _count_pairs(groups: Iterable[set[str]]) -> Counter[tuple[str, str]]:
-    counts: Counter[tuple[str, str]] = Counter()
-    for group in groups:
-        if len(group) > 1:
-            counts.update(combinations(sorted(group), 2))
-    return counts
+def _shared_counts(
+    groups: np.ndarray, members: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """For every pair of works ``i < j`` found together in some group: the key ``i * n + j``
+    and in how many distinct groups they are, sorted by key.
+
+    ``groups`` names the group of each row (a citing or cited id), ``members`` the index of the
+    work in it; duplicate rows count once. The counts are the upper triangle of ``A.T @ A`` for
+    the binary group × work matrix ``A``, computed sparse (no Python object per pair).
+    """
+    empty = np.zeros(0, dtype=np.int64)
+    if len(groups) == 0 or n < 2:
+        return empty, empty
+    codes, _ = pd.factorize(groups)
+    A = sparse.coo_array(
+        (np.ones(len(codes), dtype=np.int64), (codes, members)), shape=(codes.max() + 1, n)
+    ).tocsr()
+    A.sum_duplicates()
+    A.data[:] = 1  # a group lists a work once, however many rows say so
+    counts = sparse.triu(A.T @ A, k=1).tocoo()
+    keys = counts.row.astype(np.int64) * n + counts.col.astype(np.int64)
+    order = np.argsort(keys, kind="stable")
+    return keys[order], counts.data.astype(np.int64)[order]
+
+
+def _sum_by_key(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct keys, sorted, and the sum of the values given for each."""
+    if len(keys) == 0:
+        return keys.astype(np.int64), values.astype(np.int64)
+    order = np.argsort(keys, kind="stable")
+    keys, values = keys[order], values[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    return keys[starts], np.add.reduceat(values, starts)
+
+
+def _values_at(pairs: np.ndarray, keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The value of each of ``pairs`` in the sorted ``keys``/``values``, 0 where absent."""
+    out = np.zeros(len(pairs), dtype=np.int64)
+    if len(keys):
+        at = np.searchsorted(keys, pairs).clip(max=len(keys) - 1)
+        found = keys[at] == pairs
+        out[found] = values[at[found]]
+    return out
+
+
+def _heaviest(weight: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` heaviest entries, heaviest first; equal weights keep their
+    position order (the order a stable sort by descending weight gives), found with a
+    partition rather than a sort of everything."""
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    threshold = np.partition(weight, len(weight) - k)[len(weight) - k]
+    above = np.flatnonzero(weight > threshold)
+    at = np.flatnonzero(weight == threshold)[: k - len(above)]
+    chosen = np.concatenate([above, at])
+    return chosen[np.lexsort((chosen, -weight[chosen]))]
 
 
 def _pair(a: str, b: str) -> tuple[str, str]:

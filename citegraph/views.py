@@ -84,8 +84,8 @@ def build_view(
         )
     else:
         G = build_coauthor_graph(corpus)
-    clusters = author_clusters(
-        G.to_undirected() if G.is_directed() else G,
+    clusters = author_clusters(  # clusters a directed graph as undirected, without a copy
+        G,
         seed=options.seed,
         resolution=options.resolution,
         method=options.cluster_method,

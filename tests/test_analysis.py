@@ -18,7 +18,7 @@ from citegraph.analysis import (
 )
 from citegraph.graphs import build_citation_graph, build_coauthor_graph
 from citegraph.model import Corpus
-from tests.corpora import seed_like_corpus, single_work_corpus, small_corpus
+from tests.corpora import generated_corpus, seed_like_corpus, single_work_corpus, small_corpus
 
 
 def _two_cliques() -> nx.Graph:
@@ -96,6 +96,51 @@ def test_clusters_on_a_directed_graph_and_edge_cases():
     one = build_coauthor_graph(seed_like_corpus())
     assert set(author_clusters(one).values()) == {1}
     assert set(author_clusters(one, method="leiden").values()) == {1}
+
+
+@pytest.mark.parametrize("resolution", [1.0, 0.5, 2.0])
+@pytest.mark.parametrize("kind", ["coauthor", "citation"])
+def test_igraph_louvain_matches_networkx_louvain_on_generated_graphs(kind, resolution):
+    # networkx Louvain is kept only here, as the reference: same resolution, a partition
+    # whose modularity is not below the worst of three networkx runs (small tolerance: both
+    # are heuristics).
+    corpus = generated_corpus(400, seed=3, refs_per_work=5, authors_per_work=3)
+    G = build_coauthor_graph(corpus) if kind == "coauthor" else build_citation_graph(corpus)
+    U = G.to_undirected(as_view=True) if G.is_directed() else G
+    weight = "weight" if kind == "coauthor" else None
+    clusters = author_clusters(G, resolution=resolution)
+    communities = _communities(clusters)
+    assert nx.community.is_partition(U, communities)
+    yardstick = min(
+        nx.community.modularity(U, nx.community.louvain_communities(
+            U, weight=weight, resolution=resolution, seed=s), weight=weight, resolution=resolution)
+        for s in range(3)
+    )  # fmt: skip
+    ours = nx.community.modularity(U, communities, weight=weight, resolution=resolution)
+    assert ours >= yardstick - 0.01
+    assert author_clusters(G, resolution=resolution) == clusters  # same graph, same clusters
+
+
+def test_clustering_restores_igraphs_random_generator():
+    import igraph as ig
+
+    ring = ig.Graph.Ring(6)
+    random.seed(11)
+    before = ring.layout_random().coords
+    author_clusters(_two_cliques(), seed=3)
+    random.seed(11)
+    assert ring.layout_random().coords == before  # igraph draws from `random` again
+
+
+def test_directed_edges_add_up_and_the_graph_is_not_changed():
+    G = nx.DiGraph()
+    G.add_edge("a", "b", weight=2.0)
+    G.add_edge("b", "a", weight=3.0)
+    G.add_edge("c", "d", weight=1.0)
+    G.add_edge("c", "c", weight=9.0)  # a self loop says nothing about communities
+    edges_before = sorted(G.edges(data=True))
+    assert author_clusters(G) == {"a": 1, "b": 1, "c": 2, "d": 2}
+    assert sorted(G.edges(data=True)) == edges_before and G.is_directed()
 
 
 def test_unknown_method_is_a_clear_error():

@@ -232,6 +232,35 @@ def test_similarity_graph_max_edges_keeps_the_heaviest():
     assert "dropped_edges" not in full.graph
 
 
+@pytest.mark.parametrize("k", [0, 1, 37, 400])
+def test_similarity_cut_keeps_the_heaviest_with_ties_in_pair_order(k):
+    # Many edges share a weight at the cut: the kept ones are the first k of the full graph's
+    # edges ordered by weight (heaviest first), then by the pair's ids; counts stay the same.
+    corpus = generated_corpus(150, seed=4, refs_per_work=5, authors_per_work=3)
+    full = build_similarity_graph(corpus)
+    edges = {(min(a, b), max(a, b)): d for a, b, d in full.edges(data=True)}
+    ranked = sorted(edges, key=lambda pair: (-edges[pair]["weight"], pair))
+    top = build_similarity_graph(corpus, max_edges=k)
+    kept = {(min(a, b), max(a, b)): d for a, b, d in top.edges(data=True)}
+    assert kept == {pair: edges[pair] for pair in ranked[:k]}
+    assert top.graph["dropped_edges"] == full.number_of_edges() - k
+    assert list(top.nodes(data=True)) == list(full.nodes(data=True))
+
+
+def test_similarity_links_repeated_or_outside_the_corpus_count_once():
+    refs = [("a", "x"), ("b", "x"), ("a", "x"), ("a", "y"), ("b", "y"), ("q", "a"), ("q", "b")]
+    links = [{"source": s, "target": t, "kind": "references", "sources": ["openalex"]}
+             for s, t in refs]  # fmt: skip
+    links += [{"source": "b", "target": "a", "kind": "similar", "sources": ["pubmed"]},
+              {"source": "a", "target": "b", "kind": "similar", "sources": ["pubmed"],
+               "score": 7.0}, {"source": "a", "target": "zz", "kind": "related",
+               "sources": ["openalex"]}]  # fmt: skip
+    G = build_similarity_graph(Corpus.from_rows(works=[{"id": "a"}, {"id": "b"}], links=links))
+    e = G.edges["a", "b"]
+    assert (e["coupling"], e["cocitation"], e["similar"], e["related"]) == (2, 1, 1, 0)
+    assert e["weight"] == 4.0 and e["similar_score"] == 7.0 and G.number_of_edges() == 1
+
+
 def test_empty_selections_mean_no_filter():
     c = filter_corpus(small_corpus(), journals=[], pub_types=[])
     assert len(c.works) == 8 and c.manifest["filters"] == {}
