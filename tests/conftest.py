@@ -81,3 +81,16 @@ def _isolated_cache(
     monkeypatch.setenv("CITEGRAPH_CACHE_DIR", str(tmp_path_factory.mktemp("http-cache")))
     for name in ("NCBI_API_KEY", "OPENALEX_API_KEY", "CITEGRAPH_EMAIL"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    """Debian's headless Chromium through Playwright, one per test module (never downloaded)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.apprunner import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.apprunner import CHROMIUM, CHROMIUM_ARGS, ROOT, running_app
+from tests.apprunner import CHROMIUM, ROOT, running_app
 from tests.emulator.fixtures import EmulatorHandle
 
 pytestmark = [
@@ -39,16 +39,6 @@ def _is_local(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

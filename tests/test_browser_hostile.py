@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from citegraph.snapshot import dumps_snapshot
-from tests.apprunner import CHROMIUM, CHROMIUM_ARGS, running_app
+from tests.apprunner import CHROMIUM, running_app
 from tests.hostile_text import EVIL, HOSTILE_FIELDS, PAYLOADS, hostile_corpus, shown
 from tests.test_browser import _is_local, _settled
 
@@ -88,16 +88,6 @@ def app(tmp_path_factory, snapshot_bytes):  # type: ignore[no-untyped-def]
     }
     with running_app(env=env) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

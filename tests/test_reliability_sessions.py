@@ -31,7 +31,6 @@ from citegraph.views import ViewOptions, build_view
 from tests.apprunner import CHROMIUM, ROOT, running_app
 from tests.emulator.fixtures import EmulatorHandle
 from tests.test_browser import _is_local, _no_errors, _settled
-from tests.test_browser import browser as browser  # the module's Chromium (a fixture)
 
 pytestmark = [
     pytest.mark.browser,
