@@ -265,7 +265,7 @@ class _Context:
                 "year": None if is_missing(year) else int(year),
                 "journal": (journal.name or journal.abbrev or "") if journal else "",
             }
-        self.authors = {str(r["id"]): r for r in corpus.authors.to_dict("records")}
+        self.authors = corpus.authors_by_id
         self.authors_of: dict[str, list[str]] = defaultdict(list)
         self.works_of: dict[str, list[str]] = defaultdict(list)
         self._ship_names: dict[str, str] = {}

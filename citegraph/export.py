@@ -723,20 +723,19 @@ class _RisWriter(rispy.RisWriter):
 
 def _bibliography(corpus: Corpus) -> Any:
     """Work rows with metadata, each with its ordered authors as `PersonName`s."""
-    authors = {row.id: row for row in corpus.authors.itertuples(index=False)}
     works = corpus.works[corpus.works["sources"].map(len) > 0]
     works = works.sort_values(["is_seed", "year", "id"], ascending=[False, False, True],
                               na_position="last")  # fmt: skip
     for row in works.to_dict(orient="records"):
         named: list[tuple[int, PersonName]] = []
         for ship in corpus.authorships_of(row["id"]):
-            person = authors.get(ship["author_id"])
-            shown = _name_part(ship["name"]) or _name_part(getattr(person, "name", None))
+            person = corpus.authors_by_id.get(ship["author_id"], {})
+            shown = _name_part(ship["name"]) or _name_part(person.get("name"))
             name = parse_name(
                 shown,
-                family=_name_part(getattr(person, "last_name", None)),
-                given=_name_part(getattr(person, "fore_name", None)),
-                suffix=_name_part(getattr(person, "suffix", None)),
+                family=_name_part(person.get("last_name")),
+                given=_name_part(person.get("fore_name")),
+                suffix=_name_part(person.get("suffix")),
             )
             pos = 0 if pd.isna(ship["position"]) else int(ship["position"])
             named.append((pos, name))

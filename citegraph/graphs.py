@@ -400,7 +400,7 @@ def build_coauthor_graph(
                     ship_affs[aid].append(str(aff))
             if not is_missing(ship["name"]):
                 name_from_ship[aid] = str(ship["name"])
-    authors = {str(r["id"]): r for r in corpus.authors.to_dict("records")}
+    authors = corpus.authors_by_id
     for aid in sorted(by_author, key=lambda a: (-len(by_author[a]), a)):
         row = authors.get(aid, {})
         name = text_or_empty(row.get("name"), strip=True) or name_from_ship.get(aid) or aid

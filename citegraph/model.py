@@ -237,7 +237,8 @@ class Corpus:
 
     A corpus is frozen: its tables are never reassigned (`with_tables` gives a new corpus), so
     the indexes below are built once, on first use, and shared by every caller: `authors_of`,
-    `works_of`, `first_author`, `work` and `author`.
+    `authorships_of`, `works_of`, `first_author`, `works_by_id`, `authors_by_id`, `work` and
+    `author`.
 
     Tables (pandas DataFrames, columns in `TABLE_COLUMNS`):
 
@@ -322,10 +323,16 @@ class Corpus:
         return by_work, {a: sorted(ws) for a, ws in by_author.items()}
 
     @cached_property
-    def _rows(self) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
-        works = {str(r["id"]): r for r in self.works.to_dict("records")}
-        authors = {str(r["id"]): r for r in self.authors.to_dict("records")}
-        return works, authors
+    def works_by_id(self) -> dict[str, dict[str, Any]]:
+        """Every work's row as a dict, by id. The dicts are shared: read them, do not change
+        them."""
+        return {str(r["id"]): r for r in self.works.to_dict("records")}
+
+    @cached_property
+    def authors_by_id(self) -> dict[str, dict[str, Any]]:
+        """Every author's row as a dict, by id. The dicts are shared: read them, do not change
+        them."""
+        return {str(r["id"]): r for r in self.authors.to_dict("records")}
 
     def authors_of(self, work_id: str) -> list[str]:
         """Author ids of a work in byline order (empty when unknown).
@@ -357,11 +364,11 @@ class Corpus:
 
     def work(self, work_id: str) -> dict[str, Any]:
         """One work's row as a dict. Raises KeyError for an id not in the corpus."""
-        return self._rows[0][work_id]
+        return self.works_by_id[work_id]
 
     def author(self, author_id: str) -> dict[str, Any]:
         """One author's row as a dict. Raises KeyError for an id not in the corpus."""
-        return self._rows[1][author_id]
+        return self.authors_by_id[author_id]
 
     def counts(self) -> dict[str, int]:
         """Row counts, links per kind and links per asserting source.
