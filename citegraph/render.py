@@ -18,6 +18,7 @@ import json
 import math
 import re
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
@@ -54,6 +55,94 @@ _REMOTE_TAG = re.compile(
 )
 
 
+@dataclass(frozen=True)
+class Picture:
+    """What a drawing of a graph shows, per node: the one source for the page, the HTML page and
+    the graph files, so a file opened in Gephi or VOSviewer looks like the screen.
+
+    Attributes
+    ----------
+    positions : dict
+        ``{node: (x, y)}`` in drawing units (vis-network's: y grows downwards).
+    colors : dict
+        ``{node: "#rrggbb"}`` from ``color_by``.
+    sizes : dict
+        ``{node: radius}`` as drawn (seeds already enlarged).
+    legend : list of (name, colour, count)
+        The colour legend, most frequent value first; control characters already removed.
+    color_by, size_by : str
+        The node attributes behind colours and sizes (``size_by`` None: one size).
+    physics : bool
+        Whether the browser runs a short force simulation from ``positions`` (small graphs only).
+
+    Examples
+    --------
+    >>> pic = picture(nx.Graph([("a", "b")]), color_by="cluster")
+    >>> sorted(pic.positions), pic.colors["a"], pic.sizes["a"]
+    (['a', 'b'], '#bab0ac', 12.0)
+    """
+
+    positions: dict[Any, tuple[float, float]]
+    colors: dict[Any, str]
+    sizes: dict[Any, float]
+    legend: list[tuple[str, str, int]]
+    color_by: str
+    size_by: str | None
+    physics: bool
+
+
+def picture(
+    G: nx.Graph,
+    *,
+    positions: dict | None = None,
+    color_by: str = "cluster",
+    size_by: str | None = None,
+    legend_labels: dict | None = None,
+    physics_threshold: int = 300,
+) -> Picture:
+    """Positions, colours, sizes and legend of ``G`` as `render_html` draws them.
+
+    Parameters are those of `render_html`. Positions come from `citegraph.layout.compute_layout`
+    (seeded, so the same graph always gets the same picture) unless given.
+
+    Examples
+    --------
+    >>> G = nx.Graph([("a", "b")])
+    >>> G.nodes["a"]["is_seed"] = True
+    >>> pic = picture(G)
+    >>> pic.sizes["a"] > pic.sizes["b"], pic.physics
+    (True, True)
+    """
+    n = G.number_of_nodes()
+    if positions is None:
+        positions = compute_layout(G, scale=max(300.0, 40.0 * math.sqrt(max(n, 1))))
+    # Dense small graphs (a similarity graph of 250 works can have 20k edges) are as slow to
+    # simulate as big ones, so many edges also turn physics off.
+    physics = n <= physics_threshold and G.number_of_edges() <= 10 * physics_threshold
+    # A clique is laid out on a circle so every label has room; physics would pull it in again.
+    physics = physics and not is_small_clique(G)
+    colors, legend = _colors(G, color_by, legend_labels or {})
+    legend = [(strip_controls(name), color, count) for name, color, count in legend]
+    base = _sizes(G, size_by)
+    sizes = {
+        node: round(base[node] * (1.6 if _is_seed(data) else 1.0), 2)
+        for node, data in G.nodes(data=True)
+    }
+    return Picture(
+        positions={node: (float(x), float(y)) for node, (x, y) in positions.items()},
+        colors=colors,
+        sizes=sizes,
+        legend=legend,
+        color_by=color_by,
+        size_by=size_by,
+        physics=physics,
+    )
+
+
+def _is_seed(data: dict[str, Any]) -> bool:
+    return bool(data.get("is_seed") or data.get("is_seed_author"))
+
+
 def render_html(
     G: nx.Graph,
     *,
@@ -63,6 +152,7 @@ def render_html(
     height: int = 650,
     physics_threshold: int = 300,
     legend_labels: dict | None = None,
+    pic: Picture | None = None,
 ) -> str:
     """A self-contained HTML page drawing ``G`` that makes no request to any host.
 
@@ -87,6 +177,8 @@ def render_html(
     legend_labels : dict, optional
         Names for values of ``color_by`` in the legend, e.g. ``{1: "Boston Children's
         Hospital"}`` from `citegraph.analysis.cluster_table`; they are HTML-escaped.
+    pic : Picture, optional
+        The picture to draw (from `picture`); when given, the four options above are ignored.
 
     Examples
     --------
@@ -101,18 +193,11 @@ def render_html(
         return _empty_page(height)
     from pyvis.network import Network
 
-    n = G.number_of_nodes()
-    if positions is None:
-        positions = compute_layout(G, scale=max(300.0, 40.0 * math.sqrt(n)))
-    # Dense small graphs (a similarity graph of 250 works can have 20k edges) are as slow to
-    # simulate as big ones, so many edges also turn physics off.
-    physics = n <= physics_threshold and G.number_of_edges() <= 10 * physics_threshold
-    # A clique is laid out on a circle so every label has room; physics would pull it in again.
-    physics = physics and not is_small_clique(G)
-    colors, legend = _colors(G, color_by, legend_labels or {})
-    legend = [(strip_controls(name), color, count) for name, color, count in legend]
+    if pic is None:
+        pic = picture(G, positions=positions, color_by=color_by, size_by=size_by,
+                      legend_labels=legend_labels, physics_threshold=physics_threshold)  # fmt: skip
+    physics, positions, colors = pic.physics, pic.positions, pic.colors
     ids = safe_ids(G)  # no control or bidi-override characters in the page, ids kept apart
-    sizes = _sizes(G, size_by)
 
     net = Network(
         height=f"{int(height)}px", width="100%", directed=G.is_directed(),
@@ -121,7 +206,7 @@ def render_html(
     # Filling pyvis' lists directly: add_node/add_edge scan every existing item (quadratic).
     for node, data in G.nodes(data=True):
         node_id = ids[node]
-        seed = bool(data.get("is_seed") or data.get("is_seed_author"))
+        seed = _is_seed(data)
         item: dict[str, Any] = {
             "id": node_id,
             "label": _plain(_native(data.get("label", node_id))),
@@ -129,7 +214,7 @@ def render_html(
             "color": {"background": colors[node], "border": SEED_BORDER if seed else colors[node]},
             "borderWidth": 4 if seed else 1,
             "shape": "star" if seed else "dot",
-            "size": round(sizes[node] * (1.6 if seed else 1.0), 2),
+            "size": pic.sizes[node],
         }
         if node in positions:
             x, y = positions[node]
@@ -156,7 +241,7 @@ def render_html(
     net.set_options(json.dumps(_options(physics, G.is_directed())))
     page = net.generate_html()
     page = _REMOTE_TAG.sub("", page)
-    page = page.replace("<body>", "<body>\n" + _legend_html(legend), 1)
+    page = page.replace("<body>", "<body>\n" + _legend_html(pic.legend), 1)
     page = page.replace("</body>", _after_script(physics) + "\n</body>", 1)
     return page
 

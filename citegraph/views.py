@@ -20,7 +20,7 @@ from citegraph.graphs import (
     build_similarity_graph,
 )
 from citegraph.model import Corpus
-from citegraph.render import render_html
+from citegraph.render import Picture, picture, render_html
 
 #: Around one seed the similarity graph is dense (every citing work is coupled to every
 #: other through the seed: 159k edges at 2,000 works); keep the heaviest edges only.
@@ -107,9 +107,12 @@ def cluster_labels(corpus: Corpus, G: nx.Graph) -> dict[int, str]:
     return {int(c): str(label) for c, label in zip(table["cluster"], table["label"], strict=True)}
 
 
-def view_html(corpus: Corpus, G: nx.Graph, *, color_by: str = "cluster") -> str:
-    """The interactive page of a view's graph, coloured by ``color_by`` (the legend names the
-    clusters when colouring by cluster).
+def view_picture(
+    corpus: Corpus, G: nx.Graph, *, color_by: str = "cluster", size_by: str | None = None
+) -> Picture:
+    """The picture of a view's graph (positions, colours, sizes, legend), coloured by
+    ``color_by``; the legend names the clusters when colouring by cluster. The page, its HTML
+    download and the graph files all draw from it.
 
     For a graph built by `build_view`, ``color_by`` must be one of ``COLOR_OPTIONS[view]``
     (else `citegraph.OptionError`); any node attribute is accepted for other graphs.
@@ -118,7 +121,7 @@ def view_html(corpus: Corpus, G: nx.Graph, *, color_by: str = "cluster") -> str:
     --------
     >>> from citegraph.model import Corpus
     >>> G = build_view(Corpus.empty(), "coauthor")
-    >>> view_html(Corpus.empty(), G, color_by="journal")
+    >>> view_picture(Corpus.empty(), G, color_by="journal")
     Traceback (most recent call last):
     ...
     citegraph.OptionError: Unknown colour key 'journal'. Choose one of: cluster, institution.
@@ -127,7 +130,25 @@ def view_html(corpus: Corpus, G: nx.Graph, *, color_by: str = "cluster") -> str:
     if view in COLOR_OPTIONS:
         check_option(color_by, COLOR_OPTIONS[view], what="colour key")
     labels = cluster_labels(corpus, G) if color_by == "cluster" else None
-    return render_html(G, color_by=color_by, legend_labels=labels)
+    return picture(G, color_by=color_by, size_by=size_by, legend_labels=labels)
+
+
+def view_html(
+    corpus: Corpus, G: nx.Graph, *, color_by: str = "cluster", pic: Picture | None = None
+) -> str:
+    """The interactive page of a view's graph, drawn from ``pic`` (default: `view_picture`
+    with ``color_by``).
+
+    Examples
+    --------
+    >>> from citegraph.model import Corpus
+    >>> G = build_view(Corpus.empty(), "coauthor")
+    >>> "No nodes to show" in view_html(Corpus.empty(), G)
+    True
+    """
+    if pic is None:
+        pic = view_picture(corpus, G, color_by=color_by)
+    return render_html(G, pic=pic)
 
 
 def view_notes(G: nx.Graph) -> list[str]:
