@@ -1095,8 +1095,8 @@ def _bibtex_name(name: PersonName) -> str:
 _AND = re.compile(r"\band\b", re.IGNORECASE)
 
 #: What BibTeX or LaTeX would read as markup, written so that BibTeX, biber, Zotero and
-#: pylatexenc read back the character. Braces use Zotero's own form (a ``\vphantom`` keeps
-#: BibTeX's brace count even: BibTeX counts escaped braces too).
+#: pylatexenc read back the character. A brace without a partner in the text uses Zotero's
+#: own form (a ``\vphantom`` keeps BibTeX's brace count even: it counts escaped braces too).
 _BIBTEX_ESCAPES = {
     "\\": "{\\textbackslash}",
     "{": "\\{\\vphantom{\\}}",
@@ -1138,31 +1138,50 @@ def bibtex_text(text: str, *, protect: bool = False) -> str:
 
     Examples
     --------
-    >>> print(bibtex_text("50% of {x} & \\ $1 -- ok_ish"))
-    50\% of \{\vphantom{\}}x\vphantom{\{}\} \& {\textbackslash} \$1 -{}- ok\_ish
+    >>> print(bibtex_text("50% of {x} & \\ $1 -- ok_ish {"))
+    50\% of \{x\} \& {\textbackslash} \$1 -{}- ok\_ish \{\vphantom{\}}
     >>> print(bibtex_text("CAR T cell therapy: anti-CD19 mRNA and IL-6 in Ca²⁺ flux", protect=True))
     {CAR} {T} cell therapy: anti-{CD19} {mRNA} and {IL-6} in {Ca²⁺} flux
     >>> print(bibtex_text("Hepatitis A in a Cohort", protect=True), "|",
     ...       bibtex_text("Vitamin A in children", protect=True))
     Hepatitis A in a Cohort | Vitamin {A} in children
     """
+    paired = _paired_braces(text)
     if not protect or not any(c.islower() for c in text):
-        return _escape_bibtex(text)
+        return _escape_bibtex(text, paired=paired)
     title_case = _is_title_case(text)
     out, end = [], 0
-    for match in _WORD.finditer(text):
-        out.append(_escape_bibtex(text[end : match.start()]))
+    for match in _WORD.finditer(text):  # words hold no braces
+        out.append(_escape_bibtex(text[end : match.start()], paired=paired, start=end))
         out.append(_protect_word(match.group(), keep_a=title_case))
         end = match.end()
-    out.append(_escape_bibtex(text[end:]))
+    out.append(_escape_bibtex(text[end:], paired=paired, start=end))
     return "".join(out)
 
 
-def _escape_bibtex(text: str) -> str:
+def _paired_braces(text: str) -> frozenset[int]:
+    """Positions of the braces in ``text`` that close or are closed by another: those are
+    written ``\\{`` ``\\}`` (as Zotero does); a lone one needs the ``\\vphantom`` form."""
+    paired, opened = set(), []
+    for i, ch in enumerate(text):
+        if ch == "{":
+            opened.append(i)
+        elif ch == "}" and opened:
+            paired.update((opened.pop(), i))
+    return frozenset(paired)
+
+
+def _escape_bibtex(text: str, *, paired: frozenset[int] = frozenset(), start: int = 0) -> str:
     if not text:
         return ""
-    text = _BIBTEX_SPECIAL.sub(lambda m: _BIBTEX_ESCAPES[m.group()], text)
-    return _LIGATURE.sub("{}", text)
+
+    def one(match: re.Match[str]) -> str:
+        ch = match.group()
+        if ch in "{}" and start + match.start() in paired:
+            return "\\" + ch
+        return _BIBTEX_ESCAPES[ch]
+
+    return _LIGATURE.sub("{}", _BIBTEX_SPECIAL.sub(one, text))
 
 
 def _protect_word(word: str, *, keep_a: bool) -> str:
