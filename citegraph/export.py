@@ -731,8 +731,9 @@ def reference_list(corpus: Corpus) -> list[Reference]:
         journal_ids, journals = journal_index(works)
     except UnicodeError:  # a lone surrogate (JSON "\\ud800") in a journal name
         journal_ids, journals = journal_index(_clean_corpus(corpus).works)
+    people: dict[tuple[Any, Any], PersonName] = {}  # authors recur across works: parse once
     refs = [
-        _reference(corpus, row, journals.get(jid) if jid else None)
+        _reference(corpus, row, journals.get(jid) if jid else None, people)
         for row, jid in zip(works.to_dict(orient="records"), journal_ids, strict=True)
     ]
     refs.sort(key=lambda r: (not r.is_seed, -r.year if r.year is not None else 1, r.id))
@@ -759,7 +760,12 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _reference(corpus: Corpus, row: dict[str, Any], journal: Journal | None) -> Reference:
+def _reference(
+    corpus: Corpus,
+    row: dict[str, Any],
+    journal: Journal | None,
+    people: dict[tuple[Any, Any], PersonName],
+) -> Reference:
     wid = _text(row["id"])
     doi, pmid = _text(row.get("doi")), _text(row.get("pmid"))
     openalex_id = _text(row.get("openalex_id"))
@@ -769,7 +775,7 @@ def _reference(corpus: Corpus, row: dict[str, Any], journal: Journal | None) -> 
     return Reference(
         id=wid,
         title=_text(clean_markup(_text(row.get("title")))),
-        authors=_authors(corpus, row),
+        authors=_authors(corpus, row, people),
         journal=_text(journal.name if journal else None) or _text(row.get("journal")),
         journal_abbrev=(
             _text(journal.abbrev if journal else None) or _text(row.get("journal_abbrev"))
@@ -801,19 +807,24 @@ def _reference(corpus: Corpus, row: dict[str, Any], journal: Journal | None) -> 
     )
 
 
-def _authors(corpus: Corpus, row: dict[str, Any]) -> tuple[PersonName, ...]:
+def _authors(
+    corpus: Corpus, row: dict[str, Any], people: dict[tuple[Any, Any], PersonName]
+) -> tuple[PersonName, ...]:
     """The ordered authors of a work row; its collective author (a group) last when no
-    author of the work has that name."""
+    author of the work has that name. ``people`` caches names by author id and shown name."""
     named: list[tuple[int, PersonName]] = []
     for ship in corpus.authorships_of(row["id"]):
-        person = corpus.authors_by_id.get(ship["author_id"], {})
-        shown = _text(ship["name"]) or _text(person.get("name"))
-        name = parse_name(
-            shown,
-            family=_text(person.get("last_name")),
-            given=_text(person.get("fore_name")),
-            suffix=_text(person.get("suffix")),
-        )
+        key = (ship["author_id"], ship["name"] if isinstance(ship["name"], str) else None)
+        name = people.get(key)
+        if name is None:
+            person = corpus.authors_by_id.get(ship["author_id"], {})
+            shown = _text(ship["name"]) or _text(person.get("name"))
+            name = people[key] = parse_name(
+                shown,
+                family=_text(person.get("last_name")),
+                given=_text(person.get("fore_name")),
+                suffix=_text(person.get("suffix")),
+            )
         pos = 0 if is_missing(ship["position"]) else int(ship["position"])
         named.append((pos, name))
     names = [n for _, n in sorted(named, key=lambda p: (p[0], p[1].family, p[1].given))]
