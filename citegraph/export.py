@@ -457,20 +457,6 @@ def _strip_all(value: Any) -> Any:
     return value
 
 
-def _clean_corpus(corpus: Corpus) -> Corpus:
-    """``corpus`` with `strip_controls` applied to the text of its works, authors and
-    authorships, for tables that pandas cannot build from a lone surrogate (a JSON "\\ud800"
-    escape in a snapshot)."""
-    tables = {}
-    for name in ("works", "authors", "authorships"):
-        df = corpus.table(name).copy()
-        for column in df.columns:
-            if df[column].dtype == object:
-                df[column] = df[column].map(_strip_all)
-        tables[name] = df
-    return corpus.with_tables(**tables)
-
-
 def _one_line(value: Any) -> Any:
     """``value`` with every string in it on one line and without control characters: in RIS
     and BibTeX a line break inside a field could start a record of its own."""
@@ -727,10 +713,7 @@ def reference_list(corpus: Corpus) -> list[Reference]:
     [('c', []), ('b', ['X Group']), ('a', [])]
     """
     works = corpus.works
-    try:
-        journal_ids, journals = journal_index(works)
-    except UnicodeError:  # a lone surrogate (JSON "\\ud800") in a journal name
-        journal_ids, journals = journal_index(_clean_corpus(corpus).works)
+    journal_ids, journals = journal_index(works)  # text is cleaned below, surrogates too
     people: dict[tuple[Any, Any], PersonName] = {}  # authors recur across works: parse once
     refs = [
         _reference(corpus, row, journals.get(jid) if jid else None, people)
