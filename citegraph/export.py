@@ -1128,7 +1128,8 @@ def bibtex_text(text: str, *, protect: bool = False) -> str:
         Brace-protect the words a style must not lower-case (for titles): acronyms and
         words with an inner capital ("CAR", "mRNA", "iPSC"), words mixing letters and digits
         ("CD19", "IL-6", "Ca²⁺"), and single capital letters ("T cell"; "A" only in a title
-        that is not in title case). A title without any lower-case letter is left as it is.
+        that is not in title case; none as the title's first word, whose first letter styles
+        keep). A title without any lower-case letter is left as it is.
 
     Examples
     --------
@@ -1147,7 +1148,11 @@ def bibtex_text(text: str, *, protect: bool = False) -> str:
     out, end = [], 0
     for match in _WORD.finditer(text):  # words hold no braces
         out.append(_escape_bibtex(text[end : match.start()], paired=paired, start=end))
-        out.append(_protect_word(match.group(), keep_a=title_case))
+        word = match.group()
+        if len(word) == 1 and not text[: match.start()].strip():
+            out.append(word)  # a style keeps a title's first letter as it is
+        else:
+            out.append(_protect_word(word, keep_a=title_case))
         end = match.end()
     out.append(_escape_bibtex(text[end:], paired=paired, start=end))
     return "".join(out)

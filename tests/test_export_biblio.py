@@ -363,6 +363,8 @@ def test_generated_work_round_trips_in_all_three_formats() -> None:
         ("A Study of Children With Lupus", "A Study of Children With Lupus"),
         ("ALL CAPS TITLE", "ALL CAPS TITLE"),
         ("p53 and 2024 data", "{p53} and 2024 data"),
+        ("A função retórica da lei. A study", "A função retórica da lei. {A} study"),
+        ("T cells in children", "T cells in children"),
     ],
 )
 def test_titles_protect_acronyms_and_symbols(title: str, protected: str) -> None:
@@ -441,3 +443,45 @@ def test_lone_surrogates_and_controls_never_crash(fmt: str) -> None:
             "csv": lambda: len(read_csv(file.data))}[fmt]()  # fmt: skip
     assert held == file.written == 2
     assert "xyz" in text and "end" in text
+
+
+# ------------------------------------------------------------------------------ real records
+def test_real_records_read_back_in_every_format() -> None:
+    """The real PubMed and OpenAlex samples (../shared/data/api-samples), parsed and merged as
+    a crawl would: every work in every file, titles and author counts as in the corpus."""
+    from citegraph.merge import merge_records
+    from citegraph.sources.openalex import parse_list, parse_single
+    from citegraph.sources.pubmed import parse_efetch
+    from tests.conftest import require_samples
+
+    samples = require_samples()
+    records = []
+    for name in ("biopython_pubmed1.xml", "biopython_pubmed2.xml",
+                 "biopython_pubmed7_with_ReferenceList.xml"):  # fmt: skip
+        records += parse_efetch((samples / "eutils" / name).read_bytes())
+    listed, _ = parse_list(
+        (samples / "openalex/openalex_list_works_sample5_2026-07-23.json").read_bytes()
+    )
+    records += [
+        *listed,
+        parse_single((samples / "openalex/openalex_work_W2741809807.json").read_bytes()),
+    ]
+    corpus = merge_records(records)
+    refs = reference_list(corpus)
+    assert len(refs) == len(corpus.works) >= 8
+    bib = read_bibtex(export_works(corpus, "bibtex").decode("utf-8"))
+    ris = read_ris(export_works(corpus, "ris").decode("utf-8"))
+    csv = read_csv(export_works(corpus, "csv"))
+    assert len(bib) == len(ris) == len(csv) == len(refs)
+    for ref, entry, record, row in zip(refs, bib, ris, csv.to_dict("records"), strict=True):
+        assert (
+            entry.get("title", "").replace("ˆ", "^")
+            == record.get("title", "")
+            == row["title"]
+            == ref.title
+        )
+        assert len(entry.get("author", [])) == len(record.get("authors", [])) == len(ref.authors)
+        assert row["author_names"] == "; ".join(n.ris for n in ref.authors)
+        assert record.get("doi", "") == row["doi"] == ref.doi
+        if ref.pmid:
+            assert entry["pmid"] == row["pmid"] == _ris_extra(record)["PMID"] == ref.pmid
