@@ -646,7 +646,8 @@ def export_works_file(corpus: Corpus, fmt: str) -> WorksFile:
 class Reference:
     """One work as a reference list shows it: clean one-line text ("" when unknown).
 
-    ``title`` and ``abstract`` are Unicode without markup (`citegraph.text.clean_markup`);
+    ``title`` and ``abstract`` are Unicode without markup (`citegraph.text.clean_markup`), the
+    title without PubMed's closing full stop;
     ``authors`` are the ordered authors, a collective author (group) last unless already
     listed; ``journal``, ``journal_abbrev`` and ``issn`` are the journal's one name,
     abbreviation and ISSN-L (`citegraph.journals.journal_index`); ``first_page`` and
@@ -757,7 +758,7 @@ def _reference(
     flag = row.get("retracted")
     return Reference(
         id=wid,
-        title=_text(clean_markup(_text(row.get("title")))),
+        title=_title(row.get("title")),
         authors=_authors(corpus, row, people),
         journal=_text(journal.name if journal else None) or _text(row.get("journal")),
         journal_abbrev=(
@@ -788,6 +789,15 @@ def _reference(
         sources=_texts(row.get("sources")),
         url=_url(wid, doi=doi, pmid=pmid, openalex_id=openalex_id),
     )
+
+
+def _title(value: Any) -> str:
+    """A title as a reference list shows it: Unicode without markup, without the full stop
+    PubMed ends every title with (Zotero's PubMed import drops it too; styles add their own)."""
+    title = _text(clean_markup(_text(value)))
+    if title.endswith(".") and not title.endswith(".."):
+        title = title[:-1].rstrip()
+    return title
 
 
 def _authors(
