@@ -647,12 +647,11 @@ class Reference:
     """One work as a reference list shows it: clean one-line text ("" when unknown).
 
     ``title`` and ``abstract`` are Unicode without markup (`citegraph.text.clean_markup`), the
-    title without PubMed's closing full stop;
-    ``authors`` are the ordered authors, a collective author (group) last unless already
-    listed; ``journal``, ``journal_abbrev`` and ``issn`` are the journal's one name,
-    abbreviation and ISSN-L (`citegraph.journals.journal_index`); ``first_page`` and
-    ``last_page`` split the page range; ``note`` is the retraction note (`retraction_note`);
-    ``url`` is the DOI link, else the PubMed page, else the OpenAlex page.
+    title without PubMed's closing full stop; ``authors`` are the ordered authors, a collective
+    author (group) last unless already listed; ``journal``, ``journal_abbrev`` and ``issn`` are
+    the journal's one name, abbreviation and ISSN-L (`citegraph.journals.journal_index`);
+    ``first_page`` and ``last_page`` split the page range; ``note`` is the retraction note
+    (`retraction_note`); ``url`` is the DOI link, else the PubMed page, else the OpenAlex page.
 
     Examples
     --------
