@@ -157,11 +157,12 @@ def _filtered(args: argparse.Namespace) -> tuple[Corpus, Corpus]:
 
 
 def _cmd_works(args: argparse.Namespace) -> int:
-    from citegraph.export import export_works
+    from citegraph.export import export_works_file
 
     _, filtered = _filtered(args)
-    _write(args.output, export_works(filtered, args.format))
-    print(f"wrote {args.output} ({len(filtered.works)} works, {args.format})", file=sys.stderr)
+    written = export_works_file(filtered, args.format)  # counts what the file holds
+    _write(args.output, written.data)
+    print(f"wrote {args.output}: {written.summary}", file=sys.stderr)
     return 0
 
 

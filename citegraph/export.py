@@ -33,19 +33,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import quote
 
-import bibtexparser
 import networkx as nx
-import pandas as pd
-import rispy
-from bibtexparser.middlewares import MergeCoAuthors
-from bibtexparser.model import Entry, Field
-from pylatexenc.latexencode import UnicodeToLatexEncoder
 
 from citegraph import __version__, check_option
+from citegraph.journals import Journal, journal_index
 from citegraph.model import Corpus, is_missing, text_or_empty
-from citegraph.names import PersonName, parse_name
-from citegraph.text import safe_ids, strip_controls
+from citegraph.names import PersonName, fold, parse_name
+from citegraph.text import clean_markup, safe_ids, strip_controls
 
 #: Where the ``write_*`` functions write: a file name or a binary file object.
 PathOrFile = str | Path | IO[bytes]
@@ -461,20 +457,6 @@ def _strip_all(value: Any) -> Any:
     return value
 
 
-def _clean_corpus(corpus: Corpus) -> Corpus:
-    """``corpus`` with `strip_controls` applied to the text of its works, authors and
-    authorships, for tables that pandas cannot build from a lone surrogate (a JSON "\\ud800"
-    escape in a snapshot)."""
-    tables = {}
-    for name in ("works", "authors", "authorships"):
-        df = corpus.table(name).copy()
-        for column in df.columns:
-            if df[column].dtype == object:
-                df[column] = df[column].map(_strip_all)
-        tables[name] = df
-    return corpus.with_tables(**tables)
-
-
 def _one_line(value: Any) -> Any:
     """``value`` with every string in it on one line and without control characters: in RIS
     and BibTeX a line break inside a field could start a record of its own."""
@@ -586,14 +568,17 @@ def _csv(header: list[str], rows: Any) -> bytes:
 
 # ------------------------------------------------------------------------------ works as a list
 def export_works(corpus: Corpus, fmt: str) -> bytes:
-    """The works of ``corpus`` in bibliography format ``fmt`` (one of `WORK_FORMATS`: BibTeX,
-    RIS or CSV), seed first, then newest first. An unknown format raises
-    `citegraph.OptionError`.
+    """The works of ``corpus`` as a reference list in format ``fmt`` (one of `WORK_FORMATS`:
+    BibTeX, RIS or CSV), seed first, then newest first. An unknown format raises
+    `citegraph.OptionError`. `export_works_file` also says how many works the file holds.
 
-    BibTeX is written with bibtexparser (LaTeX special characters encoded, so titles with
-    ``&`` or ``%`` compile), RIS with rispy; stub works (no metadata) are left out of both.
-    A retracted work carries a note ("RETRACTED; Retraction in PMID …"): RIS ``N1``, BibTeX
-    ``note``; the CSV has a ``retracted`` column.
+    Every work is written, also one known only by its id (with the id and its URL). BibTeX is
+    UTF-8 with only BibTeX's own special characters escaped and acronyms brace-protected in
+    titles; RIS uses the tags Zotero maps (``T2`` journal, ``J2`` abbreviation, PMID and PMCID
+    as ``M2`` lines that land in Zotero's Extra); the CSV has every author and every
+    bibliographic field. A retracted work carries a note ("RETRACTED; Retraction in PMID …"):
+    RIS ``N1``, BibTeX ``note``, the CSV's ``retracted`` and ``note`` columns.
+    ``docs/exports.md`` ("Reference lists") says what goes where.
 
     Examples
     --------
@@ -602,186 +587,268 @@ def export_works(corpus: Corpus, fmt: str) -> bytes:
     ...     authors=[{"id": "a", "name": "Ann Lee", "last_name": "Lee", "fore_name": "Ann"}],
     ...     authorships=[{"work_id": "pmid:1", "author_id": "a", "position": 1}])
     >>> print(export_works(c, "ris").decode().splitlines()[:3])
-    ['TY  - JOUR', 'AU  - Lee, Ann', 'PY  - 2020']
-    >>> "A \\\\& B" in export_works(c, "bibtex").decode()
+    ['TY  - JOUR', 'TI  - A & B', 'AU  - Lee, Ann']
+    >>> "title = {A \\\\& B}" in export_works(c, "bibtex").decode()
     True
+    """
+    return export_works_file(corpus, fmt).data
+
+
+@dataclass(frozen=True)
+class WorksFile:
+    """A reference list as written: the file, its format, how many works it holds and how many
+    were left out (and why).
+
+    Every format writes every work (a work known only by its id gets its id and URL), so
+    ``left_out`` is 0 today; callers report `summary`, which counts what was written.
+
+    Examples
+    --------
+    >>> WorksFile(b"", "ris", written=3).summary
+    '3 works written (RIS)'
+    >>> WorksFile(b"", "bibtex", written=1, left_out=2, reason="no title").summary
+    '1 work written (BibTeX), 2 left out: no title'
+    """
+
+    data: bytes
+    fmt: str
+    written: int
+    left_out: int = 0
+    reason: str = ""
+
+    @property
+    def summary(self) -> str:
+        """One line for a person: "N works written (FORMAT)[, M left out: reason]"."""
+        label = WORK_FORMATS[self.fmt].description if self.fmt in WORK_FORMATS else self.fmt
+        text = f"{self.written} work{'' if self.written == 1 else 's'} written ({label})"
+        if self.left_out:
+            text += f", {self.left_out} left out: {self.reason}"
+        return text
+
+
+def export_works_file(corpus: Corpus, fmt: str) -> WorksFile:
+    """The works of ``corpus`` as a reference list in format ``fmt``, with the number of
+    works the file holds (see `export_works`).
+
+    Examples
+    --------
+    >>> c = Corpus.from_rows(works=[{"id": "pmid:1", "title": "T", "sources": ["pubmed"]},
+    ...                             {"id": "W2"}])
+    >>> export_works_file(c, "bibtex").summary
+    '2 works written (BibTeX)'
     """
     check_option(fmt, WORK_FORMATS, what="works format")
-    return WORK_FORMATS[fmt].writer(corpus)
+    refs = reference_list(corpus)
+    return WorksFile(_WORK_WRITERS[fmt](refs), fmt, written=len(refs))
 
 
-def generate_works_csv(corpus: Corpus) -> bytes:
-    """The works table (`citegraph.analysis.works_table`) as CSV, UTF-8 bytes.
+@dataclass(frozen=True)
+class Reference:
+    """One work as a reference list shows it: clean one-line text ("" when unknown).
+
+    ``title`` and ``abstract`` are Unicode without markup (`citegraph.text.clean_markup`), the
+    title without PubMed's closing full stop; ``authors`` are the ordered authors, a collective
+    author (group) last unless already listed; ``journal``, ``journal_abbrev`` and ``issn`` are
+    the journal's one name, abbreviation and ISSN-L (`citegraph.journals.journal_index`);
+    ``first_page`` and ``last_page`` split the page range; ``note`` is the retraction note
+    (`retraction_note`); ``url`` is the DOI link, else the PubMed page, else the OpenAlex page.
 
     Examples
     --------
-    >>> generate_works_csv(Corpus.from_rows(works=[{"id": "a"}])).decode().split(",")[:2]
-    ['title', 'first_author']
+    >>> ref = reference_list(Corpus.from_rows(works=[
+    ...     {"id": "pmid:7", "pmid": "7", "title": "CD4<sup>+</sup> cells", "pages": "10-12"}]))[0]
+    >>> ref.title, ref.first_page, ref.last_page, ref.url, ref.has_metadata
+    ('CD4⁺ cells', '10', '12', 'https://pubmed.ncbi.nlm.nih.gov/7/', True)
     """
-    from citegraph.analysis import works_table
 
+    id: str
+    title: str = ""
+    authors: tuple[PersonName, ...] = ()
+    journal: str = ""
+    journal_abbrev: str = ""
+    issn: str = ""
+    year: int | None = None
+    pub_date: str = ""
+    volume: str = ""
+    issue: str = ""
+    first_page: str = ""
+    last_page: str = ""
+    doi: str = ""
+    pmid: str = ""
+    pmcid: str = ""
+    openalex_id: str = ""
+    types: tuple[str, ...] = ()
+    abstract: str = ""
+    keywords: tuple[str, ...] = ()
+    cited_by_count: int | None = None
+    retracted: bool = False
+    note: str = ""
+    is_seed: bool = False
+    sources: tuple[str, ...] = ()
+    url: str = ""
+
+    @property
+    def has_metadata(self) -> bool:
+        """False for a work known only by its ids (no title, author or journal)."""
+        return bool(self.title or self.authors or self.journal)
+
+    @property
+    def pages(self) -> str:
+        """The page range as written in a CSV cell: "494-506", or the one page."""
+        return f"{self.first_page}-{self.last_page}" if self.last_page else self.first_page
+
+
+def reference_list(corpus: Corpus) -> list[Reference]:
+    """Every work of ``corpus`` as a `Reference`: seeds first, then newest first, then by id.
+
+    The one model the BibTeX, RIS and CSV writers share, so the three files hold the same works
+    with the same fields.
+
+    Examples
+    --------
+    >>> c = Corpus.from_rows(
+    ...     works=[{"id": "a", "year": 2020}, {"id": "b", "year": 2024, "collective_author": "X Group"},
+    ...            {"id": "c", "is_seed": True}])
+    >>> [(r.id, [n.family for n in r.authors]) for r in reference_list(c)]
+    [('c', []), ('b', ['X Group']), ('a', [])]
+    """
+    works = corpus.works
+    journal_ids, journals = journal_index(works)  # text is cleaned below, surrogates too
+    people: dict[tuple[Any, Any], PersonName] = {}  # authors recur across works: parse once
+    refs = [
+        _reference(corpus, row, journals.get(jid) if jid else None, people)
+        for row, jid in zip(works.to_dict(orient="records"), journal_ids, strict=True)
+    ]
+    refs.sort(key=lambda r: (not r.is_seed, -r.year if r.year is not None else 1, r.id))
+    return refs
+
+
+def _text(value: Any) -> str:
+    """``value`` as one line of clean text ("" when unknown)."""
+    return _one_line(text_or_empty(value))
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str) or not hasattr(value, "__iter__"):
+        return ()
+    return tuple(t for t in (_text(v) for v in value) if t)
+
+
+def _int(value: Any) -> int | None:
+    if is_missing(value):
+        return None
     try:
-        table = works_table(corpus)
-    except UnicodeEncodeError:  # a lone surrogate (JSON "\\ud800") breaks pandas' strings
-        table = works_table(_clean_corpus(corpus))
-    for column in table.columns:
-        if not (pd.api.types.is_numeric_dtype(table[column]) or
-                pd.api.types.is_bool_dtype(table[column])):  # fmt: skip
-            table[column] = table[column].map(csv_cell, na_action="ignore")
-    return table.to_csv(index=False, lineterminator="\n").encode("utf-8")
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
-def write_works_csv(corpus: Corpus, path: PathOrFile) -> None:
-    """Write `generate_works_csv` of ``corpus`` to ``path`` (a file name or binary file object).
-
-    Examples
-    --------
-    >>> buffer = io.BytesIO()
-    >>> write_works_csv(Corpus.from_rows(works=[{"id": "a"}]), buffer)
-    >>> buffer.getvalue().startswith(b"title,")
-    True
-    """
-    _save(path, generate_works_csv(corpus))
-
-
-def generate_ris(corpus: Corpus) -> bytes:
-    """The works with metadata as RIS (rispy), UTF-8 bytes.
-
-    Examples
-    --------
-    >>> c = Corpus.from_rows(works=[{"id": "pmid:1", "title": "A", "sources": ["pubmed"]}])
-    >>> generate_ris(c).decode().splitlines()[:2]
-    ['TY  - JOUR', 'TI  - A']
-    """
-    entries = [_one_line(_ris(e)) for e in _bibliography(corpus)]
-    entries = [{k: v for k, v in e.items() if v not in ("", [])} for e in entries]
-    return rispy.dumps(entries, implementation=_RisWriter).encode("utf-8")
-
-
-def write_ris(corpus: Corpus, path: PathOrFile) -> None:
-    """Write `generate_ris` of ``corpus`` to ``path`` (a file name or a binary file object).
-
-    Examples
-    --------
-    >>> buffer = io.BytesIO()
-    >>> write_ris(Corpus.empty(), buffer)
-    >>> buffer.getvalue()
-    b''
-    """
-    _save(path, generate_ris(corpus))
-
-
-def generate_bibtex(corpus: Corpus) -> bytes:
-    """The works with metadata as BibTeX (bibtexparser, LaTeX special characters encoded),
-    UTF-8 bytes.
-
-    Examples
-    --------
-    >>> c = Corpus.from_rows(works=[{"id": "pmid:1", "title": "A", "year": 2020,
-    ...                              "sources": ["pubmed"]}])
-    >>> generate_bibtex(c).decode().splitlines()[0]
-    '@article{anon2020,'
-    """
-    entries = [_one_line(e) for e in _bibliography(corpus)]
-    library = bibtexparser.Library()
-    taken: set[str] = set()
-    for entry in entries:
-        library.add(_bibtex(entry, taken))
-    # Every value is LaTeX-encoded in `_bibtex` (author lists name by name, so a group's
-    # protecting braces survive); MergeCoAuthors joins the names with "and".
-    text = bibtexparser.write_string(library, prepend_middleware=[MergeCoAuthors()])
-    return text.encode("utf-8")
+def _reference(
+    corpus: Corpus,
+    row: dict[str, Any],
+    journal: Journal | None,
+    people: dict[tuple[Any, Any], PersonName],
+) -> Reference:
+    wid = _text(row["id"])
+    doi, pmid = _text(row.get("doi")), _text(row.get("pmid"))
+    openalex_id = _text(row.get("openalex_id"))
+    issns = _texts(row.get("issn"))
+    first, last = _pages(_text(row.get("pages")))
+    flag = row.get("retracted")
+    return Reference(
+        id=wid,
+        title=_title(row.get("title")),
+        authors=_authors(corpus, row, people),
+        journal=_text(journal.name if journal else None) or _text(row.get("journal")),
+        journal_abbrev=(
+            _text(journal.abbrev if journal else None) or _text(row.get("journal_abbrev"))
+        ),  # fmt: skip
+        issn=(
+            _text(journal.issn_l if journal else None)
+            or _text(row.get("issn_l"))
+            or (issns[0] if issns else "")
+        ),  # fmt: skip
+        year=_int(row.get("year")),
+        pub_date=_text(row.get("pub_date")),
+        volume=_text(row.get("volume")),
+        issue=_text(row.get("issue")),
+        first_page=first,
+        last_page=last,
+        doi=doi,
+        pmid=pmid,
+        pmcid=_text(row.get("pmcid")),
+        openalex_id=openalex_id,
+        types=_texts(row.get("pub_types")),
+        abstract=_text(clean_markup(_text(row.get("abstract")))),
+        keywords=_texts(row.get("keywords")),
+        cited_by_count=_int(row.get("cited_by_count")),
+        retracted=not is_missing(flag) and bool(flag),
+        note=_text(retraction_note(row)),
+        is_seed=not is_missing(row.get("is_seed")) and bool(row.get("is_seed")),
+        sources=_texts(row.get("sources")),
+        url=_url(wid, doi=doi, pmid=pmid, openalex_id=openalex_id),
+    )
 
 
-def write_bibtex(corpus: Corpus, path: PathOrFile) -> None:
-    """Write `generate_bibtex` of ``corpus`` to ``path`` (a file name or a binary file object).
-
-    Examples
-    --------
-    >>> buffer = io.BytesIO()
-    >>> write_bibtex(Corpus.empty(), buffer)
-    >>> buffer.getvalue()
-    b''
-    """
-    _save(path, generate_bibtex(corpus))
+def _title(value: Any) -> str:
+    """A title as a reference list shows it: Unicode without markup, without the full stop
+    PubMed ends every title with (Zotero's PubMed import drops it too; styles add their own)."""
+    title = _text(clean_markup(_text(value)))
+    if title.endswith(".") and not title.endswith(".."):
+        title = title[:-1].rstrip()
+    return title
 
 
-#: Bibliography formats for the works of a (filtered) corpus, by the name `export_works` takes.
-WORK_FORMATS: dict[str, ExportFormat] = {
-    "bibtex": ExportFormat("bib", "application/x-bibtex", generate_bibtex, "BibTeX"),
-    "ris": ExportFormat("ris", "application/x-research-info-systems", generate_ris, "RIS"),
-    "csv": ExportFormat("csv", "text/csv", generate_works_csv, "CSV"),
-}
-
-
-class _RisWriter(rispy.RisWriter):
-    """RIS without rispy's "1." counter line before each record (not an RIS tag)."""
-
-    def set_header(self, count: int) -> str:
-        return ""
-
-
-def _bibliography(corpus: Corpus) -> Any:
-    """Work rows with metadata, each with its ordered authors as `PersonName`s."""
-    works = corpus.works[corpus.works["sources"].map(len) > 0]
-    works = works.sort_values(["is_seed", "year", "id"], ascending=[False, False, True],
-                              na_position="last")  # fmt: skip
-    for row in works.to_dict(orient="records"):
-        named: list[tuple[int, PersonName]] = []
-        for ship in corpus.authorships_of(row["id"]):
+def _authors(
+    corpus: Corpus, row: dict[str, Any], people: dict[tuple[Any, Any], PersonName]
+) -> tuple[PersonName, ...]:
+    """The ordered authors of a work row; its collective author (a group) last when no
+    author of the work has that name. ``people`` caches names by author id and shown name."""
+    named: list[tuple[int, PersonName]] = []
+    for ship in corpus.authorships_of(row["id"]):
+        key = (ship["author_id"], ship["name"] if isinstance(ship["name"], str) else None)
+        name = people.get(key)
+        if name is None:
             person = corpus.authors_by_id.get(ship["author_id"], {})
-            shown = _name_part(ship["name"]) or _name_part(person.get("name"))
-            name = parse_name(
+            shown = _text(ship["name"]) or _text(person.get("name"))
+            name = people[key] = parse_name(
                 shown,
-                family=_name_part(person.get("last_name")),
-                given=_name_part(person.get("fore_name")),
-                suffix=_name_part(person.get("suffix")),
+                family=_text(person.get("last_name")),
+                given=_text(person.get("fore_name")),
+                suffix=_text(person.get("suffix")),
             )
-            pos = 0 if pd.isna(ship["position"]) else int(ship["position"])
-            named.append((pos, name))
-        row["_authors"] = [
-            n for _, n in sorted(named, key=lambda p: (p[0], p[1].family, p[1].given))
-        ]
-        yield row
-
-
-def _name_part(value: Any) -> str:
-    return _one_line(text_or_empty(value, strip=True))
+        pos = 0 if is_missing(ship["position"]) else int(ship["position"])
+        named.append((pos, name))
+    names = [n for _, n in sorted(named, key=lambda p: (p[0], p[1].family, p[1].given))]
+    group = _text(row.get("collective_author"))
+    if group and fold(group) not in {fold(n.full) for n in names}:
+        names.append(PersonName(family=group, is_group=True))
+    return tuple(n for n in names if n.family or n.given)
 
 
 def _pages(pages: str) -> tuple[str, str]:
-    start, _, end = pages.partition("-")
+    start, _, end = pages.replace("\u2013", "-").partition("-")
     return start.strip(), end.strip()
 
 
-def _ris(row: dict[str, Any]) -> dict[str, Any]:
-    entry: dict[str, Any] = {"type_of_reference": "JOUR"}
-    if row["_authors"]:
-        entry["authors"] = [name.ris for name in row["_authors"]]
-    for key, field in (("year", "year"), ("title", "title"), ("journal", "journal_name"),
-                       ("journal_abbrev", "alternate_title2"), ("volume", "volume"),
-                       ("issue", "number"), ("doi", "doi"), ("abstract", "abstract")):  # fmt: skip
-        value = text_or_empty(row.get(key))
-        if value:
-            entry[field] = value
-    if text_or_empty(row.get("pages")):
-        start, end = _pages(text_or_empty(row["pages"]))
-        entry["start_page"] = start
-        if end:
-            entry["end_page"] = end
-    if text_or_empty(row.get("pmid")):
-        entry["accession_number"] = f"PMID:{row['pmid']}"
-    if len(row.get("keywords") or []):
-        entry["keywords"] = list(row["keywords"])
-    urls = [f"https://doi.org/{row['doi']}"] if text_or_empty(row.get("doi")) else []
-    if text_or_empty(row.get("pmid")):
-        urls.append(f"https://pubmed.ncbi.nlm.nih.gov/{row['pmid']}/")
-    if urls:
-        entry["urls"] = urls
-    note = retraction_note(row)
-    if note:
-        entry["notes"] = [note]
-    return entry
+def _url(wid: str, *, doi: str, pmid: str, openalex_id: str) -> str:
+    """The one link a reference manager stores: DOI, else PubMed, else OpenAlex."""
+    kind, _, value = wid.partition(":")
+    doi = doi or (value if kind == "doi" else "")
+    pmid = pmid or (value if kind == "pmid" else "")
+    if doi:
+        # Only characters a URL may hold raw; BibTeX then writes it verbatim.
+        return "https://doi.org/" + quote(doi, safe="/:;()-._,+=@!*'")
+    if pmid.isdigit():
+        return f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
+    oa = openalex_id or wid
+    if re.fullmatch(r"W\d+", oa):
+        return f"https://openalex.org/{oa}"
+    return ""
+
+
+def _stub_note(ref: Reference) -> str:
+    return f"Citegraph knows only the identifiers of this work ({ref.id})"
 
 
 def retraction_note(row: dict[str, Any]) -> str | None:
@@ -809,52 +876,369 @@ def retraction_note(row: dict[str, Any]) -> str | None:
     return "; ".join(parts)
 
 
-#: LaTeX for plain text: every special character encoded. bibtexparser's default encoder keeps
-#: "$...$" and URLs verbatim, braces and all, which lets a title close its field.
-_LATEX = UnicodeToLatexEncoder(conversion_rules=["defaults"], unknown_char_warning=False)
+# ---------------------------------------------------------------------------------- works CSV
+#: Columns of the works CSV, in order (docs/exports.md describes each).
+WORKS_CSV_COLUMNS = [
+    "title", "authors", "author_names", "journal", "journal_abbrev", "issn", "year",
+    "pub_date", "volume", "issue", "pages", "doi", "pmid", "pmcid", "openalex_id", "type",
+    "cited_by_count", "retracted", "note", "is_seed", "sources", "url", "id",
+]  # fmt: skip
 
 
-def _latex(text: str) -> str:
-    r"""``text`` as the value of a BibTeX field: LaTeX-encoded, with braces balanced.
+def generate_works_csv(corpus: Corpus) -> bytes:
+    """The works as CSV (UTF-8): one row per work, every author, every bibliographic field.
 
-    BibTeX counts every brace, escaped or not, so ``\}`` would still end the field; a
-    literal brace is written as ``{\textbraceright}`` instead.
+    ``authors`` lists every author as PubMed prints them ("Wobma H, Ardoin SP, Lamb M"),
+    ``author_names`` as "Family, Given, Suffix" separated by "; " (particles and suffixes kept
+    apart). Lists are "; "-joined. Text cells go through `csv_cell`, so no cell is a formula.
 
     Examples
     --------
-    >>> print(_latex("50% of {x} & \\ $1"))
-    50\% of {\textbraceleft}x{\textbraceright} \& {\textbackslash} \$1
+    >>> generate_works_csv(Corpus.from_rows(works=[{"id": "a"}])).decode().split(",")[:3]
+    ['title', 'authors', 'author_names']
     """
-    encoded = _LATEX.unicode_to_latex(text)
-    return encoded.replace("\\{", "{\\textbraceleft}").replace("\\}", "{\\textbraceright}")
+    return _works_csv(reference_list(corpus))
 
 
-def _bibtex(row: dict[str, Any], taken: set[str]) -> Entry:
-    first = row["_authors"][0].family if row["_authors"] else "anon"
-    base = re.sub(r"[^a-z]", "", unicodedata.normalize("NFKD", first).lower()) or "anon"
-    base += text_or_empty(row.get("year")) or "nd"
+def _works_csv(refs: list[Reference]) -> bytes:
+    rows = []
+    for ref in refs:
+        rows.append([
+            ref.title,
+            ", ".join(n.label for n in ref.authors),
+            "; ".join(n.ris for n in ref.authors),
+            ref.journal, ref.journal_abbrev, ref.issn, ref.year, ref.pub_date, ref.volume,
+            ref.issue, ref.pages, ref.doi, ref.pmid, ref.pmcid, ref.openalex_id,
+            "; ".join(ref.types), ref.cited_by_count, ref.retracted,
+            ref.note or ("" if ref.has_metadata else _stub_note(ref)),
+            ref.is_seed, "; ".join(ref.sources), ref.url, ref.id,
+        ])  # fmt: skip
+    return _csv(WORKS_CSV_COLUMNS, rows)
+
+
+def write_works_csv(corpus: Corpus, path: PathOrFile) -> None:
+    """Write `generate_works_csv` of ``corpus`` to ``path`` (a file name or binary file object).
+
+    Examples
+    --------
+    >>> buffer = io.BytesIO()
+    >>> write_works_csv(Corpus.from_rows(works=[{"id": "a"}]), buffer)
+    >>> buffer.getvalue().startswith(b"title,")
+    True
+    """
+    _save(path, generate_works_csv(corpus))
+
+
+# ---------------------------------------------------------------------------------------- RIS
+def generate_ris(corpus: Corpus) -> bytes:
+    """The works as RIS (UTF-8), with the tags Zotero's RIS import maps to its fields.
+
+    ``TY`` JOUR (GEN for a work known only by its ids), ``TI``, one ``AU`` per author
+    ("Family, Given, Suffix"; a group as one name), ``PY`` and ``DA`` (year and
+    "YYYY/MM/DD/"), ``T2`` full journal name (Publication), ``J2`` its abbreviation (Journal
+    Abbr), ``VL``, ``IS``, ``SP``/``EP``, ``SN`` ISSN, ``DO``, ``UR``, ``AB``, ``KW``, and
+    ``M2  - PMID: …`` / ``M2  - PMCID: …``, which Zotero puts in Extra, one per line, as its
+    own PubMed import does. ``N1`` (a note) holds a retraction. Each value is one line.
+
+    Examples
+    --------
+    >>> c = Corpus.from_rows(works=[{"id": "pmid:1", "pmid": "1", "title": "A",
+    ...                              "journal": "Journal of Tests", "journal_abbrev": "J Tests"}])
+    >>> generate_ris(c).decode().splitlines()
+    ['TY  - JOUR', 'TI  - A', 'T2  - Journal of Tests', 'J2  - J Tests', 'UR  - https://pubmed.ncbi.nlm.nih.gov/1/', 'M2  - PMID: 1', 'ER  - ', '']
+    """
+    return _ris_file(reference_list(corpus))
+
+
+def _ris_file(refs: list[Reference]) -> bytes:
+    out: list[str] = []
+    for ref in refs:
+        lines = [("TY", "JOUR" if ref.has_metadata else "GEN"), ("TI", ref.title)]
+        lines += [("AU", name.ris) for name in ref.authors]
+        lines += [("PY", "" if ref.year is None else str(ref.year)),
+                  ("DA", _ris_date(ref.pub_date)), ("T2", ref.journal),
+                  ("J2", ref.journal_abbrev), ("VL", ref.volume), ("IS", ref.issue),
+                  ("SP", ref.first_page), ("EP", ref.last_page), ("SN", ref.issn),
+                  ("DO", ref.doi), ("UR", ref.url), ("AB", ref.abstract)]  # fmt: skip
+        lines += [("KW", k) for k in ref.keywords]
+        lines += [("M2", f"PMID: {ref.pmid}" if ref.pmid else ""),
+                  ("M2", f"PMCID: {ref.pmcid}" if ref.pmcid else ""),
+                  ("N1", ref.note or ("" if ref.has_metadata else _stub_note(ref)))]  # fmt: skip
+        out += [f"{tag}  - {value}" for tag, value in lines if value]
+        out += ["ER  - ", ""]
+    return "".join(line + "\n" for line in out).encode("utf-8")
+
+
+def _ris_date(date: str) -> str:
+    """ "2025-07-03" as RIS's "2025/07/03/" ("2025/07//" for a month)."""
+    parts = date.split("-")
+    if not (1 <= len(parts) <= 3 and all(p.isdigit() for p in parts) and len(parts[0]) == 4):
+        return ""
+    parts += [""] * (3 - len(parts))
+    return "/".join(parts) + "/"
+
+
+def write_ris(corpus: Corpus, path: PathOrFile) -> None:
+    """Write `generate_ris` of ``corpus`` to ``path`` (a file name or a binary file object).
+
+    Examples
+    --------
+    >>> buffer = io.BytesIO()
+    >>> write_ris(Corpus.empty(), buffer)
+    >>> buffer.getvalue()
+    b''
+    """
+    _save(path, generate_ris(corpus))
+
+
+# ------------------------------------------------------------------------------------- BibTeX
+def generate_bibtex(corpus: Corpus) -> bytes:
+    r"""The works as BibTeX in UTF-8, as biblatex/biber, Zotero, JabRef and Citation.js read it.
+
+    Text stays Unicode; only what BibTeX or LaTeX would misread is escaped (`bibtex_text`),
+    and in titles acronyms, gene and chemical symbols are brace-protected so that styles do
+    not lower-case them. ``doi`` and ``url`` are written verbatim (biblatex reads them so).
+    A work with metadata is an ``@article``; one known only by its ids a ``@misc`` with its
+    URL and a ``note``. ``pmid`` and ``pmcid`` fields land in Zotero's Extra.
+
+    Examples
+    --------
+    >>> c = Corpus.from_rows(works=[{"id": "pmid:1", "title": "CAR T cells & IL-6", "year": 2020,
+    ...                              "sources": ["pubmed"]}])
+    >>> print(generate_bibtex(c).decode(), end="")
+    @article{anon2020,
+      title = {{CAR} {T} cells \& {IL-6}},
+      year = {2020},
+      url = {https://pubmed.ncbi.nlm.nih.gov/1/}
+    }
+    """
+    return _bibtex_file(reference_list(corpus))
+
+
+def _bibtex_file(refs: list[Reference]) -> bytes:
+    taken: set[str] = set()
+    return "\n".join(_bibtex_entry(ref, taken) for ref in refs).encode("utf-8")
+
+
+def write_bibtex(corpus: Corpus, path: PathOrFile) -> None:
+    """Write `generate_bibtex` of ``corpus`` to ``path`` (a file name or a binary file object).
+
+    Examples
+    --------
+    >>> buffer = io.BytesIO()
+    >>> write_bibtex(Corpus.empty(), buffer)
+    >>> buffer.getvalue()
+    b''
+    """
+    _save(path, generate_bibtex(corpus))
+
+
+def _bibtex_entry(ref: Reference, taken: set[str]) -> str:
+    key = _bibtex_key(ref, taken)
+    fields: list[tuple[str, str]] = []
+    if ref.authors:
+        fields.append(("author", " and ".join(_bibtex_name(n) for n in ref.authors)))
+    fields += [
+        ("title", bibtex_text(ref.title, protect=True)),
+        ("journal", bibtex_text(ref.journal)),
+        ("shortjournal", bibtex_text(ref.journal_abbrev)),
+        ("year", "" if ref.year is None else str(ref.year)),
+        ("volume", bibtex_text(ref.volume)),
+        ("number", bibtex_text(ref.issue)),
+        (
+            "pages",
+            bibtex_text(ref.first_page)
+            + ("--" + bibtex_text(ref.last_page) if ref.last_page else ""),
+        ),  # fmt: skip
+        ("issn", bibtex_text(ref.issn)),
+        ("doi", _verbatim(ref.doi)),
+        ("pmid", bibtex_text(ref.pmid)),
+        ("pmcid", bibtex_text(ref.pmcid)),
+        ("url", _verbatim(ref.url)),
+        ("abstract", bibtex_text(ref.abstract)),
+        ("keywords", bibtex_text(", ".join(ref.keywords))),
+        ("note", bibtex_text(ref.note or ("" if ref.has_metadata else _stub_note(ref)))),
+    ]
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
+    kind = "article" if ref.has_metadata else "misc"
+    return f"@{kind}{{{key},\n{body}\n}}\n" if body else f"@{kind}{{{key}}}\n"
+
+
+def _bibtex_key(ref: Reference, taken: set[str]) -> str:
+    """ "family" + year ("debenedetti2020"), ASCII; "anon" without authors; a work known only
+    by its ids keyed by them ("w123"); "a", "b", ... appended until unique."""
+    if ref.has_metadata or not ref.id:
+        first = ref.authors[0].family if ref.authors else "anon"
+        base = re.sub(r"[^a-z]", "", unicodedata.normalize("NFKD", fold(first))) or "anon"
+        base += str(ref.year) if ref.year is not None else "nd"
+    else:
+        base = re.sub(r"[^a-z0-9]", "", ref.id.lower())[:40] or "work"
     key, n = base, 0
     while key in taken:
         n += 1
         key = base + "abcdefghijklmnopqrstuvwxyz"[(n - 1) % 26] * (1 + (n - 1) // 26)
     taken.add(key)
-    fields = []
-    if row["_authors"]:
-        names = [
-            "{" + _latex(name.family) + "}" if name.is_group else _latex(name.bibtex)
-            for name in row["_authors"]
-        ]
-        fields.append(Field("author", names))
-    for key_, field in (("title", "title"), ("journal", "journal"), ("year", "year"),
-                        ("volume", "volume"), ("issue", "number"), ("doi", "doi"),
-                        ("pmid", "pmid"), ("pmcid", "pmcid")):  # fmt: skip
-        value = text_or_empty(row.get(key_))
-        if value:
-            fields.append(Field(field, _latex(value)))
-    if text_or_empty(row.get("pages")):
-        start, end = _pages(text_or_empty(row["pages"]))
-        fields.append(Field("pages", _latex(f"{start}--{end}" if end else start)))
-    note = retraction_note(row)
-    if note:
-        fields.append(Field("note", _latex(note)))
-    return Entry("article", key, fields)
+    return key
+
+
+def _bibtex_name(name: PersonName) -> str:
+    """One name of an ``author`` list: "von Last, Jr, First"; a group braced whole. A part
+    holding a comma or the word "and" is braced so that BibTeX does not split it there."""
+    if name.is_group:
+        return "{" + bibtex_text(name.family) + "}"
+
+    def part(text: str) -> str:
+        value = bibtex_text(text)
+        return "{" + value + "}" if "," in text or _AND.search(text) else value
+
+    given = name.given or " ".join(f"{i}." for i in name.initials)
+    return ", ".join(part(p) for p in (name.family, name.suffix, given) if p)
+
+
+_AND = re.compile(r"\band\b", re.IGNORECASE)
+
+#: What BibTeX or LaTeX would read as markup, written so that BibTeX, biber, Zotero and
+#: pylatexenc read back the character. A brace without a partner in the text uses Zotero's
+#: own form (a ``\vphantom`` keeps BibTeX's brace count even: it counts escaped braces too).
+_BIBTEX_ESCAPES = {
+    "\\": "{\\textbackslash}",
+    "{": "\\{\\vphantom{\\}}",
+    "}": "\\vphantom{\\{}\\}",
+    "%": "\\%",
+    "&": "\\&",
+    "#": "\\#",
+    "$": "\\$",
+    "_": "\\_",
+    "~": "{\\textasciitilde}",
+    "^": "{\\textasciicircum}",
+}
+#: Between two characters that TeX joins into one glyph ("--" en dash, "''" closing quote,
+#: "?`" inverted question mark, "<<" guillemet): an empty group there keeps both.
+_LIGATURE = re.compile(r"(?<=-)(?=-)|(?<=')(?=')|(?<=`)(?=`)|(?<=[?!])(?=`)|(?<=,)(?=,)"
+                       r"|(?<=<)(?=<)|(?<=>)(?=>)")  # fmt: skip
+_BIBTEX_SPECIAL = re.compile(r"[\\{}%&#$_~^]")
+#: A word of a title: letters and digits (super/subscripts included) and ⁺ ⁻ ₊ ₋ signs,
+#: hyphenated compounds ("IL-6", "anti-CD19") as one.
+_PART = r"(?:[^\W_]|[\u207a\u207b\u208a\u208b])+"
+_WORD = re.compile(rf"{_PART}(?:[-\u2010]{_PART})*")
+
+
+def bibtex_text(text: str, *, protect: bool = False) -> str:
+    r"""``text`` as the value of a BibTeX field: UTF-8 as it is, with only the characters
+    BibTeX or LaTeX read as markup escaped (``\ { } % & # $ _ ~ ^``, and the ligatures
+    ``--`` ``''`` ``` `` ``` kept apart), so that biber, Zotero, JabRef and bibtexparser read
+    back the text.
+
+    Parameters
+    ----------
+    text
+        Plain text (no markup: `citegraph.text.clean_markup` first).
+    protect : bool
+        Brace-protect the words a style must not lower-case (for titles): acronyms and
+        words with an inner capital ("CAR", "mRNA", "iPSC"), words mixing letters and digits
+        ("CD19", "IL-6", "Ca²⁺"), and single capital letters ("T cell"; "A" only in a title
+        that is not in title case; none as the title's first word, whose first letter styles
+        keep). A title without any lower-case letter is left as it is.
+
+    Examples
+    --------
+    >>> print(bibtex_text("50% of {x} & \\ $1 -- ok_ish {"))
+    50\% of \{x\} \& {\textbackslash} \$1 -{}- ok\_ish \{\vphantom{\}}
+    >>> print(bibtex_text("CAR T cell therapy: anti-CD19 mRNA and IL-6 in Ca²⁺ flux", protect=True))
+    {CAR} {T} cell therapy: anti-{CD19} {mRNA} and {IL-6} in {Ca²⁺} flux
+    >>> print(bibtex_text("Hepatitis A in a Cohort", protect=True), "|",
+    ...       bibtex_text("Vitamin A in children", protect=True))
+    Hepatitis A in a Cohort | Vitamin {A} in children
+    """
+    paired = _paired_braces(text)
+    if not protect or not any(c.islower() for c in text):
+        return _escape_bibtex(text, paired=paired)
+    title_case = _is_title_case(text)
+    out, end = [], 0
+    for match in _WORD.finditer(text):  # words hold no braces
+        out.append(_escape_bibtex(text[end : match.start()], paired=paired, start=end))
+        word = match.group()
+        if len(word) == 1 and not text[: match.start()].strip():
+            out.append(word)  # a style keeps a title's first letter as it is
+        else:
+            out.append(_protect_word(word, keep_a=title_case))
+        end = match.end()
+    out.append(_escape_bibtex(text[end:], paired=paired, start=end))
+    return "".join(out)
+
+
+def _paired_braces(text: str) -> frozenset[int]:
+    """Positions of the braces in ``text`` that close or are closed by another: those are
+    written ``\\{`` ``\\}`` (as Zotero does); a lone one needs the ``\\vphantom`` form."""
+    paired, opened = set(), []
+    for i, ch in enumerate(text):
+        if ch == "{":
+            opened.append(i)
+        elif ch == "}" and opened:
+            paired.update((opened.pop(), i))
+    return frozenset(paired)
+
+
+def _escape_bibtex(text: str, *, paired: frozenset[int] = frozenset(), start: int = 0) -> str:
+    if not text:
+        return ""
+
+    def one(match: re.Match[str]) -> str:
+        ch = match.group()
+        if ch in "{}" and start + match.start() in paired:
+            return "\\" + ch
+        return _BIBTEX_ESCAPES[ch]
+
+    return _LIGATURE.sub("{}", _BIBTEX_SPECIAL.sub(one, text))
+
+
+def _protect_word(word: str, *, keep_a: bool) -> str:
+    parts = re.split(r"([-\u2010])", word)
+    words = parts[::2]
+    keep = [_keeps_case(w, keep_a=keep_a) for w in words]
+    if any(keep) and all(k or not any(c.isalpha() for c in w)
+                         for w, k in zip(words, keep, strict=True)):  # fmt: skip
+        return "{" + _escape_bibtex(word) + "}"
+    out = []
+    for i, piece in enumerate(parts):
+        if i % 2 == 0 and keep[i // 2]:
+            out.append("{" + _escape_bibtex(piece) + "}")
+        else:
+            out.append(_escape_bibtex(piece))
+    return "".join(out)
+
+
+def _keeps_case(word: str, *, keep_a: bool) -> bool:
+    """True for a word whose capitals carry meaning (see `bibtex_text`)."""
+    if len(word) == 1:
+        return word.isupper() and (word != "A" or not keep_a)
+    if any(c.isupper() for c in word[1:]):
+        return True
+    return any(c.isalpha() for c in word) and any(c.isdigit() for c in word)
+
+
+def _is_title_case(text: str) -> bool:
+    """True when most longer words after the first start with a capital ("A Study of T
+    Cells in Children"): there a lone "A" is an article, not a symbol."""
+    words = [w for w in re.findall(r"[^\W\d_]{4,}", text)[1:]]
+    return bool(words) and sum(w[0].isupper() for w in words) * 2 >= len(words)
+
+
+def _verbatim(text: str) -> str:
+    """A DOI or URL for a verbatim BibTeX field (biblatex prints it as written): raw, except
+    braces and backslashes, which BibTeX would count or read, percent-encoded."""
+    return text.replace("\\", "%5C").replace("{", "%7B").replace("}", "%7D")
+
+
+_WORK_WRITERS: dict[str, Callable[[list[Reference]], bytes]] = {
+    "bibtex": _bibtex_file,
+    "ris": _ris_file,
+    "csv": _works_csv,
+}
+
+#: Bibliography formats for the works of a (filtered) corpus, by the name `export_works` takes.
+WORK_FORMATS: dict[str, ExportFormat] = {
+    "bibtex": ExportFormat("bib", "application/x-bibtex", generate_bibtex, "BibTeX"),
+    "ris": ExportFormat("ris", "application/x-research-info-systems", generate_ris, "RIS"),
+    "csv": ExportFormat("csv", "text/csv", generate_works_csv, "CSV"),
+}
