@@ -44,6 +44,7 @@ from citegraph.present import (
     work_urls,
     works_of_authors,
 )
+from citegraph.render import Picture
 from citegraph.snapshot import dumps_snapshot, load_snapshot, loads_snapshot
 from citegraph.views import (
     COLOR_OPTIONS,
@@ -53,6 +54,7 @@ from citegraph.views import (
     view_file,
     view_html,
     view_notes,
+    view_picture,
     view_tables,
 )
 
@@ -78,12 +80,18 @@ def _graph(
 
 @st.cache_data(show_spinner="Drawing the graph…", max_entries=32)
 def _html(_corpus: Corpus, _G: nx.Graph, key: str, color_by: str) -> str:
-    return view_html(_corpus, _G, color_by=color_by)
+    return view_html(_corpus, _G, pic=_picture(_corpus, _G, key, color_by))
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _picture(_corpus: Corpus, _G: nx.Graph, key: str, color_by: str) -> Picture:
+    # One layout per drawing, shared by the page and every graph file (same positions).
+    return view_picture(_corpus, _G, color_by=color_by)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _export(_corpus: Corpus, _G: nx.Graph, key: str, fmt: str, color_by: str) -> bytes:
-    return view_file(_corpus, _G, fmt, color_by=color_by)
+    return view_file(_corpus, _G, fmt, pic=_picture(_corpus, _G, key, color_by))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -93,7 +101,7 @@ def _works_file(_corpus: Corpus, key: str, fmt: str) -> bytes:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _csv_tables(_corpus: Corpus, _G: nx.Graph, key: str, color_by: str) -> tuple[bytes, bytes]:
-    return view_tables(_corpus, _G, color_by=color_by)
+    return view_tables(_corpus, _G, pic=_picture(_corpus, _G, key, color_by))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
