@@ -321,3 +321,45 @@ def test_empty_graphs_are_valid_files() -> None:
     assert_valid_graphml(view_file(Corpus.empty(), G, "graphml"))
     doc = json.loads(view_file(Corpus.empty(), G, "cyjs"))
     assert nx.cytoscape_graph(doc).number_of_nodes() == 0
+
+
+#: VOSviewer's JSON format as documented (VOSviewer Online docs, "VOSviewer JSON files").
+_VOS_TOP = {"network", "config", "info"}
+_VOS_ITEM = {"id", "label", "description", "url", "x", "y", "cluster", "weights", "scores"}
+_VOS_LINK = {"source_id", "target_id", "strength"}
+_VOS_CONFIG = {"color_schemes", "parameters", "terminology", "templates", "styles"}
+_VOS_TERMS = {"item", "items", "link", "links", "cluster", "clusters", "link_strength",
+              "total_link_strength"}  # fmt: skip
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_vosviewer_file_follows_the_documented_format(view: str) -> None:
+    doc = json.loads(Drawn(_hostile(), view).files["vosviewer"])
+    assert set(doc) <= _VOS_TOP and set(doc["config"]) <= _VOS_CONFIG
+    assert set(doc["network"]) <= {"items", "links", "clusters"}
+    ids = set()
+    for item in doc["network"]["items"]:
+        assert set(item) <= _VOS_ITEM and isinstance(item["id"], int)
+        assert isinstance(item["label"], str) and isinstance(item["description"], str)
+        assert isinstance(item["x"], float) and isinstance(item["y"], float)
+        assert 1 <= item.get("cluster", 1) <= 1000 and isinstance(item.get("cluster", 1), int)
+        assert all(isinstance(v, int | float) and v >= 0 for v in item["weights"].values())
+        assert all(isinstance(v, int | float) for v in item.get("scores", {}).values())
+        ids.add(item["id"])
+    for link in doc["network"]["links"]:
+        assert set(link) == _VOS_LINK and {link["source_id"], link["target_id"]} <= ids
+        assert link["strength"] >= 0
+    for cluster in doc["network"].get("clusters", []):
+        assert set(cluster) == {"cluster", "label"} and 1 <= cluster["cluster"] <= 1000
+    assert set(doc["config"]["terminology"]) == _VOS_TERMS
+    for entry in doc["config"].get("color_schemes", {}).get("cluster_colors", []):
+        assert set(entry) == {"cluster", "color"} and len(entry["color"]) == 7
+    assert set(doc["info"]) == {"title", "description"}
+
+
+def test_view_file_names_the_formats_it_writes() -> None:
+    from citegraph import OptionError
+
+    G = build_view(Corpus.empty(), "citation")
+    with pytest.raises(OptionError, match="Unknown export format 'pdf'"):
+        view_file(Corpus.empty(), G, "pdf")
