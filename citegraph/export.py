@@ -286,9 +286,16 @@ def _drawing(
         "color_by": strip_controls(str(picture.color_by)),
         "size_by": strip_controls(str(picture.size_by or "")),
     })  # fmt: skip
-    if filters is not None:
-        header["filters"] = _strip_all(filters)  # journal names in filters are data too
+    if filters is not None:  # journal names in filters are data too; sets, dates as text
+        header["filters"] = json.loads(json.dumps(_strip_all(filters), default=_json_value))
     return _Drawing(H, positions, colors, sizes, names, clusters, header, picture.color_by)
+
+
+def _json_value(value: Any) -> Any:
+    """A value JSON has no type for: sets as sorted lists (same bytes every run), else text."""
+    if isinstance(value, set | frozenset):
+        return sorted((_strip_all(v) for v in value), key=str)
+    return strip_controls(str(value))
 
 
 def _description(header: dict[str, Any]) -> str:
