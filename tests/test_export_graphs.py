@@ -363,3 +363,10 @@ def test_view_file_names_the_formats_it_writes() -> None:
     G = build_view(Corpus.empty(), "citation")
     with pytest.raises(OptionError, match="Unknown export format 'pdf'"):
         view_file(Corpus.empty(), G, "pdf")
+
+
+def test_html_file_draws_the_picture_given() -> None:
+    G = nx.Graph([("doi:10.1/a\u202e", "b")])
+    pic = picture(G, positions={"doi:10.1/a\u202e": (123.25, -7.5), "b": (0.0, 0.0)})
+    page = export_graph(G, "html", picture=pic).decode()
+    assert '"x": 123.25' in page and '"y": -7.5' in page and "\u202e" not in page
