@@ -21,7 +21,7 @@ import streamlit as st
 from citegraph import CitegraphError, __version__
 from citegraph.analysis import CLUSTER_METHODS, author_table, cluster_table, works_table
 from citegraph.collect import Collector, FetchOptions, gap_counts, make_clients
-from citegraph.export import export_csv_tables, export_graph, export_works
+from citegraph.export import export_works
 from citegraph.graphs import filter_corpus, journal_options, year_bounds
 from citegraph.ids import ACCEPTED_FORMS, parse_seeds
 from citegraph.model import Corpus
@@ -44,8 +44,19 @@ from citegraph.present import (
     work_urls,
     works_of_authors,
 )
+from citegraph.render import Picture
 from citegraph.snapshot import dumps_snapshot, load_snapshot, loads_snapshot
-from citegraph.views import COLOR_OPTIONS, VIEWS, ViewOptions, build_view, view_html, view_notes
+from citegraph.views import (
+    COLOR_OPTIONS,
+    VIEWS,
+    ViewOptions,
+    build_view,
+    view_file,
+    view_html,
+    view_notes,
+    view_picture,
+    view_tables,
+)
 
 ROOT = Path(__file__).resolve().parent
 BUNDLED = sorted((ROOT / "cache").glob("seed-*.json*"))
@@ -69,12 +80,18 @@ def _graph(
 
 @st.cache_data(show_spinner="Drawing the graph…", max_entries=32)
 def _html(_corpus: Corpus, _G: nx.Graph, key: str, color_by: str) -> str:
-    return view_html(_corpus, _G, color_by=color_by)
+    return view_html(_corpus, _G, pic=_picture(_corpus, _G, key, color_by))
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _picture(_corpus: Corpus, _G: nx.Graph, key: str, color_by: str) -> Picture:
+    # One layout per drawing, shared by the page and every graph file (same positions).
+    return view_picture(_corpus, _G, color_by=color_by)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def _export(_G: nx.Graph, key: str, fmt: str) -> bytes:
-    return export_graph(_G, fmt)
+def _export(_corpus: Corpus, _G: nx.Graph, key: str, fmt: str, color_by: str) -> bytes:
+    return view_file(_corpus, _G, fmt, pic=_picture(_corpus, _G, key, color_by))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -83,8 +100,8 @@ def _works_file(_corpus: Corpus, key: str, fmt: str) -> bytes:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _csv_tables(_G: nx.Graph, key: str) -> tuple[bytes, bytes]:
-    return export_csv_tables(_G)
+def _csv_tables(_corpus: Corpus, _G: nx.Graph, key: str, color_by: str) -> tuple[bytes, bytes]:
+    return view_tables(_corpus, _G, pic=_picture(_corpus, _G, key, color_by))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -600,11 +617,11 @@ def _render_downloads(screen: _Screen) -> None:
 
 def _download_bytes(screen: _Screen, item: Download) -> bytes:
     if item.what == "graph":
-        return _export(screen.G, screen.gkey, item.fmt)
+        return _export(screen.filtered, screen.G, screen.gkey, item.fmt, screen.color_by)
     if item.what == "html":  # the page exactly as drawn above
         return _html(screen.filtered, screen.G, screen.gkey, screen.color_by).encode()
     if item.what in ("nodes", "edges"):
-        nodes, edges = _csv_tables(screen.G, screen.gkey)
+        nodes, edges = _csv_tables(screen.filtered, screen.G, screen.gkey, screen.color_by)
         return nodes if item.what == "nodes" else edges
     return _works_file(screen.filtered, screen.fkey, item.fmt)
 

@@ -35,7 +35,7 @@ from citegraph.graphs import (  # noqa: E402
     filter_corpus,
 )
 from citegraph.layout import compute_layout  # noqa: E402
-from citegraph.render import render_html  # noqa: E402
+from citegraph.render import picture, render_html  # noqa: E402
 from tests.corpora import generated_corpus  # noqa: E402
 
 
@@ -84,8 +84,9 @@ def bench_size(n: int, runs: int) -> list[tuple[str, str, float, str]]:
         pos = row(name, "layout", lambda G=G: compute_layout(G), lambda p: f"{len(p)} nodes")
         row(name, "render", lambda G=G, p=pos: render_html(G, positions=p),
             lambda h: f"{len(h) / 2**20:.1f} MiB")  # fmt: skip
-        for fmt in ("gexf", "graphml", "json", "csv", "vosviewer"):
-            row(name, f"export {fmt}", lambda G=G, f=fmt: export_graph(G, f),
+        pic = picture(G, positions=pos)  # the files carry the picture drawn on the page
+        for fmt in ("gexf", "graphml", "cyjs", "json", "csv", "vosviewer"):
+            row(name, f"export {fmt}", lambda G=G, f=fmt, p=pic: export_graph(G, f, picture=p),
                 lambda b: f"{len(b) / 2**20:.2f} MiB")  # fmt: skip
     return rows
 

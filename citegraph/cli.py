@@ -68,7 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("snapshot", type=Path)
     export.add_argument("--graph", choices=["citation", "similarity", "coauthor"], required=True)
     export.add_argument(
-        "--format", choices=["gexf", "graphml", "json", "csv", "html", "vosviewer"], required=True
+        "--format",
+        choices=["gexf", "graphml", "cyjs", "json", "csv", "html", "vosviewer"],
+        required=True,
     )
     _add_filters(export)
     export.add_argument("-o", "--output", type=Path, required=True)
@@ -190,15 +192,12 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from citegraph.export import export_graph
-    from citegraph.views import build_view, view_html
+    from citegraph.views import build_view, view_file
 
     corpus, filtered = _filtered(args)
     G = build_view(filtered, args.graph, unfiltered=corpus)
-    # HTML as the page draws it (legend names the clusters); other formats from export.
-    data = (
-        view_html(filtered, G).encode() if args.format == "html" else export_graph(G, args.format)
-    )
+    # Drawn as the page draws it (positions, colours, cluster names): same options, same bytes.
+    data = view_file(filtered, G, args.format)
     _write(args.output, data)
     print(
         f"wrote {args.output} ({args.graph} graph, {G.number_of_nodes()} nodes, "

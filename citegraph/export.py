@@ -1,5 +1,5 @@
-"""Write a graph as GEXF, GraphML, JSON (node-link), CSV (nodes + edges, zipped), HTML or
-VOSviewer JSON (`FORMATS`, `export_graph`); and the works of a corpus as BibTeX, RIS or CSV
+"""Write a graph as GEXF, GraphML, Cytoscape JSON, JSON (node-link), CSV (nodes + edges,
+zipped), HTML or VOSviewer JSON (`FORMATS`, `export_graph`); and the works of a corpus as BibTeX, RIS or CSV
 (`WORK_FORMATS`, `export_works`).
 
 Each format has, as in networkx' readwrite modules, a ``generate_<format>`` function that
@@ -12,6 +12,12 @@ two keys with the same name when one attribute has mixed types (reference/tech-f
 every export goes through `sanitize_graph` first: None dropped, lists and sets joined with "; ",
 numpy scalars cast to Python, dicts as JSON text, and each attribute given one type across the
 graph (bool, int, float or str). Every file reads back with networkx to the same graph.
+
+Graph files carry the picture on screen (`citegraph.render.Picture`: positions, colours,
+sizes) and the cluster names, each where its tool reads them (GEXF ``viz:``; GraphML keys;
+Cytoscape ``position``; VOSviewer ``x``/``y``/``clusters``), and say which view and filters
+made them before the nodes. GEXF and GraphML are valid against their official schemas
+(tests/data/); docs/exports.md shows what each tool makes of each file.
 
 Text from a snapshot or an API is data in every file (issue 8): `citegraph.text.strip_controls`
 takes control, bidi-override and XML-illegal characters out of every text value and node id;
@@ -29,10 +35,10 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import networkx as nx
@@ -42,6 +48,9 @@ from citegraph.journals import Journal, journal_index
 from citegraph.model import Corpus, is_missing, text_or_empty
 from citegraph.names import PersonName, fold, parse_name
 from citegraph.text import clean_markup, safe_ids, strip_controls
+
+if TYPE_CHECKING:
+    from citegraph.render import Picture
 
 #: Where the ``write_*`` functions write: a file name or a binary file object.
 PathOrFile = str | Path | IO[bytes]
@@ -128,16 +137,18 @@ def export_graph(G: nx.Graph, fmt: str, **options: Any) -> bytes:
     """The graph in format ``fmt`` (one of `FORMATS`) as bytes, ready for a download button.
 
     ``options`` go to the format's ``generate_*`` function, which names every keyword it takes
-    (`generate_gexf`, `generate_graphml`, `generate_json`, `generate_csv_zip`, `generate_html`,
-    `generate_vosviewer`); an option the format does not take raises `TypeError`. An unknown
-    format raises `citegraph.OptionError`.
+    (`generate_gexf`, `generate_graphml`, `generate_cytoscape`, `generate_json`,
+    `generate_csv_zip`, `generate_html`, `generate_vosviewer`); an option the format does not
+    take raises `TypeError`. Every format takes ``picture=`` (what the page draws:
+    `citegraph.render.Picture`); all but HTML take ``cluster_names=``, all but CSV and HTML
+    ``filters=``. An unknown format raises `citegraph.OptionError`.
 
     Examples
     --------
     >>> G = nx.Graph([("a", "b")])
     >>> sorted(FORMATS)
-    ['csv', 'gexf', 'graphml', 'html', 'json', 'vosviewer']
-    >>> json.loads(export_graph(G, "json"))["edges"]
+    ['csv', 'cyjs', 'gexf', 'graphml', 'html', 'json', 'vosviewer']
+    >>> json.loads(export_graph(G, "json"))["links"]
     [{'source': 'a', 'target': 'b'}]
     >>> export_graph(G, "graphml", postions={})
     Traceback (most recent call last):
@@ -163,53 +174,322 @@ def export_filename(graph_name: str, fmt: str) -> str:
     return f"citegraph-{slug}.{FORMATS[fmt].extension}"
 
 
-def export_csv_tables(G: nx.Graph) -> tuple[bytes, bytes]:
+def export_csv_tables(
+    G: nx.Graph, *, picture: Picture | None = None, cluster_names: dict | None = None
+) -> tuple[bytes, bytes]:
     """``(nodes.csv, edges.csv)`` as UTF-8 bytes.
 
-    nodes.csv has ``id`` then every node attribute (``label`` first); edges.csv has ``source``,
-    ``target`` then every edge attribute. Missing values are empty cells.
+    nodes.csv has ``id`` then every node attribute (``label`` first) and the picture's columns
+    (`DRAWN_ATTRIBUTES`: ``x``, ``y`` in screen coordinates, ``size``, ``color``,
+    ``cluster_name``); edges.csv has ``source``, ``target`` then every edge attribute. Missing
+    values are empty cells. ``picture`` and ``cluster_names`` as in `generate_gexf`.
 
     Examples
     --------
     >>> nodes, edges = export_csv_tables(nx.Graph([("a", "b")]))
-    >>> nodes.decode().splitlines(), edges.decode().splitlines()
-    (['id', 'a', 'b'], ['source,target', 'a,b'])
+    >>> nodes.decode().splitlines()[0], edges.decode().splitlines()
+    ('id,x,y,size,color', ['source,target', 'a,b'])
     """
-    H = sanitize_graph(G)
-    node_cols = _columns(d for _, d in H.nodes(data=True))
-    edge_cols = _columns(d for *_, d in H.edges(data=True))
-    nodes = _csv(["id", *node_cols], ([n, *(d.get(c) for c in node_cols)]
-                                      for n, d in H.nodes(data=True)))  # fmt: skip
+    drawn = _drawing(G, picture, cluster_names, None)
+    rows = drawn.node_rows()
+    node_cols = _columns(d for _, d in rows)
+    edge_cols = _columns(d for *_, d in drawn.H.edges(data=True))
+    nodes = _csv(["id", *node_cols], ([n, *(d.get(c) for c in node_cols)] for n, d in rows))
     edges = _csv(["source", "target", *edge_cols], ([u, v, *(d.get(c) for c in edge_cols)]
-                                                    for u, v, d in H.edges(data=True)))  # fmt: skip
+                 for u, v, d in drawn.H.edges(data=True)))  # fmt: skip
     return nodes, edges
 
 
 # ------------------------------------------------------------------------------ graph formats
-def generate_gexf(G: nx.Graph, *, positions: dict | None = None) -> bytes:
-    """``G`` as GEXF 1.2 (Gephi), UTF-8 bytes.
+#: Node attributes the graph files (GraphML, JSON, Cytoscape JSON, CSV) gain from the picture:
+#: where the node is drawn (screen coordinates as on the page: y grows downwards), its radius,
+#: its colour (``#rrggbb``) and the name of its cluster. GEXF carries the first four in its
+#: ``viz`` elements, VOSviewer JSON in its own fields.
+DRAWN_ATTRIBUTES = ("x", "y", "size", "color", "cluster_name")
 
-    ``positions``: ``{node: (x, y)}`` written as ``viz`` positions, which Gephi shows as the
-    starting layout.
+_GEXF_NS = "http://gexf.net/1.3"
+_GEXF_VIZ_NS = "http://gexf.net/1.3/viz"
+_GRAPHML_NS = "http://graphml.graphdrawing.org/xmlns"
+_XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+_GEXF_TYPES = {bool: "boolean", int: "long", float: "double", str: "string"}
+_GRAPHML_TYPES = {bool: "boolean", int: "long", float: "double", str: "string"}
+#: Characters a GraphML ``attr.name`` (an XML NMTOKEN) cannot hold.
+_NOT_NMTOKEN = re.compile(r"[^\w.:-]")
+
+
+@dataclass(frozen=True)
+class _Drawing:
+    """A sanitised graph with its picture keyed by the sanitised node ids, and its header."""
+
+    H: nx.Graph
+    positions: dict[str, tuple[float, float]]
+    colors: dict[str, str]
+    sizes: dict[str, float]
+    names: dict[str, str]  # node -> its cluster's name
+    clusters: dict[int, str]  # cluster -> name
+    header: dict[str, Any]
+    color_by: str
+
+    def drawn(self, node: str) -> dict[str, Any]:
+        """The `DRAWN_ATTRIBUTES` of ``node`` that are known."""
+        out: dict[str, Any] = {}
+        if node in self.positions:
+            out["x"], out["y"] = self.positions[node]
+        if node in self.sizes:
+            out["size"] = self.sizes[node]
+        if node in self.colors:
+            out["color"] = self.colors[node]
+        if node in self.names:
+            out["cluster_name"] = self.names[node]
+        return out
+
+    def node_rows(self) -> list[tuple[str, dict[str, Any]]]:
+        """Each node with its attributes and then its drawn attributes."""
+        return [(n, {**d, **self.drawn(n)}) for n, d in self.H.nodes(data=True)]
+
+
+def _drawing(
+    G: nx.Graph, picture: Picture | None, cluster_names: dict | None, filters: Any
+) -> _Drawing:
+    from citegraph.render import picture as draw
+
+    if picture is None:  # the picture the page draws by default
+        picture = draw(G)
+    H = sanitize_graph(G)
+    ids = safe_ids(G)
+    # Rounded as the page rounds them, so a file places each node exactly where the page does.
+    positions = {ids[n]: (round(float(x), 2), round(float(y), 2))
+                 for n, (x, y) in picture.positions.items() if n in ids}  # fmt: skip
+    colors = {ids[n]: str(c) for n, c in picture.colors.items() if n in ids}
+    sizes = {ids[n]: float(s) for n, s in picture.sizes.items() if n in ids}
+    clusters = {
+        int(k): strip_controls(str(v), one_line=True).strip()
+        for k, v in (cluster_names or {}).items()
+        if not isinstance(k, bool) and isinstance(k, int | str) and str(k).lstrip("-").isdigit()
+    }
+    names = {
+        n: clusters[d["cluster"]]
+        for n, d in H.nodes(data=True)
+        if isinstance(d.get("cluster"), int) and clusters.get(d["cluster"])
+    }
+    header: dict[str, Any] = {"software": "citegraph", "software_version": __version__}
+    header.update({k: v for k, v in H.graph.items() if k != "filters" or v})
+    header.update({
+        "nodes": H.number_of_nodes(),
+        "edges": H.number_of_edges(),
+        "directed": H.is_directed(),
+        "color_by": strip_controls(str(picture.color_by)),
+        "size_by": strip_controls(str(picture.size_by or "")),
+    })  # fmt: skip
+    if filters is not None:  # journal names in filters are data too; sets, dates as text
+        header["filters"] = json.loads(json.dumps(_strip_all(filters), default=_json_value))
+    return _Drawing(H, positions, colors, sizes, names, clusters, header, picture.color_by)
+
+
+def _json_value(value: Any) -> Any:
+    """A value JSON has no type for: sets as sorted lists (same bytes every run), else text."""
+    if isinstance(value, set | frozenset):
+        return sorted((_strip_all(v) for v in value), key=str)
+    return strip_controls(str(value))
+
+
+def _description(header: dict[str, Any]) -> str:
+    """One sentence saying what a file holds: view, size, colours, filters."""
+    what = header.get("view") or header.get("name") or "graph"
+    parts = [f"Citegraph {what} network: {header['nodes']} nodes, {header['edges']} edges",
+             f"coloured by {header['color_by']}"]  # fmt: skip
+    if header.get("size_by"):
+        parts.append(f"sized by {header['size_by']}")
+    if header.get("filters"):
+        filters = header["filters"]
+        if not isinstance(filters, str):
+            filters = json.dumps(filters, ensure_ascii=False, sort_keys=True, default=str)
+        parts.append(f"filters: {filters}")
+    return strip_controls("; ".join(parts) + ".")
+
+
+def _header_scalars(header: dict[str, Any]) -> dict[str, Any]:
+    """The header with every value a scalar (dicts and lists as JSON text)."""
+    return {k: v if isinstance(v, bool | int | float | str) else
+            json.dumps(v, ensure_ascii=False, sort_keys=True, default=str)
+            for k, v in header.items()}  # fmt: skip
+
+
+def _xml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _types(rows: Any, skip: tuple[str, ...] = ()) -> dict[str, type]:
+    """Attribute name → its one Python type (`sanitize_graph` unified them), in first-seen
+    order."""
+    types: dict[str, type] = {}
+    for row in rows:
+        for key, value in row.items():
+            if key not in skip and key not in types:
+                types[key] = str if type(value) not in _GEXF_TYPES else type(value)
+    return types
+
+
+def _rgb(color: str) -> tuple[int, int, int]:
+    text = color.lstrip("#")
+    try:
+        return int(text[0:2], 16), int(text[2:4], 16), int(text[4:6], 16)
+    except ValueError:
+        return 186, 176, 172  # render.OTHER_COLOR
+
+
+class _Xml:
+    """A small XML writer: one element per line, indented, every attribute and text escaped.
+
+    ElementTree's serialiser took most of an export's time at a few thousand nodes; this
+    writes the same document a few times faster. Callers pass text that `sanitize_graph`
+    already cleared of characters XML 1.0 cannot hold.
+    """
+
+    def __init__(self) -> None:
+        self.lines = ['<?xml version="1.0" encoding="UTF-8"?>']
+
+    def start(self, depth: int, tag: str, attrs: dict[str, str] | None = None) -> None:
+        self.lines.append(f"{'  ' * depth}<{tag}{_xml_attrs(attrs)}>")
+
+    def end(self, depth: int, tag: str) -> None:
+        self.lines.append(f"{'  ' * depth}</{tag}>")
+
+    def empty(self, depth: int, tag: str, attrs: dict[str, str]) -> None:
+        self.lines.append(f"{'  ' * depth}<{tag}{_xml_attrs(attrs)}/>")
+
+    def text(self, depth: int, tag: str, text: str, attrs: dict[str, str] | None = None) -> None:
+        body = text.translate(_XML_TEXT)
+        self.lines.append(f"{'  ' * depth}<{tag}{_xml_attrs(attrs)}>{body}</{tag}>")
+
+    def bytes(self) -> bytes:
+        return ("\n".join(self.lines) + "\n").encode("utf-8")
+
+
+#: Escapes for XML text and attribute values; line breaks and tabs as references, so a parser
+#: gives them back instead of normalising them to spaces or "\n".
+_XML_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_XML_ATTR = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
+                           "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})  # fmt: skip
+
+
+def _xml_attrs(attrs: dict[str, str] | None) -> str:
+    if not attrs:
+        return ""
+    return "".join(f' {k}="{v.translate(_XML_ATTR)}"' for k, v in attrs.items())
+
+
+def generate_gexf(
+    G: nx.Graph,
+    *,
+    picture: Picture | None = None,
+    cluster_names: dict | None = None,
+    filters: Any = None,
+) -> bytes:
+    """``G`` as GEXF 1.3 (Gephi, Gephi Lite, graphology/sigma.js), UTF-8 bytes.
+
+    Every node carries its place, colour and size from ``picture`` (`citegraph.render.Picture`;
+    default: `citegraph.render.picture` of ``G``) in ``viz:position`` (y upwards, as Gephi
+    draws it: the screen's y negated), ``viz:color`` (r, g, b) and ``viz:size``, and its
+    cluster's name (``cluster_names``: cluster number → name) in a ``cluster_name``
+    attribute. The ``<meta>`` element before the graph names the software, and its
+    description says which view, colouring and ``filters`` produced the file. Node ids are
+    kept (GEXF ids are strings); edge weights go into ``weight``.
+
+    Valid against the GEXF 1.3 RelaxNG schema; tests/test_export_graphs.py says why the XSD
+    generated from it is checked without the ``viz`` elements.
 
     Examples
     --------
-    >>> H = nx.read_gexf(io.BytesIO(generate_gexf(nx.Graph([("a", "b")]))))
-    >>> sorted(H.edges())
-    [('a', 'b')]
+    >>> G = nx.Graph([("doi:10.1/a", "b")])
+    >>> H = nx.read_gexf(io.BytesIO(generate_gexf(G, cluster_names={})))
+    >>> sorted(H.nodes["b"]["viz"])
+    ['color', 'position', 'size']
     """
-    H = sanitize_graph(G)
-    if positions:
-        ids = safe_ids(G)
-        for node, (x, y) in positions.items():
-            if node in ids:
-                H.nodes[ids[node]]["viz"] = {"position": {"x": float(x), "y": float(y), "z": 0.0}}
-    buffer = io.BytesIO()
-    nx.write_gexf(H, buffer, version="1.2draft")
-    return buffer.getvalue()
+    drawn = _drawing(G, picture, cluster_names, filters)
+    H = drawn.H
+    xml = _Xml()
+    # No xsi:schemaLocation: the RelaxNG grammar allows no attribute it does not name.
+    xml.start(0, "gexf", {"xmlns": _GEXF_NS, "xmlns:viz": _GEXF_VIZ_NS, "version": "1.3"})
+    xml.start(1, "meta")
+    xml.text(2, "creator", f"Citegraph {__version__}")
+    xml.text(2, "description", _description(drawn.header))
+    xml.text(2, "keywords", f"citegraph, {drawn.header.get('view') or 'graph'}, clusters")
+    xml.end(1, "meta")
+    kind = "directed" if H.is_directed() else "undirected"
+    xml.start(1, "graph", {"defaultedgetype": kind, "mode": "static"})
+    rows = [(n, {**d, **({"cluster_name": drawn.names[n]} if n in drawn.names else {})})
+            for n, d in H.nodes(data=True)]  # fmt: skip
+    node_types = _types((d for _, d in rows), skip=("label",))
+    weighted = all(isinstance(w, int | float) and not isinstance(w, bool)
+                   for *_, w in H.edges(data="weight", default=1))  # fmt: skip
+    edge_types = _types((d for *_, d in H.edges(data=True)), skip=("weight",) if weighted else ())
+    node_ids = _gexf_attributes(xml, "node", node_types)
+    edge_ids = _gexf_attributes(xml, "edge", edge_types)
+    xml.start(2, "nodes", {"count": str(H.number_of_nodes())})
+    for node, data in rows:
+        xml.start(3, "node", {"id": node, "label": str(data.get("label", node))})
+        _gexf_values(xml, data, node_ids)
+        if node in drawn.colors:
+            r, g, b = _rgb(drawn.colors[node])
+            xml.empty(4, "viz:color", {"r": str(r), "g": str(g), "b": str(b)})
+        if node in drawn.positions:
+            x, y = drawn.positions[node]
+            xml.empty(4, "viz:position", {"x": repr(x), "y": repr(-y + 0.0), "z": "0.0"})
+        if node in drawn.sizes:
+            xml.empty(4, "viz:size", {"value": repr(drawn.sizes[node])})
+        xml.end(3, "node")
+    xml.end(2, "nodes")
+    xml.start(2, "edges", {"count": str(H.number_of_edges())})
+    for i, (u, v, data) in enumerate(H.edges(data=True)):
+        attrs = {"id": str(i), "source": u, "target": v}
+        if weighted and "weight" in data:
+            attrs["weight"] = repr(float(data["weight"]))
+        if any(k in edge_ids for k in data):
+            xml.start(3, "edge", attrs)
+            _gexf_values(xml, data, edge_ids)
+            xml.end(3, "edge")
+        else:
+            xml.empty(3, "edge", attrs)
+    xml.end(2, "edges")
+    xml.end(1, "graph")
+    xml.end(0, "gexf")
+    return xml.bytes()
 
 
-def write_gexf(G: nx.Graph, path: PathOrFile, *, positions: dict | None = None) -> None:
+def _gexf_attributes(xml: _Xml, kind: str, types: dict[str, type]) -> dict[str, str]:
+    if not types:
+        return {}
+    xml.start(2, "attributes", {"class": kind, "mode": "static"})
+    ids = {}
+    for i, (title, kind_) in enumerate(types.items()):
+        ids[title] = str(i)
+        xml.empty(3, "attribute", {"id": str(i), "title": title, "type": _GEXF_TYPES[kind_]})
+    xml.end(2, "attributes")
+    return ids
+
+
+def _gexf_values(xml: _Xml, data: dict[str, Any], ids: dict[str, str]) -> None:
+    values = [(ids[k], v) for k, v in data.items() if k in ids]
+    if values:
+        xml.start(4, "attvalues")
+        for key, value in values:
+            xml.empty(5, "attvalue", {"for": key, "value": _xml_value(value)})
+        xml.end(4, "attvalues")
+
+
+def write_gexf(
+    G: nx.Graph,
+    path: PathOrFile,
+    *,
+    picture: Picture | None = None,
+    cluster_names: dict | None = None,
+    filters: Any = None,
+) -> None:
     """Write `generate_gexf` of ``G`` to ``path`` (a file name or a binary file object).
 
     Examples
@@ -219,25 +499,91 @@ def write_gexf(G: nx.Graph, path: PathOrFile, *, positions: dict | None = None) 
     >>> nx.read_gexf(io.BytesIO(buffer.getvalue())).number_of_edges()
     1
     """
-    _save(path, generate_gexf(G, positions=positions))
+    _save(path, generate_gexf(G, picture=picture, cluster_names=cluster_names, filters=filters))
 
 
-def generate_graphml(G: nx.Graph) -> bytes:
-    """``G`` as GraphML (Cytoscape, yEd, igraph), UTF-8 bytes.
+def generate_graphml(
+    G: nx.Graph,
+    *,
+    picture: Picture | None = None,
+    cluster_names: dict | None = None,
+    filters: Any = None,
+) -> bytes:
+    """``G`` as GraphML (Cytoscape, yEd, Gephi, igraph), UTF-8 bytes, valid against the
+    GraphML 1.0 schema.
+
+    GraphML node ids must be XML name tokens, which DOIs (``/``) and name keys (``|``) are
+    not: nodes are numbered ``n0``, ``n1``, ... in graph order and keep their own id in the
+    ``citegraph_id`` attribute. Each node also gets the picture's `DRAWN_ATTRIBUTES` (``x``,
+    ``y`` in screen coordinates, ``size``, ``color`` as ``#rrggbb``, ``cluster_name``) and
+    ``r``, ``g``, ``b`` (Gephi's GraphML importer reads ``x``, ``y``, ``size``, ``r``, ``g``,
+    ``b``). Graph-level data (view, colouring, ``filters``, software) come before the nodes.
+    ``picture`` and ``cluster_names`` as in `generate_gexf`.
 
     Examples
     --------
-    >>> nx.read_graphml(io.BytesIO(generate_graphml(nx.Graph([("a", "b")])))).number_of_nodes()
-    2
+    >>> H = nx.read_graphml(io.BytesIO(generate_graphml(nx.Graph([("doi:10.1/a", "b")]))))
+    >>> sorted(H.nodes), H.nodes["n0"]["citegraph_id"]
+    (['n0', 'n1'], 'doi:10.1/a')
     """
-    buffer = io.BytesIO()
-    # Default key ids (d0, d1, …): named ids would collide where a node and an edge attribute
-    # share a name with different types (co-author node "works" is a count, edge "works" a list).
-    nx.write_graphml(sanitize_graph(G), buffer)
-    return buffer.getvalue()
+    drawn = _drawing(G, picture, cluster_names, filters)
+    H = drawn.H
+    number = {node: f"n{i}" for i, node in enumerate(H)}
+    rows = []
+    for node, data in drawn.node_rows():
+        row = {"citegraph_id": node, **data}
+        if "color" in row:
+            row["r"], row["g"], row["b"] = _rgb(row["color"])
+        rows.append((node, row))
+    header = _header_scalars(drawn.header)
+    xml = _Xml()
+    xml.start(0, "graphml", {
+        "xmlns": _GRAPHML_NS, "xmlns:xsi": _XSI_NS,
+        "xsi:schemaLocation": f"{_GRAPHML_NS} {_GRAPHML_NS}/1.0/graphml.xsd",
+    })  # fmt: skip
+    keys: dict[tuple[str, str], str] = {}
+    for kind, types in (("graph", _types([header])), ("node", _types(d for _, d in rows)),
+                        ("edge", _types(d for *_, d in H.edges(data=True)))):  # fmt: skip
+        for name, kind_ in types.items():
+            key = keys[kind, name] = f"d{len(keys)}"
+            xml.empty(1, "key", {
+                "id": key, "for": kind, "attr.name": _NOT_NMTOKEN.sub("_", name) or "_",
+                "attr.type": _GRAPHML_TYPES[kind_],
+            })  # fmt: skip
+    edgedefault = "directed" if H.is_directed() else "undirected"
+    xml.start(1, "graph", {"id": "G", "edgedefault": edgedefault})
+    _graphml_data(xml, 2, header, keys, "graph")
+    for node, row in rows:
+        xml.start(2, "node", {"id": number[node]})
+        _graphml_data(xml, 3, row, keys, "node")
+        xml.end(2, "node")
+    for u, v, data in H.edges(data=True):
+        attrs = {"source": number[u], "target": number[v]}
+        if data:
+            xml.start(2, "edge", attrs)
+            _graphml_data(xml, 3, data, keys, "edge")
+            xml.end(2, "edge")
+        else:
+            xml.empty(2, "edge", attrs)
+    xml.end(1, "graph")
+    xml.end(0, "graphml")
+    return xml.bytes()
 
 
-def write_graphml(G: nx.Graph, path: PathOrFile) -> None:
+def _graphml_data(xml: _Xml, depth: int, data: dict, keys: dict, kind: str) -> None:
+    for name, value in data.items():
+        if (kind, name) in keys:
+            xml.text(depth, "data", _xml_value(value), {"key": keys[kind, name]})
+
+
+def write_graphml(
+    G: nx.Graph,
+    path: PathOrFile,
+    *,
+    picture: Picture | None = None,
+    cluster_names: dict | None = None,
+    filters: Any = None,
+) -> None:
     """Write `generate_graphml` of ``G`` to ``path`` (a file name or a binary file object).
 
     Examples
@@ -247,36 +593,53 @@ def write_graphml(G: nx.Graph, path: PathOrFile) -> None:
     >>> buffer.getvalue().startswith(b"<?xml")
     True
     """
-    _save(path, generate_graphml(G))
+    _save(path, generate_graphml(G, picture=picture, cluster_names=cluster_names,
+                                 filters=filters))  # fmt: skip
 
 
-def generate_json(G: nx.Graph, *, name: str | None = None, filters: Any = None) -> bytes:
-    """``G`` as node-link JSON (networkx, D3) with a header: ``name`` (else the graph's own,
-    else "graph"), ``created_at``, the software and its version, and ``filters`` when given.
+def generate_json(
+    G: nx.Graph,
+    *,
+    name: str | None = None,
+    picture: Picture | None = None,
+    cluster_names: dict | None = None,
+    filters: Any = None,
+) -> bytes:
+    """``G`` as node-link JSON (D3, networkx), with ``nodes`` and ``links`` as D3 expects;
+    ``networkx.node_link_graph(data, edges="links")`` reads it back. Nodes carry the
+    picture's `DRAWN_ATTRIBUTES` (screen coordinates, as SVG has them). The ``graph`` header
+    holds ``name`` (else the graph's own, else "graph"), ``created_at``, the software and its
+    version, the view, its colouring and ``filters`` when given. ``picture`` and
+    ``cluster_names`` as in `generate_gexf`.
 
     Examples
     --------
     >>> data = json.loads(generate_json(nx.Graph([("a", "b")]), name="demo"))
-    >>> data["graph"]["name"], data["edges"]
+    >>> data["graph"]["name"], data["links"]
     ('demo', [{'source': 'a', 'target': 'b'}])
     """
-    H = sanitize_graph(G)
-    data = nx.node_link_data(H, edges="edges")
-    header = dict(data.get("graph") or {})
+    drawn = _drawing(G, picture, cluster_names, filters)
+    H = drawn.H.copy()
+    for node, data in drawn.node_rows():
+        H.nodes[node].update(data)
+    data = nx.node_link_data(H, edges="links")
+    header = dict(drawn.header)
     header.update({
         "name": _strip_all(name) or header.get("name") or "graph",
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "software": "citegraph",
-        "software_version": __version__,
     })  # fmt: skip
-    if filters is not None:
-        header["filters"] = _strip_all(filters)  # journal names in filters are data too
     data["graph"] = header
     return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
 
 
 def write_json(
-    G: nx.Graph, path: PathOrFile, *, name: str | None = None, filters: Any = None
+    G: nx.Graph,
+    path: PathOrFile,
+    *,
+    name: str | None = None,
+    picture: Picture | None = None,
+    cluster_names: dict | None = None,
+    filters: Any = None,
 ) -> None:
     """Write `generate_json` of ``G`` to ``path`` (a file name or a binary file object).
 
@@ -287,11 +650,108 @@ def write_json(
     >>> json.loads(buffer.getvalue())["graph"]["filters"]
     {'year_from': 2020}
     """
-    _save(path, generate_json(G, name=name, filters=filters))
+    _save(path, generate_json(G, name=name, picture=picture, cluster_names=cluster_names,
+                              filters=filters))  # fmt: skip
 
 
-def generate_csv_zip(G: nx.Graph) -> bytes:
-    """A zip archive holding ``nodes.csv`` and ``edges.csv`` (see `export_csv_tables`).
+#: How Cytoscape.js draws a `generate_cytoscape` file: each node's own colour, size and label.
+_CYTOSCAPE_STYLE = [
+    {"selector": "node", "style": {
+        "background-color": "data(color)", "width": "data(diameter)",
+        "height": "data(diameter)", "label": "data(label)", "font-size": 10,
+    }},
+    {"selector": "edge", "style": {"line-color": "#9aa5b1", "opacity": 0.7, "width": 1}},
+    {"selector": "edge[?directed]", "style": {
+        "curve-style": "bezier", "target-arrow-shape": "triangle",
+        "target-arrow-color": "#9aa5b1",
+    }},
+]  # fmt: skip
+
+
+def generate_cytoscape(
+    G: nx.Graph,
+    *,
+    picture: Picture | None = None,
+    cluster_names: dict | None = None,
+    filters: Any = None,
+) -> bytes:
+    """``G`` as Cytoscape.js JSON (``.cyjs``: Cytoscape desktop's File > Import > Network,
+    Cytoscape.js ``cy.json()``), UTF-8 bytes.
+
+    ``elements.nodes`` hold ``data`` (``id``, ``value`` and ``name`` as networkx's
+    `networkx.cytoscape_graph` reads them, every node attribute and the picture's
+    `DRAWN_ATTRIBUTES` plus ``diameter``) and ``position`` (screen coordinates, as on the
+    page); ``elements.edges`` hold ``data`` with ``source``, ``target`` and every edge
+    attribute. ``data`` at the top is the graph header (view, colouring, ``filters``);
+    ``style`` maps each node's ``color`` and ``diameter`` for Cytoscape.js (Cytoscape
+    desktop keeps styles apart and ignores it). ``picture`` and ``cluster_names`` as in
+    `generate_gexf`.
+
+    Examples
+    --------
+    >>> data = json.loads(generate_cytoscape(nx.DiGraph([("a", "b")])))
+    >>> H = nx.cytoscape_graph(data)
+    >>> sorted(H.edges), sorted(data["elements"]["nodes"][0]["position"])
+    ([('a', 'b')], ['x', 'y'])
+    """
+    drawn = _drawing(G, picture, cluster_names, filters)
+    H = drawn.H
+    nodes = []
+    for node, data in drawn.node_rows():
+        item = {**data, "id": node, "value": node, "name": data.get("name") or
+                data.get("label") or node}  # fmt: skip
+        if "size" in item:
+            item["diameter"] = round(2 * item["size"], 2)
+        entry: dict[str, Any] = {"data": item}
+        if node in drawn.positions:
+            x, y = drawn.positions[node]
+            entry["position"] = {"x": x, "y": y}
+        nodes.append(entry)
+    edges = [{"data": {**data, "id": f"e{i}", "source": u, "target": v,
+                       "directed": H.is_directed()}}
+             for i, (u, v, data) in enumerate(H.edges(data=True))]  # fmt: skip
+    header = _header_scalars(drawn.header)
+    header["name"] = str(header.get("name") or header.get("view") or "graph")
+    header["description"] = _description(drawn.header)
+    document = {
+        "format_version": "1.0",
+        "generated_by": f"citegraph-{__version__}",
+        "target_cytoscapejs_version": "~3.0",
+        "data": header,
+        "directed": H.is_directed(),
+        "multigraph": False,
+        "elements": {"nodes": nodes, "edges": edges},
+        "style": _CYTOSCAPE_STYLE,
+    }
+    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def write_cytoscape(
+    G: nx.Graph,
+    path: PathOrFile,
+    *,
+    picture: Picture | None = None,
+    cluster_names: dict | None = None,
+    filters: Any = None,
+) -> None:
+    """Write `generate_cytoscape` of ``G`` to ``path`` (a file name or a binary file object).
+
+    Examples
+    --------
+    >>> buffer = io.BytesIO()
+    >>> write_cytoscape(nx.Graph([("a", "b")]), buffer)
+    >>> len(json.loads(buffer.getvalue())["elements"]["nodes"])
+    2
+    """
+    _save(path, generate_cytoscape(G, picture=picture, cluster_names=cluster_names,
+                                   filters=filters))  # fmt: skip
+
+
+def generate_csv_zip(
+    G: nx.Graph, *, picture: Picture | None = None, cluster_names: dict | None = None
+) -> bytes:
+    """A zip archive holding ``nodes.csv`` and ``edges.csv`` (see `export_csv_tables`). The
+    entries carry a fixed date, so the same graph always gives the same bytes.
 
     Examples
     --------
@@ -299,15 +759,24 @@ def generate_csv_zip(G: nx.Graph) -> bytes:
     ...     archive.namelist()
     ['nodes.csv', 'edges.csv']
     """
-    nodes, edges = export_csv_tables(G)
+    nodes, edges = export_csv_tables(G, picture=picture, cluster_names=cluster_names)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("nodes.csv", nodes)
-        archive.writestr("edges.csv", edges)
+        for name, data in (("nodes.csv", nodes), ("edges.csv", edges)):
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data)
     return buffer.getvalue()
 
 
-def write_csv_zip(G: nx.Graph, path: PathOrFile) -> None:
+def write_csv_zip(
+    G: nx.Graph,
+    path: PathOrFile,
+    *,
+    picture: Picture | None = None,
+    cluster_names: dict | None = None,
+) -> None:
     """Write `generate_csv_zip` of ``G`` to ``path`` (a file name or a binary file object).
 
     Examples
@@ -317,7 +786,7 @@ def write_csv_zip(G: nx.Graph, path: PathOrFile) -> None:
     >>> zipfile.is_zipfile(buffer)
     True
     """
-    _save(path, generate_csv_zip(G))
+    _save(path, generate_csv_zip(G, picture=picture, cluster_names=cluster_names))
 
 
 def generate_html(
@@ -329,9 +798,10 @@ def generate_html(
     height: int = 650,
     physics_threshold: int = 300,
     legend_labels: dict | None = None,
+    picture: Picture | None = None,
 ) -> bytes:
     """The offline interactive page of ``G`` (`citegraph.render.render_html`, whose options
-    these are), UTF-8 bytes.
+    these are; ``picture`` is its ``pic``), UTF-8 bytes.
 
     Examples
     --------
@@ -340,12 +810,20 @@ def generate_html(
     """
     from citegraph.render import render_html
 
-    if positions is not None:  # node ids become safe strings in the sanitised copy
-        ids = safe_ids(G)
+    ids = safe_ids(G)  # node ids become safe strings in the sanitised copy
+    if positions is not None:
         positions = {ids[n]: p for n, p in positions.items() if n in ids}
+    if picture is not None:
+        picture = replace(
+            picture,
+            positions={ids[n]: p for n, p in picture.positions.items() if n in ids},
+            colors={ids[n]: c for n, c in picture.colors.items() if n in ids},
+            sizes={ids[n]: s for n, s in picture.sizes.items() if n in ids},
+        )
     return render_html(
         sanitize_graph(G), positions=positions, color_by=color_by, size_by=size_by,
         height=height, physics_threshold=physics_threshold, legend_labels=legend_labels,
+        pic=picture,
     ).encode("utf-8")  # fmt: skip
 
 
@@ -359,6 +837,7 @@ def write_html(
     height: int = 650,
     physics_threshold: int = 300,
     legend_labels: dict | None = None,
+    picture: Picture | None = None,
 ) -> None:
     """Write `generate_html` of ``G`` to ``path`` (a file name or a binary file object).
 
@@ -371,18 +850,41 @@ def write_html(
     """
     _save(path, generate_html(
         G, positions=positions, color_by=color_by, size_by=size_by, height=height,
-        physics_threshold=physics_threshold, legend_labels=legend_labels,
+        physics_threshold=physics_threshold, legend_labels=legend_labels, picture=picture,
     ))  # fmt: skip
 
 
-def generate_vosviewer(G: nx.Graph, *, positions: dict | None = None) -> bytes:
-    """``G`` as VOSviewer JSON: ``{"network": {"items": [...], "links": [...]}}``.
+#: VOSviewer's words for the items and links of each view (its ``config.terminology``).
+_VOS_TERMS = {
+    "citation": ("work", "works", "citation link", "citation links", "citations"),
+    "similarity": ("work", "works", "similarity link", "similarity links", "similarity"),
+    "coauthor": ("author", "authors", "co-authorship link", "co-authorship links",
+                 "shared works"),
+}  # fmt: skip
 
-    Items get integer ids 1..n in node order, the ``label``, ``cluster`` (VOSviewer numbers
-    clusters from 1; unclustered nodes have none), ``x``/``y`` when positions are given, weights
-    "Links" and "Total link strength" (and "Documents" for authors), scores "Year" or
-    "Avg. pub. year" where known, and an HTML ``description`` built from escaped text (VOSviewer
-    shows descriptions as HTML). Links carry ``strength`` (the edge ``weight``, else 1).
+
+def generate_vosviewer(
+    G: nx.Graph,
+    *,
+    picture: Picture | None = None,
+    cluster_names: dict | None = None,
+    filters: Any = None,
+) -> bytes:
+    """``G`` as VOSviewer JSON (VOSviewer 1.6.x, VOSviewer Online), following VOSviewer's
+    documented JSON format.
+
+    ``network.items`` get integer ids 1..n in node order, the ``label``, ``x`` and ``y`` from
+    ``picture`` (the screen's y negated: VOSviewer's grows upwards), ``cluster`` (VOSviewer
+    numbers clusters 1-1000; unclustered nodes have none, clusters past 1000 share 1000),
+    weights "Links", "Total link strength" (and "Documents", "Citations" where known), scores
+    "Year" or "Avg. pub. year", a ``url`` (DOI, else PubMed, else OpenAlex; ORCID, else
+    OpenAlex for authors) and a ``description``, which VOSviewer shows as HTML and is
+    therefore built from HTML-escaped text only. ``network.links`` carry ``strength`` (the
+    edge ``weight``, else 1; a pair linked both ways is one link). ``network.clusters``
+    names the clusters (``cluster_names``); ``config.terminology`` says "work"/"author" and
+    what a link is; ``config.color_schemes.cluster_colors`` gives each cluster its colour
+    on the page when the picture is coloured by cluster; ``info`` says what the file holds.
+    ``picture`` and ``cluster_names`` as in `generate_gexf`.
 
     Examples
     --------
@@ -390,24 +892,29 @@ def generate_vosviewer(G: nx.Graph, *, positions: dict | None = None) -> bytes:
     >>> [item["label"] for item in data["network"]["items"]], data["network"]["links"]
     (['a', 'b'], [{'source_id': 1, 'target_id': 2, 'strength': 1.0}])
     """
-    H = sanitize_graph(G)
+    drawn = _drawing(G, picture, cluster_names, filters)
+    H = drawn.H
     ids = {node: i for i, node in enumerate(H, 1)}
-    safe = safe_ids(G)
-    pos = {safe[k]: v for k, v in (positions or {}).items() if k in safe}
-    strength = {n: 0.0 for n in H}
+    strength = dict.fromkeys(H, 0.0)
     undirected = H.to_undirected(as_view=True) if H.is_directed() else H
     for u, v, w in H.edges(data="weight", default=1):
-        strength[u] += float(w)
-        strength[v] += float(w)
+        strength[u] += _weight(w)
+        strength[v] += _weight(w)
     items = []
+    cluster_colors: dict[int, str] = {}
     for node, data in H.nodes(data=True):
         item: dict[str, Any] = {"id": ids[node], "label": str(data.get("label", node))}
-        if isinstance(data.get("cluster"), int) and data["cluster"] > 0:
-            # VOSviewer accepts clusters 1-1000; the many one-node clusters beyond share 1000.
-            item["cluster"] = min(data["cluster"], 1000)
-        if node in pos:
-            x, y = pos[node]
-            item["x"], item["y"] = float(x), float(-y)  # screen y grows down, VOSviewer's up
+        cluster = _vos_cluster(data.get("cluster"))
+        if cluster is not None:
+            item["cluster"] = cluster
+            if node in drawn.colors:
+                cluster_colors.setdefault(cluster, drawn.colors[node])
+        if node in drawn.positions:
+            x, y = drawn.positions[node]
+            item["x"], item["y"] = x, -y + 0.0  # screen y grows down, VOSviewer's up
+        url = _vos_url(data)
+        if url:
+            item["url"] = url
         weights = {"Links": undirected.degree(node), "Total link strength": strength[node]}
         if isinstance(data.get("works"), int):
             weights["Documents"] = data["works"]
@@ -418,32 +925,109 @@ def generate_vosviewer(G: nx.Graph, *, positions: dict | None = None) -> bytes:
             item["scores"] = {"Year": data["year"]}
         elif isinstance(data.get("first_year"), int) and isinstance(data.get("last_year"), int):
             item["scores"] = {"Avg. pub. year": (data["first_year"] + data["last_year"]) / 2}
-        item["description"] = "<br>".join(
-            f"{html.escape(key)}: {html.escape(str(data[key]))}"
-            for key in ("title", "name", "journal", "year", "institutions", "doi", "pmid")
-            if data.get(key) not in (None, "")
-        )
+        item["description"] = _vos_description(data, drawn.names.get(node))
         items.append(item)
     pairs: dict[tuple[int, int], float] = {}  # VOSviewer links are undirected: A→B + B→A is one
     for u, v, w in H.edges(data="weight", default=1):
         key = (min(ids[u], ids[v]), max(ids[u], ids[v]))
-        pairs[key] = pairs.get(key, 0.0) + float(w)
+        pairs[key] = pairs.get(key, 0.0) + _weight(w)
     links = [{"source_id": a, "target_id": b, "strength": w} for (a, b), w in pairs.items()]
-    data = {"network": {"items": items, "links": links}}
+    network: dict[str, Any] = {"items": items, "links": links}
+    present = sorted({item["cluster"] for item in items if "cluster" in item})
+    named = [{"cluster": c, "label": drawn.clusters[c]} for c in present if drawn.clusters.get(c)]
+    if named:
+        network["clusters"] = named
+    view = str(drawn.header.get("view") or "")
+    item1, items1, link1, links1, strength1 = _VOS_TERMS.get(
+        view, ("item", "items", "link", "links", "link strength"))  # fmt: skip
+    config: dict[str, Any] = {"terminology": {
+        "item": item1, "items": items1, "link": link1, "links": links1,
+        "cluster": "cluster", "clusters": "clusters", "link_strength": strength1,
+        "total_link_strength": f"total {strength1}",
+    }}  # fmt: skip
+    if drawn.color_by == "cluster" and cluster_colors:
+        config["color_schemes"] = {
+            "cluster_colors": [
+                {"cluster": c, "color": cluster_colors[c]} for c in sorted(cluster_colors)
+            ]
+        }
+    info = {"title": html.escape(f"Citegraph {view or 'graph'} network"),
+            "description": html.escape(_description(drawn.header))}  # fmt: skip
+    data = {"network": network, "config": config, "info": info}
     return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
 
 
-def write_vosviewer(G: nx.Graph, path: PathOrFile, *, positions: dict | None = None) -> None:
+def _weight(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 1.0
+
+
+def _vos_cluster(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return min(value, 1000)  # VOSviewer accepts 1-1000; the many one-node clusters share 1000
+    return None
+
+
+def _vos_url(data: dict[str, Any]) -> str | None:
+    """The page of a work (DOI, PubMed, OpenAlex) or an author (ORCID, OpenAlex); only ids
+    that look like ids, percent-encoded, so no text can become a link elsewhere."""
+    doi = str(data.get("doi") or "").strip()
+    if doi.startswith("10.") and "/" in doi:
+        return "https://doi.org/" + quote(doi, safe="/():;._-")
+    pmid = str(data.get("pmid") or "").strip()
+    if pmid.isdigit():
+        return f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
+    orcid = str(data.get("orcid") or "").strip().removeprefix("https://orcid.org/")
+    if re.fullmatch(r"\d{4}-\d{4}-\d{4}-\d{3}[\dX]", orcid):
+        return f"https://orcid.org/{orcid}"
+    openalex = str(data.get("openalex_id") or "").strip().removeprefix("https://openalex.org/")
+    if re.fullmatch(r"[WA]\d+", openalex):
+        return f"https://openalex.org/{openalex}"
+    return None
+
+
+#: Fields a VOSviewer item description shows, with their captions.
+_VOS_FIELDS = [("title", ""), ("name", ""), ("journal", "Journal"), ("year", "Year"),
+               ("institutions", "Institutions"), ("works", "Works"), ("doi", "DOI"),
+               ("pmid", "PMID"), ("orcid", "ORCID")]  # fmt: skip
+
+
+def _vos_description(data: dict[str, Any], cluster_name: str | None) -> str:
+    lines = ["<b>RETRACTED</b>"] if data.get("retracted") is True else []
+    for key, caption in _VOS_FIELDS:
+        value = data.get(key)
+        if value in (None, ""):
+            continue
+        text = html.escape(str(value))
+        lines.append(f"{caption}: {text}" if caption else text)
+    if cluster_name:
+        lines.append(
+            f"Cluster: {html.escape(str(data.get('cluster')))} {html.escape(cluster_name)}"
+        )
+    return "<br>".join(lines)
+
+
+def write_vosviewer(
+    G: nx.Graph,
+    path: PathOrFile,
+    *,
+    picture: Picture | None = None,
+    cluster_names: dict | None = None,
+    filters: Any = None,
+) -> None:
     """Write `generate_vosviewer` of ``G`` to ``path`` (a file name or a binary file object).
 
     Examples
     --------
     >>> buffer = io.BytesIO()
     >>> write_vosviewer(nx.Graph([("a", "b")]), buffer)
-    >>> list(json.loads(buffer.getvalue())["network"])
+    >>> sorted(json.loads(buffer.getvalue())["network"])
     ['items', 'links']
     """
-    _save(path, generate_vosviewer(G, positions=positions))
+    _save(path, generate_vosviewer(G, picture=picture, cluster_names=cluster_names,
+                                   filters=filters))  # fmt: skip
 
 
 def _strip_all(value: Any) -> Any:
@@ -478,9 +1062,12 @@ def _save(path: PathOrFile, data: bytes) -> None:
 
 #: Graph formats, by the name `export_graph` takes.
 FORMATS: dict[str, ExportFormat] = {
-    "gexf": ExportFormat("gexf", "application/gexf+xml", generate_gexf, "GEXF 1.2 (Gephi)"),
+    "gexf": ExportFormat("gexf", "application/gexf+xml", generate_gexf, "GEXF 1.3 (Gephi)"),
     "graphml": ExportFormat(
         "graphml", "application/graphml+xml", generate_graphml, "GraphML (Cytoscape, yEd, igraph)"
+    ),
+    "cyjs": ExportFormat(
+        "cyjs", "application/json", generate_cytoscape, "Cytoscape JSON (Cytoscape, Cytoscape.js)"
     ),
     "json": ExportFormat(
         "json", "application/json", generate_json, "JSON node-link (networkx, D3)"

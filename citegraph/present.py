@@ -266,14 +266,14 @@ def downloads(view: str) -> list[Download]:
     >>> [d.file_name for d in downloads("citation")][:2]
     ['citegraph-citation.gexf', 'citegraph-citation.graphml']
     >>> len(downloads("coauthor"))
-    10
+    11
     """
     from citegraph.export import FORMATS, WORK_FORMATS, export_filename
 
     files = [
         Download(FORMATS[fmt].description, "graph", fmt, export_filename(view, fmt),
                  FORMATS[fmt].mime)
-        for fmt in ("gexf", "graphml", "json", "vosviewer")
+        for fmt in ("gexf", "graphml", "cyjs", "json", "vosviewer")
     ]  # fmt: skip
     files += [
         # The interactive page exactly as shown (its legend names the clusters).

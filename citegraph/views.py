@@ -151,6 +151,66 @@ def view_html(
     return render_html(G, pic=pic)
 
 
+def view_file(
+    corpus: Corpus,
+    G: nx.Graph,
+    fmt: str,
+    *,
+    color_by: str = "cluster",
+    filters: dict | None = None,
+    pic: Picture | None = None,
+) -> bytes:
+    """A view's graph as a file in graph format ``fmt`` (`citegraph.export.FORMATS`), drawn
+    exactly as the page draws it: positions, colours and sizes from ``pic`` (default:
+    `view_picture` with ``color_by``), clusters named as in the legend, and ``filters`` (what
+    `citegraph.graphs.filter_corpus` was given) in the file's header. The page and the CLI
+    both call this, so the same options give the same bytes (the node-link JSON excepted: it
+    records when it was made).
+
+    Examples
+    --------
+    >>> from citegraph.model import Corpus
+    >>> G = build_view(Corpus.empty(), "coauthor")
+    >>> view_file(Corpus.empty(), G, "cyjs")[:1]
+    b'{'
+    """
+    from citegraph.export import export_graph
+
+    check_option(fmt, _FILE_FORMATS, what="export format")
+    if pic is None:
+        pic = view_picture(corpus, G, color_by=color_by)
+    if fmt == "html":
+        return render_html(G, pic=pic).encode("utf-8")
+    names = cluster_labels(corpus, G)
+    if fmt == "csv":
+        return export_graph(G, fmt, picture=pic, cluster_names=names)
+    return export_graph(G, fmt, picture=pic, cluster_names=names, filters=filters)
+
+
+def view_tables(
+    corpus: Corpus, G: nx.Graph, *, color_by: str = "cluster", pic: Picture | None = None
+) -> tuple[bytes, bytes]:
+    """``(nodes.csv, edges.csv)`` of a view's graph (`citegraph.export.export_csv_tables`)
+    with the picture's columns, drawn as in `view_file`.
+
+    Examples
+    --------
+    >>> from citegraph.model import Corpus
+    >>> G = build_view(Corpus.empty(), "citation")
+    >>> view_tables(Corpus.empty(), G)[1].splitlines()
+    [b'source,target']
+    """
+    from citegraph.export import export_csv_tables
+
+    if pic is None:
+        pic = view_picture(corpus, G, color_by=color_by)
+    return export_csv_tables(G, picture=pic, cluster_names=cluster_labels(corpus, G))
+
+
+#: The graph formats `view_file` writes (`citegraph.export.FORMATS`).
+_FILE_FORMATS = ("gexf", "graphml", "cyjs", "json", "csv", "html", "vosviewer")
+
+
 def view_notes(G: nx.Graph) -> list[str]:
     """What a view left out on purpose, in words for the user (empty when nothing)."""
     notes = []

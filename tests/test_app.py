@@ -70,7 +70,8 @@ def test_default_page_shows_the_bundled_seed(monkeypatch: pytest.MonkeyPatch) ->
     html = frames[0].proto.srcdoc
     assert "vis-network" in html and 'src="http' not in html and 'href="http' not in html
     labels = {b.label for b in at.get("download_button")}
-    assert {"GEXF 1.2 (Gephi)", "GraphML (Cytoscape, yEd, igraph)", "JSON node-link (networkx, D3)",
+    assert {"GEXF 1.3 (Gephi)", "GraphML (Cytoscape, yEd, igraph)", "JSON node-link (networkx, D3)",
+            "Cytoscape JSON (Cytoscape, Cytoscape.js)",
             "VOSviewer JSON (VOSviewer, Online)", "Interactive HTML (offline)", "Nodes CSV",
             "Edges CSV", "Save snapshot"} <= labels  # fmt: skip
 
@@ -106,7 +107,7 @@ def test_views_switch_and_downloads_follow_the_view(
         assert not at.exception
         label = {"citation": "citation", "similarity": "similarity", "coauthor": "co-author"}[view]
         assert any(f"the {label} network after filters" in c.value for c in at.caption)
-        assert len(at.get("download_button")) == 11
+        assert len(at.get("download_button")) == 12
 
 
 def test_a_bad_snapshot_shows_one_error_and_the_seed_stays(

@@ -57,7 +57,7 @@ def test_info_on_the_bundled_snapshot(capsys) -> None:  # type: ignore[no-untype
     assert int(info["missing"]) >= 3
 
 
-@pytest.mark.parametrize("fmt", ["gexf", "graphml", "json", "csv", "html"])
+@pytest.mark.parametrize("fmt", ["gexf", "graphml", "cyjs", "json", "csv", "html"])
 @pytest.mark.parametrize("graph", ["citation", "coauthor", "similarity"])
 def test_export_writes_every_format(snapshot: Path, tmp_path: Path, fmt: str, graph: str) -> None:
     out = tmp_path / f"g.{fmt}"
@@ -75,7 +75,11 @@ def test_export_writes_every_format(snapshot: Path, tmp_path: Path, fmt: str, gr
     elif fmt == "json":
         import json
 
-        G = nx.node_link_graph(json.loads(data), edges="edges")
+        G = nx.node_link_graph(json.loads(data), edges="links")
+    elif fmt == "cyjs":
+        import json
+
+        G = nx.cytoscape_graph(json.loads(data))
     else:
         assert b"vis-network" in data and b'src="http' not in data
         return

@@ -57,11 +57,26 @@ def _same(G: nx.Graph, H: nx.Graph, *, float_keys: tuple[str, ...] = ()) -> None
         assert got == data, (u, v)
 
 
+#: What graph files add to each node from the picture (tests/test_export_graphs.py checks them).
+DRAWN = {"x", "y", "size", "color", "cluster_name", "r", "g", "b", "viz", "citegraph_id"}
+
+
+def _undrawn(H: nx.Graph) -> nx.Graph:
+    """``H`` read from a file, without what the picture added; GraphML's ``n0``, ``n1``, ...
+    replaced by the ids they stand for."""
+    if any("citegraph_id" in d for _, d in H.nodes(data=True)):
+        H = nx.relabel_nodes(H, {n: d["citegraph_id"] for n, d in H.nodes(data=True)})
+    for _, data in H.nodes(data=True):
+        for key in DRAWN & set(data):
+            del data[key]
+    return H
+
+
 @pytest.mark.parametrize("name", sorted(GRAPHS))
 def test_graphml_round_trip(name):
     G = GRAPHS[name]
     H = nx.read_graphml(io.BytesIO(export_graph(G, "graphml")))
-    _same(G, H)
+    _same(G, _undrawn(H))
 
 
 @pytest.mark.parametrize("name", sorted(GRAPHS))
@@ -71,13 +86,15 @@ def test_gexf_round_trip(name):
     # GEXF stores an edge weight as a float and adds an edge id; nothing else changes.
     for *_, data in H.edges(data=True):
         data.pop("id", None)
-    _same(G, H, float_keys=("weight",))
+    _same(G, _undrawn(H), float_keys=("weight",))
 
 
 def test_gexf_carries_positions_for_gephi():
+    from citegraph.render import picture
+
     G = GRAPHS["coauthor"]
     pos = {n: (float(i), float(-i)) for i, n in enumerate(G)}
-    H = nx.read_gexf(io.BytesIO(export_graph(G, "gexf", positions=pos)))
+    H = nx.read_gexf(io.BytesIO(export_graph(G, "gexf", picture=picture(G, positions=pos))))
     first = next(iter(G))
     assert H.nodes[first]["viz"]["position"]["x"] == pos[first][0]
 
@@ -86,12 +103,12 @@ def test_gexf_carries_positions_for_gephi():
 def test_json_round_trip_and_header(name):
     G = GRAPHS[name]
     data = json.loads(export_graph(G, "json", filters={"year_from": 2020}))
-    assert "edges" in data and "links" not in data
+    assert "links" in data and "edges" not in data  # as D3 expects
     header = data["graph"]
     assert header["software"] == "citegraph" and header["filters"] == {"year_from": 2020}
     assert header["created_at"].endswith("+00:00")
-    H = nx.node_link_graph(data, edges="edges")
-    _same(G, H)
+    H = nx.node_link_graph(data, edges="links")
+    _same(G, _undrawn(H))
 
 
 @pytest.mark.parametrize("name", sorted(GRAPHS))
@@ -104,7 +121,7 @@ def test_csv_round_trip(name):
     H = nx.from_pandas_edgelist(edges, "source", "target", edge_attr=True,
                                 create_using=G.__class__())  # fmt: skip
     for row in nodes.to_dict("records"):
-        H.add_node(row.pop("id"), **{k: v for k, v in row.items() if v != ""})
+        H.add_node(row.pop("id"), **{k: v for k, v in row.items() if v != "" and k not in DRAWN})
     for *_, data in H.edges(data=True):
         for key in [k for k, v in data.items() if v == ""]:
             del data[key]
@@ -162,7 +179,8 @@ def test_empty_graph_exports():
 
 
 def test_formats_and_filenames():
-    assert set(FORMATS) == {"gexf", "graphml", "json", "csv", "html", "vosviewer"}
+    assert set(FORMATS) == {"gexf", "graphml", "cyjs", "json", "csv", "html", "vosviewer"}
+    assert export_filename("coauthor", "cyjs") == "citegraph-coauthor.cyjs"
     assert export_filename("coauthor", "vosviewer") == "citegraph-coauthor.vos.json"
     assert FORMATS["csv"].mime == "application/zip"
     assert export_filename("coauthor", "graphml") == "citegraph-coauthor.graphml"
@@ -180,14 +198,14 @@ def test_a_misspelt_or_foreign_option_is_a_type_error() -> None:
     with pytest.raises(TypeError, match="positions"):
         export_graph(G, "graphml", positions={})  # GraphML has no positions
     with pytest.raises(TypeError, match="filters"):
-        export_graph(G, "vosviewer", filters={})
+        export_graph(G, "csv", filters={})  # a CSV table has no header to hold them
 
 
 def test_write_functions_write_what_generate_returns(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from citegraph import export
 
     G = GRAPHS["seed"]
-    for name in ("gexf", "graphml", "vosviewer"):
+    for name in ("gexf", "graphml", "vosviewer", "cytoscape", "csv_zip"):
         path = tmp_path / f"g.{name}"
         getattr(export, f"write_{name}")(G, path)
         assert path.read_bytes() == getattr(export, f"generate_{name}")(G)
@@ -199,9 +217,11 @@ def test_write_functions_write_what_generate_returns(tmp_path) -> None:  # type:
 
 
 def test_vosviewer_json_items_links_and_escaped_descriptions():
+    from citegraph.render import picture
+
     G = GRAPHS["citation"]
     pos = {n: (float(i), float(i * 2)) for i, n in enumerate(G)}
-    data = json.loads(export_graph(G, "vosviewer", positions=pos))
+    data = json.loads(export_graph(G, "vosviewer", picture=picture(G, positions=pos)))
     items, links = data["network"]["items"], data["network"]["links"]
     assert [i["id"] for i in items] == list(range(1, G.number_of_nodes() + 1))
     by_label = {i["label"]: i for i in items}
@@ -224,13 +244,13 @@ def test_vosviewer_strength_is_the_edge_weight():
     assert len(data["network"]["links"]) == 276
     first = data["network"]["items"][0]
     assert first["weights"] == {"Links": 23, "Total link strength": 23.0, "Documents": 1}
-    assert first["scores"] == {"Avg. pub. year": 2025.0} and "x" not in first
+    assert first["scores"] == {"Avg. pub. year": 2025.0} and "x" in first
 
 
 def test_generated_coauthor_graph_round_trips_through_graphml():
     G = build_coauthor_graph(generated_corpus(150, seed=9))
     assign_clusters(G, author_clusters(G))
-    _same(G, nx.read_graphml(io.BytesIO(export_graph(G, "graphml"))))
+    _same(G, _undrawn(nx.read_graphml(io.BytesIO(export_graph(G, "graphml")))))
 
 
 _REPRO = """
@@ -345,7 +365,7 @@ def test_xml_illegal_characters_do_not_break_gexf_or_graphml(tmp_path) -> None: 
     for fmt, reader in (("gexf", nx.read_gexf), ("graphml", nx.read_graphml)):
         path = tmp_path / f"g.{fmt}"
         path.write_bytes(export_graph(G, fmt))
-        back = reader(path)
+        back = _undrawn(reader(path))
         assert back.nodes["a"]["label"] == "Bad\nchar title"  # VT is a line break
         assert back.nodes["a"]["title"] == "lone  surrogate"
     assert json.loads(export_graph(G, "json"))

@@ -94,7 +94,7 @@ BAD_IN_LINE = re.compile(BAD.pattern[:-1] + "\t\n]")
 FORMULA = ("=", "+", "-", "@", "\t", "\r", "\n")
 NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\Z")
 VIEWS = ("citation", "similarity", "coauthor")
-GRAPH_FORMATS = ("gexf", "graphml", "json", "csv", "vosviewer", "html")
+GRAPH_FORMATS = ("gexf", "graphml", "cyjs", "json", "csv", "vosviewer", "html")
 
 
 def _words(payload: str) -> list[str]:
@@ -257,7 +257,8 @@ def test_graph_export_reads_back_clean(view: str, fmt: str) -> None:
         reader = {
             "gexf": lambda: nx.read_gexf(io.BytesIO(data)),
             "graphml": lambda: nx.read_graphml(io.BytesIO(data)),
-            "json": lambda: nx.node_link_graph(json.loads(text), edges="edges"),
+            "json": lambda: nx.node_link_graph(json.loads(text), edges="links"),
+            "cyjs": lambda: nx.cytoscape_graph(json.loads(text)),
         }[fmt]
         H = reader()
         assert (H.number_of_nodes(), H.number_of_edges()) == (
