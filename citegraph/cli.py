@@ -5,12 +5,19 @@ Errors print one message on stderr and exit with status 2, never a traceback.
 Exit status: 0 done; 2 error (nothing written); 3 (`EXIT_PARTIAL`) ``fetch`` wrote a snapshot
 with gaps: some calls still failed after the crawl asked them again (manifest ``state`` is
 "partial", every gap is in ``manifest.missing``); running the same command again fetches the
-missing parts and replays the rest from the HTTP cache; 130 interrupted.
+missing parts and replays the rest from the HTTP cache; 130 interrupted; 141 (`EXIT_PIPE`) the
+reader of standard output went away (``info … | head -1``): quietly, as a command killed by
+SIGPIPE would, with the rest of the output dropped.
+
+``export`` and ``works`` take every filter and view option of the page
+(`citegraph.views.PageOptions`), so the same options write the same bytes as the page's
+downloads; ``-o -`` writes to standard output.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,12 +28,16 @@ from citegraph import CitegraphError, __version__
 if TYPE_CHECKING:
     from citegraph.model import Corpus
     from citegraph.sources.openalex_snapshot import OpenAlexSnapshotSource
+    from citegraph.views import PageOptions
 
 DEFAULT_FACTS = (
     Path(__file__).resolve().parent.parent.parent / "shared/data/seed-40603629/works.jsonl"
 )
 #: Exit status of a ``fetch`` that wrote a snapshot with gaps (state "partial").
 EXIT_PARTIAL = 3
+#: Exit status when standard output was closed by its reader (128 + SIGPIPE, as a shell reports
+#: a command the signal ended), so ``set -o pipefail`` scripts see what they see for any tool.
+EXIT_PIPE = 141
 
 DEFAULT_SNAPSHOT = Path(__file__).resolve().parent.parent / "cache" / "seed-40603629.json"
 
@@ -36,7 +47,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        status = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return status
+    except BrokenPipeError:
+        _drop_stdout()
+        return EXIT_PIPE
     except CitegraphError as exc:
         print(f"citegraph: error: {exc}", file=sys.stderr)
         return 2
@@ -52,6 +68,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
+def _drop_stdout() -> None:
+    """Point standard output at the null device, as the Python docs advise after a
+    `BrokenPipeError` (signal module, "Note on SIGPIPE"), so the final flush at exit does not
+    fail again; stderr stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (e.g. captured in a test)
+        pass
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m citegraph",
@@ -64,21 +91,32 @@ def _parser() -> argparse.ArgumentParser:
     info.add_argument("snapshot", type=Path)
     info.set_defaults(func=_cmd_info)
 
-    export = sub.add_parser("export", help="write a (filtered) graph from a snapshot")
-    export.add_argument("snapshot", type=Path)
-    export.add_argument("--graph", choices=["citation", "similarity", "coauthor"], required=True)
-    export.add_argument(
-        "--format", choices=["gexf", "graphml", "json", "csv", "html", "vosviewer"], required=True
+    same = (
+        "Every filter and view option of the page is a flag here; the same options give the "
+        "same bytes as the page's download. The page's Downloads tab shows the flags of what "
+        "is on screen."
     )
-    _add_filters(export)
-    export.add_argument("-o", "--output", type=Path, required=True)
+    export = sub.add_parser(
+        "export", help="write a (filtered) graph from a snapshot", description=same
+    )
+    export.add_argument("snapshot", type=Path)
+    export.add_argument(
+        "--format", choices=["gexf", "graphml", "json", "csv", "html", "vosviewer"], required=True,
+        help="graph file format; csv is a zip of nodes.csv and edges.csv; html is the page's "
+        "interactive drawing, coloured by --color-by",
+    )  # fmt: skip
+    _add_options(export)
     export.set_defaults(func=_cmd_export)
 
-    works = sub.add_parser("works", help="write the (filtered) works as BibTeX, RIS or CSV")
+    works = sub.add_parser(
+        "works",
+        help="write the (filtered) works as BibTeX, RIS or CSV",
+        description=same + " Only the filters change the list of works; the view options are "
+        "accepted so one set of flags serves both commands.",
+    )
     works.add_argument("snapshot", type=Path)
     works.add_argument("--format", choices=["bibtex", "ris", "csv"], required=True)
-    _add_filters(works)
-    works.add_argument("-o", "--output", type=Path, required=True)
+    _add_options(works)
     works.set_defaults(func=_cmd_works)
 
     fetch = sub.add_parser(
@@ -137,29 +175,28 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_filters(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--journal", action="append", default=[], metavar="J",
-                        help="keep works in this journal (repeatable)")  # fmt: skip
-    parser.add_argument("--year-from", type=int, metavar="Y")
-    parser.add_argument("--year-to", type=int, metavar="Y")
+def _add_options(parser: argparse.ArgumentParser) -> None:
+    from citegraph.views import PageOptions
+
+    PageOptions.add_cli_arguments(parser)
+    parser.add_argument("-o", "--output", type=Path, required=True,
+                        help="file to write; - writes to standard output")  # fmt: skip
 
 
-def _filtered(args: argparse.Namespace) -> tuple[Corpus, Corpus]:
-    """The snapshot's corpus and the same after the command's filters."""
-    from citegraph.graphs import filter_corpus
+def _options(args: argparse.Namespace) -> tuple[Corpus, PageOptions]:
+    """The snapshot's corpus and the page options the command's flags name."""
     from citegraph.snapshot import load_snapshot
+    from citegraph.views import PageOptions
 
-    corpus = load_snapshot(args.snapshot)
-    filtered = filter_corpus(
-        corpus, journals=args.journal or None, year_from=args.year_from, year_to=args.year_to
-    )
-    return corpus, filtered
+    options = PageOptions.from_cli(args)  # a bad option is reported before the file is read
+    return load_snapshot(args.snapshot), options
 
 
 def _cmd_works(args: argparse.Namespace) -> int:
     from citegraph.export import export_works
 
-    _, filtered = _filtered(args)
+    corpus, options = _options(args)
+    filtered = options.filter(corpus)
     _write(args.output, export_works(filtered, args.format))
     print(f"wrote {args.output} ({len(filtered.works)} works, {args.format})", file=sys.stderr)
     return 0
@@ -189,18 +226,15 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from citegraph.export import export_graph
-    from citegraph.views import build_view, view_html
+    from citegraph.views import build_filtered_view, file_bytes
 
-    corpus, filtered = _filtered(args)
-    G = build_view(filtered, args.graph, unfiltered=corpus)
+    corpus, options = _options(args)
+    filtered, G = build_filtered_view(corpus, options)
     # HTML as the page draws it (legend names the clusters); other formats from export.
-    data = (
-        view_html(filtered, G).encode() if args.format == "html" else export_graph(G, args.format)
-    )
-    _write(args.output, data)
+    what = "html" if args.format == "html" else "graph"
+    _write(args.output, file_bytes(filtered, G, what, args.format, color_by=options.color_by))
     print(
-        f"wrote {args.output} ({args.graph} graph, {G.number_of_nodes()} nodes, "
+        f"wrote {args.output} ({options.view} graph, {G.number_of_nodes()} nodes, "
         f"{G.number_of_edges()} edges, {args.format})",
         file=sys.stderr,
     )
@@ -332,6 +366,9 @@ def _cmd_import_facts(args: argparse.Namespace) -> int:
 
 
 def _write(path: Path, data: bytes) -> None:
+    if str(path) == "-":
+        sys.stdout.buffer.write(data)
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".part")

@@ -9,6 +9,7 @@ shows); plain-text messages are escaped with `md_text` where the page shows them
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ import pandas as pd
 
 from citegraph.analysis import works_table
 from citegraph.model import Corpus, is_missing, text_or_empty
-from citegraph.views import VIEWS
+from citegraph.views import VIEWS, PageOptions
 
 PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
 DOI_URL = "https://doi.org/{doi}"
@@ -333,20 +334,23 @@ def empty_graph_notice(filtered: Corpus, G: nx.Graph, view: str) -> str | None:
     return None
 
 
-def corpus_metrics(filtered: Corpus, coauthors: nx.Graph) -> list[tuple[str, int]]:
-    """The counts above the tabs: works, authors, links and author clusters after filters.
+def corpus_metrics(filtered: Corpus, G: nx.Graph) -> list[tuple[str, int]]:
+    """The counts above the tabs: works, authors and links after filters, and the clusters of
+    the graph on screen ``G`` (author clusters in the co-author view, work clusters in the
+    others), so the counts need no graph but the one drawn.
 
     Examples
     --------
     >>> corpus_metrics(Corpus.empty(), nx.Graph())
     [('Works', 0), ('Authors', 0), ('Links', 0), ('Author clusters', 0)]
     """
-    clusters = {c for _, c in coauthors.nodes(data="cluster")}
+    clusters = {c for _, c in G.nodes(data="cluster")}
+    kind = "Author" if G.graph.get("view", "coauthor") == "coauthor" else "Work"
     return [
         ("Works", len(filtered.works)),
-        ("Authors", coauthors.number_of_nodes()),
+        ("Authors", len(filtered.authors)),
         ("Links", len(filtered.links)),
-        ("Author clusters", len(clusters)),
+        (f"{kind} clusters", len(clusters)),
     ]
 
 
@@ -394,6 +398,42 @@ def page_filters(
         "year_to": year_to,
         "min_citations": int(min_citations) or None,
     }
+
+
+def link_problems(problems: list[str]) -> str:
+    """One notice for the values of a shared link the page could not use (plain text: it
+    quotes the link; escape it with `md_text`).
+
+    Examples
+    --------
+    >>> link_problems(["The link's method='x' was not used: Unknown clustering method 'x'."])
+    "The link's method='x' was not used: Unknown clustering method 'x'. Those options are at their defaults."
+    """
+    return " ".join(problems) + " Those options are at their defaults."
+
+
+def cli_hint() -> str:
+    """The caption above `cli_command` in the Downloads tab."""
+    return (
+        "The same files from the command line, from this corpus saved with the Save snapshot "
+        "button (change the format; the works command takes the same flags for the reference "
+        "lists):"
+    )
+
+
+def cli_command(options: PageOptions) -> str:
+    """The command that writes the files on screen from a saved snapshot of the corpus (every
+    value shell-quoted: journal ids come from the corpus).
+
+    Examples
+    --------
+    >>> print(cli_command(PageOptions(view="citation", min_citations=5)))
+    python -m citegraph export citegraph-snapshot.json.gz --format gexf -o citegraph-citation.gexf --view citation --min-citations 5
+    """
+    return shlex.join(
+        ["python", "-m", "citegraph", "export", "citegraph-snapshot.json.gz", "--format", "gexf",
+         "-o", f"citegraph-{options.view}.gexf", *options.to_cli_args()]
+    )  # fmt: skip
 
 
 def work_urls(corpus: Corpus, work_id: str) -> str:
