@@ -312,8 +312,8 @@ def _render_filters_sidebar(corpus: Corpus) -> PageOptions:
     unknown = [j for j, ids in found.items() if not ids]
     if unknown:
         problems.append(
-            f"The link's journals {', '.join(map(repr, unknown))} are not in this corpus; "
-            "showing all journals."
+            f"The link's journals={','.join(unknown)!r} was not used: no journal of this "
+            "corpus has that id or name."
         )
     chosen = {i for ids in found.values() for i in ids} if not unknown else set()
     st.sidebar.header("Filters")
