@@ -13,7 +13,6 @@ import hashlib
 import os
 import uuid
 from dataclasses import dataclass, replace
-from functools import cached_property
 from pathlib import Path
 
 import networkx as nx
@@ -116,14 +115,14 @@ class _Screen:
     def color_by(self) -> str:
         return self.options.color_by
 
-    @cached_property
+    @functools.cached_property
     def coauthors(self) -> nx.Graph:
         if self.view == "coauthor":
             return self.G
         options = replace(self.options.view_options, min_weight=ViewOptions.min_weight)
         return _graph(self.filtered, self.corpus, self.fkey, "coauthor", options)
 
-    @cached_property
+    @functools.cached_property
     def clusters(self) -> dict[str, int]:
         return {n: d["cluster"] for n, d in self.coauthors.nodes(data=True)}
 
