@@ -84,7 +84,8 @@ def test_a_link_sets_the_options_and_a_clicked_download_equals_the_cli_file(
 
     # A widget change goes to the URL; keys the options do not own stay.
     page.get_by_text("Similarity", exact=True).first.click()
-    page.get_by_text("Similarity network").first.wait_for(timeout=60_000)
+    # (the Downloads tab stays open: its caption names the view)
+    page.get_by_text("the similarity network after filters").first.wait_for(timeout=60_000)
     _settled(page)
     expect(page).to_have_url(re.compile(r"view=similarity"))
     query = _query(page)
