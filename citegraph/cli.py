@@ -44,7 +44,8 @@ DEFAULT_SNAPSHOT = Path(__file__).resolve().parent.parent / "cache" / "seed-4060
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
-    parser = _parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = _parser(command=argv[0] if argv else None)
     args = parser.parse_args(argv)
     try:
         status = args.func(args)
@@ -79,7 +80,10 @@ def _drop_stdout() -> None:
         pass
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(*, command: str | None = None) -> argparse.ArgumentParser:
+    """The CLI's parser. With ``command`` given, the page-option flags (whose definitions import
+    the graph and export stack) are added only when it is ``export`` or ``works``, so that
+    ``info`` and ``fetch`` start as fast as before."""
     parser = argparse.ArgumentParser(
         prog="python -m citegraph",
         description="Citation, similarity and co-author networks around a seed paper.",
@@ -105,7 +109,8 @@ def _parser() -> argparse.ArgumentParser:
         help="graph file format; csv is a zip of nodes.csv and edges.csv; html is the page's "
         "interactive drawing, coloured by --color-by",
     )  # fmt: skip
-    _add_options(export)
+    if command in (None, "export"):
+        _add_options(export)
     export.set_defaults(func=_cmd_export)
 
     works = sub.add_parser(
@@ -116,7 +121,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     works.add_argument("snapshot", type=Path)
     works.add_argument("--format", choices=["bibtex", "ris", "csv"], required=True)
-    _add_options(works)
+    if command in (None, "works"):
+        _add_options(works)
     works.set_defaults(func=_cmd_works)
 
     fetch = sub.add_parser(
