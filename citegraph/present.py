@@ -380,18 +380,20 @@ def page_filters(
     min_citations: int,
 ) -> dict[str, Any]:
     """The keyword arguments of `citegraph.graphs.filter_corpus` for what the sidebar shows:
-    an empty selection, the full year range and 0 citations mean "no filter".
+    an empty selection, a year range end at the corpus's bound and 0 citations mean "no
+    filter" (as the page's `citegraph.views.PageOptions` says it).
 
     Examples
     --------
     >>> page_filters(journals=[], years=(2000, 2025), bounds=(2000, 2025), min_citations=0)
     {'journals': None, 'year_from': None, 'year_to': None, 'min_citations': None}
     >>> page_filters(journals=["J"], years=(2010, 2025), bounds=(2000, 2025), min_citations=5)
-    {'journals': ['J'], 'year_from': 2010, 'year_to': 2025, 'min_citations': 5}
+    {'journals': ['J'], 'year_from': 2010, 'year_to': None, 'min_citations': 5}
     """
     year_from = year_to = None
-    if years is not None and tuple(years) != tuple(bounds or ()):
-        year_from, year_to = years
+    if years is not None and bounds is not None:
+        year_from = years[0] if years[0] > bounds[0] else None
+        year_to = years[1] if years[1] < bounds[1] else None
     return {
         "journals": journals or None,
         "year_from": year_from,
