@@ -8,10 +8,11 @@ library, through the cached loaders below.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import networkx as nx
@@ -21,24 +22,24 @@ import streamlit as st
 from citegraph import CitegraphError, __version__
 from citegraph.analysis import CLUSTER_METHODS, author_table, cluster_table, works_table
 from citegraph.collect import Collector, FetchOptions, gap_counts, make_clients
-from citegraph.export import export_works
-from citegraph.graphs import filter_corpus, journal_options, year_bounds
+from citegraph.graphs import journal_ids, journal_labels, year_bounds
 from citegraph.ids import ACCEPTED_FORMS, parse_seeds
 from citegraph.model import Corpus
 from citegraph.present import (
     VIEW_LABELS,
-    Download,
     author_heading,
     cancelled_fetch,
+    cli_command,
+    cli_hint,
     corpus_metrics,
     describe_corpus,
     downloads,
     downloads_caption,
     empty_graph_notice,
     graph_caption,
+    link_problems,
     md_text,
     missing_table,
-    page_filters,
     provenance_table,
     work_card,
     work_urls,
@@ -48,20 +49,23 @@ from citegraph.render import Picture
 from citegraph.snapshot import dumps_snapshot, load_snapshot, loads_snapshot
 from citegraph.views import (
     COLOR_OPTIONS,
+    MIN_CITATIONS_RANGE,
+    MIN_WEIGHT_RANGE,
+    QUERY_KEYS,
+    RESOLUTION_RANGE,
     VIEWS,
+    PageOptions,
     ViewOptions,
     build_view,
-    view_file,
+    file_bytes,
     view_html,
     view_notes,
     view_picture,
-    view_tables,
 )
 
 ROOT = Path(__file__).resolve().parent
 BUNDLED = sorted((ROOT / "cache").glob("seed-*.json*"))
 DEFAULT_SEED = "40603629"
-DEFAULT_VIEW = "coauthor"
 SOURCE_LABELS = {"pubmed": "PubMed", "icite": "iCite", "openalex": "OpenAlex"}
 
 
@@ -89,50 +93,46 @@ def _picture(_corpus: Corpus, _G: nx.Graph, key: str, color_by: str) -> Picture:
     return view_picture(_corpus, _G, color_by=color_by)
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
-def _export(_corpus: Corpus, _G: nx.Graph, key: str, fmt: str, color_by: str) -> bytes:
-    return view_file(_corpus, _G, fmt, pic=_picture(_corpus, _G, key, color_by))
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _works_file(_corpus: Corpus, key: str, fmt: str) -> bytes:
-    return export_works(_corpus, fmt)
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _csv_tables(_corpus: Corpus, _G: nx.Graph, key: str, color_by: str) -> tuple[bytes, bytes]:
-    return view_tables(_corpus, _G, pic=_picture(_corpus, _G, key, color_by))
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _snapshot_bytes(_corpus: Corpus, key: str) -> bytes:
-    return dumps_snapshot(_corpus, compress=True)
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _filtered(_corpus: Corpus, key: str, _options: PageOptions) -> Corpus:
+    # One shared object per corpus and filters (no copy per run): its indexes stay built.
+    return _options.filter(_corpus)
 
 
 # ---------------------------------------------------------------- what is on screen
 @dataclass(frozen=True)
-class _Choice:
-    """What the sidebar asks for: filters, the view and how to cluster and colour it."""
-
-    filters: dict
-    view: str
-    options: ViewOptions
-    color_by: str
-
-
-@dataclass(frozen=True)
 class _Screen:
-    """The corpus on screen, filtered, and the graphs built from it (keys name them in caches)."""
+    """The corpus on screen, filtered, and the view's graph (keys name them in caches).
+
+    The co-author graph (Authors and Clusters tabs) is the view's graph in the co-author view
+    and is otherwise built only when first asked for, i.e. when one of those tabs is open.
+    """
 
     corpus: Corpus
     filtered: Corpus
     fkey: str
-    view: str
-    color_by: str
-    coauthors: nx.Graph
-    clusters: dict[str, int]
+    options: PageOptions
     G: nx.Graph
     gkey: str
+
+    @property
+    def view(self) -> str:
+        return self.options.view
+
+    @property
+    def color_by(self) -> str:
+        return self.options.color_by
+
+    @functools.cached_property
+    def coauthors(self) -> nx.Graph:
+        if self.view == "coauthor":
+            return self.G
+        options = replace(self.options.view_options, min_weight=ViewOptions.min_weight)
+        return _graph(self.filtered, self.corpus, self.fkey, "coauthor", options)
+
+    @functools.cached_property
+    def clusters(self) -> dict[str, int]:
+        return {n: d["cluster"] for n, d in self.coauthors.nodes(data=True)}
 
 
 # ---------------------------------------------------------------- page
@@ -150,48 +150,49 @@ def main() -> None:
         st.error("No snapshot could be loaded. Run `make snapshot` to rebuild the bundled one.")
         st.stop()
     corpus: Corpus = st.session_state.corpus
-    choice = _render_filters_sidebar(corpus)
+    options = _render_filters_sidebar(corpus)
     _render_snapshot_download(corpus)
     _render_banner(corpus)
     _render_seeds(corpus)
     _render_missing(corpus)
-    screen = _screen(corpus, choice)
+    screen = _screen(corpus, options)
     _render_metrics(screen)
+    # Tabs that know which one is open, so the co-author graph is built only when needed.
     tab_graph, tab_works, tab_authors, tab_clusters, tab_dl = st.tabs(
-        ["Graph", "Works", "Authors", "Clusters", "Downloads"]
+        ["Graph", "Works", "Authors", "Clusters", "Downloads"], key="tab", on_change="rerun"
     )
     with tab_graph:
         _render_graph_view(screen)
     with tab_works:
         _render_works_table(screen)
     with tab_authors:
-        _render_authors_table(screen)
+        if _coauthors_wanted(tab_authors, screen):
+            _render_authors_table(screen)
     with tab_clusters:
-        _render_clusters_table(screen)
+        if _coauthors_wanted(tab_clusters, screen):
+            _render_clusters_table(screen)
     with tab_dl:
         _render_downloads(screen)
     st.caption(f"Citegraph {__version__} · GPL-3.0-or-later · data: PubMed, NIH iCite, OpenAlex")
 
 
-def _screen(corpus: Corpus, choice: _Choice) -> _Screen:
-    filtered = filter_corpus(corpus, **choice.filters)
-    fkey = f"{st.session_state.corpus_key}|{choice.filters}"
-    # The co-author graph is always built: its clusters fill the Authors and Clusters tabs.
-    coauthors = _graph(filtered, corpus, fkey, "coauthor", choice.options)
-    G = coauthors
-    if choice.view != "coauthor":
-        G = _graph(filtered, corpus, fkey, choice.view, choice.options)
-    return _Screen(
-        corpus=corpus,
-        filtered=filtered,
-        fkey=fkey,
-        view=choice.view,
-        color_by=choice.color_by,
-        coauthors=coauthors,
-        clusters={n: d["cluster"] for n, d in coauthors.nodes(data=True)},
-        G=G,
-        gkey=f"{fkey}|{choice.view}|{choice.options}",
-    )
+def _screen(corpus: Corpus, options: PageOptions) -> _Screen:
+    """Filter and build the view's graph only (the path of `citegraph.views.build_filtered_view`,
+    through the caches)."""
+    only_filters = PageOptions(journals=options.journals, year_from=options.year_from,
+                               year_to=options.year_to, min_citations=options.min_citations)  # fmt: skip
+    fkey = f"{st.session_state.corpus_key}|{only_filters.to_query()}"
+    filtered = _filtered(corpus, fkey, only_filters)
+    view_options = options.view_options
+    G = _graph(filtered, corpus, fkey, options.view, view_options)
+    return _Screen(corpus=corpus, filtered=filtered, fkey=fkey, options=options, G=G,
+                   gkey=f"{fkey}|{options.view}|{view_options}")  # fmt: skip
+
+
+def _coauthors_wanted(tab: object, screen: _Screen) -> bool:
+    """Whether a tab that needs the co-author graph runs now: when it is open, or when the
+    graph is the view's own (no extra cost)."""
+    return getattr(tab, "open", None) is not False or screen.view == "coauthor"
 
 
 # ---------------------------------------------------------------- sidebar
@@ -304,63 +305,121 @@ def _render_corpus_sidebar() -> None:
                 _set_corpus(corpus, key, f"loaded from uploaded snapshot {upload.name}")
 
 
-def _render_filters_sidebar(corpus: Corpus) -> _Choice:
+def _render_filters_sidebar(corpus: Corpus) -> PageOptions:
+    """The filter and view widgets, defaulting to what the URL names; every option is written
+    back to the URL (only the options' own keys), so a copied link reproduces the view.
+
+    Widgets are keyed, so the URL sets them on a session's first run only; after that each
+    keeps what the user chose. Values the URL gives that the page cannot use are said once
+    (the URL is rewritten without them).
+    """
+    asked, problems = PageOptions.from_query(st.query_params)
+    labels = journal_labels(corpus)  # journal id → the name listed
+    found = journal_ids(corpus, asked.journals)
+    unknown = [j for j, ids in found.items() if not ids]
+    if unknown:
+        problems.append(
+            f"The link's journals={','.join(unknown)!r} was not used: no journal of this "
+            "corpus has that id or name."
+        )
+    chosen = {i for ids in found.values() for i in ids} if not unknown else set()
     st.sidebar.header("Filters")
-    journals = st.sidebar.multiselect(
-        "Journals", journal_options(corpus), placeholder="All journals"
+    picked = st.sidebar.multiselect(
+        "Journals",
+        list(labels.values()),
+        default=[label for jid, label in labels.items() if jid in chosen],
+        placeholder="All journals",
+        key="opt_journals",
     )
+    by_label = {label: jid for jid, label in labels.items()}
     bounds = year_bounds(corpus)
-    years = None
+    year_from = year_to = None
     if bounds and bounds[0] < bounds[1]:
-        years = st.sidebar.slider("Years", bounds[0], bounds[1], bounds)
+        low, high = bounds
+        start = min(max(asked.year_from or low, low), high)
+        end = max(min(asked.year_to or high, high), start)
+        years = st.sidebar.slider("Years", low, high, (start, end), key="opt_years")
+        # An end at the corpus's bound is no filter (as the URL and the CLI say it).
+        year_from = years[0] if years[0] > low else None
+        year_to = years[1] if years[1] < high else None
     elif bounds:
         st.sidebar.caption(f"Years: all works are from {bounds[0]}.")
     st.sidebar.header("View")
-    asked = st.query_params.get("view")
     view = st.sidebar.radio(
         "Network",
         list(VIEWS),
         format_func=VIEW_LABELS.get,
         horizontal=True,
-        index=list(VIEWS).index(asked if asked in VIEWS else DEFAULT_VIEW),
+        index=list(VIEWS).index(asked.view),
         help="\n\n".join(VIEWS.values()),
         key="view",
     )
-    st.query_params["view"] = view
+    colours = COLOR_OPTIONS[view]
     color_by = st.sidebar.selectbox(
-        "Colour by", COLOR_OPTIONS[view], format_func=str.capitalize, key=f"color_{view}"
+        "Colour by",
+        colours,
+        index=colours.index(asked.color_by) if asked.color_by in colours else 0,
+        format_func=str.capitalize,
+        key=f"color_{view}",
     )
     with st.sidebar.expander("Clustering"):
-        method = st.selectbox("Method", list(CLUSTER_METHODS), format_func=str.capitalize)
-        resolution = st.slider(
-            "Resolution", 0.2, 3.0, 1.0, 0.1, help="Higher values give more, smaller clusters."
+        methods = list(CLUSTER_METHODS)
+        method = st.selectbox(
+            "Method",
+            methods,
+            index=methods.index(asked.cluster_method),
+            format_func=str.capitalize,
+            key="opt_method",
         )
+        resolution = st.slider(
+            "Resolution", *RESOLUTION_RANGE, asked.resolution, 0.1, key="opt_resolution",
+            help="Higher values give more, smaller clusters.",
+        )  # fmt: skip
     min_citations = st.sidebar.number_input(
-        "Min. citations", 0, 100_000, 0, step=5,
+        "Min. citations", *MIN_CITATIONS_RANGE, asked.min_citations, step=5, key="opt_min_citations",
         help="Keep works cited at least this often (OpenAlex/iCite counts); 0 keeps all, "
         "including works whose count is unknown.",
     )  # fmt: skip
-    min_weight = 1.0
+    min_weight = asked.min_weight  # kept in the URL while another view is shown
     if view == "similarity":
         min_weight = st.sidebar.slider(
-            "Min. similarity weight", 1.0, 10.0, 1.0, 1.0,
+            "Min. similarity weight", *MIN_WEIGHT_RANGE, asked.min_weight, 1.0, key="opt_min_weight",
             help="Weight = co-citations + shared references + PubMed similar + OpenAlex related. "
             "Raise it to keep only the strongest pairs.",
         )  # fmt: skip
-    return _Choice(
-        filters=page_filters(
-            journals=journals, years=years, bounds=bounds, min_citations=min_citations
-        ),
+    options = PageOptions(
         view=view,
-        options=ViewOptions(cluster_method=method, resolution=resolution, min_weight=min_weight),
+        journals=tuple(by_label[label] for label in picked if label in by_label),
+        year_from=year_from,
+        year_to=year_to,
+        min_citations=int(min_citations),
+        min_weight=min_weight,
         color_by=color_by,
+        cluster_method=method,
+        resolution=resolution,
     )
+    if problems:
+        st.sidebar.warning(md_text(link_problems(problems)))
+    _write_query(options)
+    return options
+
+
+def _write_query(options: PageOptions) -> None:
+    """Put the options in the URL: set the keys that changed, drop those now at their default;
+    every other key (seed, fetch options, selection) stays as it is."""
+    wanted = options.to_query()
+    for key in QUERY_KEYS.values():
+        if key in wanted:
+            if st.query_params.get(key) != wanted[key]:
+                st.query_params[key] = wanted[key]
+        elif key in st.query_params:
+            del st.query_params[key]
 
 
 def _render_snapshot_download(corpus: Corpus) -> None:
     st.sidebar.download_button(
         "Save snapshot",
-        _snapshot_bytes(corpus, st.session_state.corpus_key),
+        functools.partial(dumps_snapshot, corpus, compress=True),  # built when clicked
         file_name="citegraph-snapshot.json.gz",
         mime="application/gzip",
         on_click="ignore",
@@ -542,7 +601,7 @@ def _render_missing(corpus: Corpus) -> None:
 
 def _render_metrics(screen: _Screen) -> None:
     for col, (label, value) in zip(
-        st.columns(4), corpus_metrics(screen.filtered, screen.coauthors), strict=True
+        st.columns(4), corpus_metrics(screen.filtered, screen.G), strict=True
     ):
         col.metric(label, value)
 
@@ -601,29 +660,26 @@ def _picked_row(table: pd.DataFrame, *, key: str) -> pd.Series | None:
 
 
 def _render_downloads(screen: _Screen) -> None:
+    """One button per file; each file is built only when its button is clicked (a callable as
+    ``data``), through `citegraph.views.file_bytes`, as the CLI writes it."""
     st.caption(downloads_caption(screen.view))
+    pic = _picture(screen.filtered, screen.G, screen.gkey, screen.color_by)  # as on screen
     cols = st.columns(4)
     for i, item in enumerate(downloads(screen.view)):
         cols[i % 4].download_button(
             item.label,
-            _download_bytes(screen, item),
+            functools.partial(
+                file_bytes, screen.filtered, screen.G, item.what, item.fmt,
+                color_by=screen.color_by, filters=screen.options.to_query(), pic=pic,
+            ),  # fmt: skip
             file_name=item.file_name,
             mime=item.mime,
             on_click="ignore",
             key=f"dl-{item.file_name}",
             width="stretch",
         )
-
-
-def _download_bytes(screen: _Screen, item: Download) -> bytes:
-    if item.what == "graph":
-        return _export(screen.filtered, screen.G, screen.gkey, item.fmt, screen.color_by)
-    if item.what == "html":  # the page exactly as drawn above
-        return _html(screen.filtered, screen.G, screen.gkey, screen.color_by).encode()
-    if item.what in ("nodes", "edges"):
-        nodes, edges = _csv_tables(screen.filtered, screen.G, screen.gkey, screen.color_by)
-        return nodes if item.what == "nodes" else edges
-    return _works_file(screen.filtered, screen.fkey, item.fmt)
+    st.caption(cli_hint())
+    st.code(cli_command(screen.options), language="bash", wrap_lines=True)
 
 
 if __name__ == "__main__":

@@ -5,12 +5,19 @@ Errors print one message on stderr and exit with status 2, never a traceback.
 Exit status: 0 done; 2 error (nothing written); 3 (`EXIT_PARTIAL`) ``fetch`` wrote a snapshot
 with gaps: some calls still failed after the crawl asked them again (manifest ``state`` is
 "partial", every gap is in ``manifest.missing``); running the same command again fetches the
-missing parts and replays the rest from the HTTP cache; 130 interrupted.
+missing parts and replays the rest from the HTTP cache; 130 interrupted; 141 (`EXIT_PIPE`) the
+reader of standard output went away (``info … | head -1``): quietly, as a command killed by
+SIGPIPE would, with the rest of the output dropped.
+
+``export`` and ``works`` take every filter and view option of the page
+(`citegraph.views.PageOptions`), so the same options write the same bytes as the page's
+downloads; ``-o -`` writes to standard output.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,22 +28,32 @@ from citegraph import CitegraphError, __version__
 if TYPE_CHECKING:
     from citegraph.model import Corpus
     from citegraph.sources.openalex_snapshot import OpenAlexSnapshotSource
+    from citegraph.views import PageOptions
 
 DEFAULT_FACTS = (
     Path(__file__).resolve().parent.parent.parent / "shared/data/seed-40603629/works.jsonl"
 )
 #: Exit status of a ``fetch`` that wrote a snapshot with gaps (state "partial").
 EXIT_PARTIAL = 3
+#: Exit status when standard output was closed by its reader (128 + SIGPIPE, as a shell reports
+#: a command the signal ended), so ``set -o pipefail`` scripts see what they see for any tool.
+EXIT_PIPE = 141
 
 DEFAULT_SNAPSHOT = Path(__file__).resolve().parent.parent / "cache" / "seed-40603629.json"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
-    parser = _parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = _parser(command=argv[0] if argv else None)
     args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        status = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return status
+    except BrokenPipeError:
+        _drop_stdout()
+        return EXIT_PIPE
     except CitegraphError as exc:
         print(f"citegraph: error: {exc}", file=sys.stderr)
         return 2
@@ -52,7 +69,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-def _parser() -> argparse.ArgumentParser:
+def _drop_stdout() -> None:
+    """Point standard output at the null device, as the Python docs advise after a
+    `BrokenPipeError` (signal module, "Note on SIGPIPE"), so the final flush at exit does not
+    fail again; stderr stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (e.g. captured in a test)
+        pass
+
+
+def _parser(*, command: str | None = None) -> argparse.ArgumentParser:
+    """The CLI's parser. With ``command`` given, the page-option flags (whose definitions import
+    the graph and export stack) are added only when it is ``export`` or ``works``, so that
+    ``info`` and ``fetch`` start as fast as before."""
     parser = argparse.ArgumentParser(
         prog="python -m citegraph",
         description="Citation, similarity and co-author networks around a seed paper.",
@@ -64,23 +95,35 @@ def _parser() -> argparse.ArgumentParser:
     info.add_argument("snapshot", type=Path)
     info.set_defaults(func=_cmd_info)
 
-    export = sub.add_parser("export", help="write a (filtered) graph from a snapshot")
-    export.add_argument("snapshot", type=Path)
-    export.add_argument("--graph", choices=["citation", "similarity", "coauthor"], required=True)
-    export.add_argument(
-        "--format",
-        choices=["gexf", "graphml", "cyjs", "json", "csv", "html", "vosviewer"],
-        required=True,
+    same = (
+        "Every filter and view option of the page is a flag here; the same options give the "
+        "same bytes as the page's download. The page's Downloads tab shows the flags of what "
+        "is on screen."
     )
-    _add_filters(export)
-    export.add_argument("-o", "--output", type=Path, required=True)
+    export = sub.add_parser(
+        "export", help="write a (filtered) graph from a snapshot", description=same
+    )
+    export.add_argument("snapshot", type=Path)
+    export.add_argument(
+        "--format", choices=["gexf", "graphml", "cyjs", "json", "csv", "html", "vosviewer"],
+        required=True,
+        help="graph file format; csv is a zip of nodes.csv and edges.csv; html is the page's "
+        "interactive drawing, coloured by --color-by",
+    )  # fmt: skip
+    if command in (None, "export"):
+        _add_options(export)
     export.set_defaults(func=_cmd_export)
 
-    works = sub.add_parser("works", help="write the (filtered) works as BibTeX, RIS or CSV")
+    works = sub.add_parser(
+        "works",
+        help="write the (filtered) works as BibTeX, RIS or CSV",
+        description=same + " Only the filters change the list of works; the view options are "
+        "accepted so one set of flags serves both commands.",
+    )
     works.add_argument("snapshot", type=Path)
     works.add_argument("--format", choices=["bibtex", "ris", "csv"], required=True)
-    _add_filters(works)
-    works.add_argument("-o", "--output", type=Path, required=True)
+    if command in (None, "works"):
+        _add_options(works)
     works.set_defaults(func=_cmd_works)
 
     fetch = sub.add_parser(
@@ -139,30 +182,37 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_filters(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--journal", action="append", default=[], metavar="J",
-                        help="keep works in this journal (repeatable)")  # fmt: skip
-    parser.add_argument("--year-from", type=int, metavar="Y")
-    parser.add_argument("--year-to", type=int, metavar="Y")
+def _add_options(parser: argparse.ArgumentParser) -> None:
+    from citegraph.views import PageOptions
+
+    PageOptions.add_cli_arguments(parser)
+    parser.add_argument("-o", "--output", type=Path, required=True,
+                        help="file to write; - writes to standard output")  # fmt: skip
 
 
-def _filtered(args: argparse.Namespace) -> tuple[Corpus, Corpus]:
-    """The snapshot's corpus and the same after the command's filters."""
-    from citegraph.graphs import filter_corpus
+def _options(args: argparse.Namespace) -> tuple[Corpus, PageOptions]:
+    """The snapshot's corpus and the page options the command's flags name."""
     from citegraph.snapshot import load_snapshot
+    from citegraph.views import PageOptions
 
+    from dataclasses import replace
+
+    from citegraph.graphs import journal_ids
+
+    options = PageOptions.from_cli(args)  # a bad option is reported before the file is read
     corpus = load_snapshot(args.snapshot)
-    filtered = filter_corpus(
-        corpus, journals=args.journal or None, year_from=args.year_from, year_to=args.year_to
-    )
-    return corpus, filtered
+    if options.journals:  # named as the page names them (journal ids), so files say the same
+        found = journal_ids(corpus, options.journals)
+        ids = [i for j in options.journals for i in (found[j] or [j])]
+        options = replace(options, journals=tuple(ids))
+    return corpus, options
 
 
 def _cmd_works(args: argparse.Namespace) -> int:
     from citegraph.export import export_works_file
 
-    _, filtered = _filtered(args)
-    written = export_works_file(filtered, args.format)  # counts what the file holds
+    corpus, options = _options(args)
+    written = export_works_file(options.filter(corpus), args.format)  # counts what it holds
     _write(args.output, written.data)
     print(f"wrote {args.output}: {written.summary}", file=sys.stderr)
     return 0
@@ -192,15 +242,17 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from citegraph.views import build_view, view_file
+    from citegraph.views import build_filtered_view, file_bytes
 
-    corpus, filtered = _filtered(args)
-    G = build_view(filtered, args.graph, unfiltered=corpus)
+    corpus, options = _options(args)
+    filtered, G = build_filtered_view(corpus, options)
     # Drawn as the page draws it (positions, colours, cluster names): same options, same bytes.
-    data = view_file(filtered, G, args.format)
+    what = "html" if args.format == "html" else "graph"
+    data = file_bytes(filtered, G, what, args.format, color_by=options.color_by,
+                      filters=options.to_query())  # fmt: skip
     _write(args.output, data)
     print(
-        f"wrote {args.output} ({args.graph} graph, {G.number_of_nodes()} nodes, "
+        f"wrote {args.output} ({options.view} graph, {G.number_of_nodes()} nodes, "
         f"{G.number_of_edges()} edges, {args.format})",
         file=sys.stderr,
     )
@@ -332,6 +384,9 @@ def _cmd_import_facts(args: argparse.Namespace) -> int:
 
 
 def _write(path: Path, data: bytes) -> None:
+    if str(path) == "-":
+        sys.stdout.buffer.write(data)
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".part")

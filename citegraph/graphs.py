@@ -177,6 +177,41 @@ def _selected_journals(
     return selected
 
 
+def journal_labels(corpus: Corpus) -> dict[str, str]:
+    """Each journal of the corpus by ``journal_id`` → the label `journal_options` shows for it,
+    in the same order (most works first, then by name).
+
+    The page lists the labels; links and the command line name journals by id, which stays the
+    same when a display name changes.
+
+    Examples
+    --------
+    >>> c = Corpus.from_rows(works=[{"id": "a", "journal": "B"}, {"id": "b", "journal": "A"},
+    ...                             {"id": "c", "journal": "B"}])
+    >>> journal_labels(c)
+    {'title:b': 'B', 'title:a': 'A'}
+    """
+    ids, labels = _journal_labels(corpus.works)
+    counts = Counter(j for j in ids if j)
+    return {j: labels[j] for j in sorted(counts, key=lambda j: (-counts[j], labels[j]))}
+
+
+def journal_ids(corpus: Corpus, journals: Iterable[str]) -> dict[str, list[str]]:
+    """Each of ``journals`` (an id, a label or any spelling `filter_corpus` accepts) → the
+    journal ids of the corpus it selects (an empty list when it names none of them).
+
+    Examples
+    --------
+    >>> c = Corpus.from_rows(works=[{"id": "a", "journal": "The Lancet"}])
+    >>> journal_ids(c, ["lancet", "title:lancet", "Cell"])
+    {'lancet': ['title:lancet'], 'title:lancet': ['title:lancet'], 'Cell': []}
+    """
+    ids, labels = _journal_labels(corpus.works)
+    return {
+        j: sorted(_selected_journals({str(j).strip()}, ids, labels, corpus.works)) for j in journals
+    }
+
+
 def year_bounds(corpus: Corpus) -> tuple[int, int] | None:
     """The earliest and latest known publication year, or None when no year is known.
 

@@ -9,6 +9,7 @@ shows); plain-text messages are escaped with `md_text` where the page shows them
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ import pandas as pd
 
 from citegraph.analysis import works_table
 from citegraph.model import Corpus, is_missing, text_or_empty
-from citegraph.views import VIEWS
+from citegraph.views import VIEWS, PageOptions
 
 PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
 DOI_URL = "https://doi.org/{doi}"
@@ -333,20 +334,23 @@ def empty_graph_notice(filtered: Corpus, G: nx.Graph, view: str) -> str | None:
     return None
 
 
-def corpus_metrics(filtered: Corpus, coauthors: nx.Graph) -> list[tuple[str, int]]:
-    """The counts above the tabs: works, authors, links and author clusters after filters.
+def corpus_metrics(filtered: Corpus, G: nx.Graph) -> list[tuple[str, int]]:
+    """The counts above the tabs: works, authors and links after filters, and the clusters of
+    the graph on screen ``G`` (author clusters in the co-author view, work clusters in the
+    others), so the counts need no graph but the one drawn.
 
     Examples
     --------
     >>> corpus_metrics(Corpus.empty(), nx.Graph())
     [('Works', 0), ('Authors', 0), ('Links', 0), ('Author clusters', 0)]
     """
-    clusters = {c for _, c in coauthors.nodes(data="cluster")}
+    clusters = {c for _, c in G.nodes(data="cluster")}
+    kind = "Author" if G.graph.get("view", "coauthor") == "coauthor" else "Work"
     return [
         ("Works", len(filtered.works)),
-        ("Authors", coauthors.number_of_nodes()),
+        ("Authors", len(filtered.authors)),
         ("Links", len(filtered.links)),
-        ("Author clusters", len(clusters)),
+        (f"{kind} clusters", len(clusters)),
     ]
 
 
@@ -376,24 +380,62 @@ def page_filters(
     min_citations: int,
 ) -> dict[str, Any]:
     """The keyword arguments of `citegraph.graphs.filter_corpus` for what the sidebar shows:
-    an empty selection, the full year range and 0 citations mean "no filter".
+    an empty selection, a year range end at the corpus's bound and 0 citations mean "no
+    filter" (as the page's `citegraph.views.PageOptions` says it).
 
     Examples
     --------
     >>> page_filters(journals=[], years=(2000, 2025), bounds=(2000, 2025), min_citations=0)
     {'journals': None, 'year_from': None, 'year_to': None, 'min_citations': None}
     >>> page_filters(journals=["J"], years=(2010, 2025), bounds=(2000, 2025), min_citations=5)
-    {'journals': ['J'], 'year_from': 2010, 'year_to': 2025, 'min_citations': 5}
+    {'journals': ['J'], 'year_from': 2010, 'year_to': None, 'min_citations': 5}
     """
     year_from = year_to = None
-    if years is not None and tuple(years) != tuple(bounds or ()):
-        year_from, year_to = years
+    if years is not None and bounds is not None:
+        year_from = years[0] if years[0] > bounds[0] else None
+        year_to = years[1] if years[1] < bounds[1] else None
     return {
         "journals": journals or None,
         "year_from": year_from,
         "year_to": year_to,
         "min_citations": int(min_citations) or None,
     }
+
+
+def link_problems(problems: list[str]) -> str:
+    """One notice for the values of a shared link the page could not use (plain text: it
+    quotes the link; escape it with `md_text`).
+
+    Examples
+    --------
+    >>> link_problems(["The link's method='x' was not used: Unknown clustering method 'x'."])
+    "The link's method='x' was not used: Unknown clustering method 'x'. Those options are at their defaults."
+    """
+    return " ".join(problems) + " Those options are at their defaults."
+
+
+def cli_hint() -> str:
+    """The caption above `cli_command` in the Downloads tab."""
+    return (
+        "The same files from the command line, from this corpus saved with the Save snapshot "
+        "button (change the format; the works command takes the same flags for the reference "
+        "lists):"
+    )
+
+
+def cli_command(options: PageOptions) -> str:
+    """The command that writes the files on screen from a saved snapshot of the corpus (every
+    value shell-quoted: journal ids come from the corpus).
+
+    Examples
+    --------
+    >>> print(cli_command(PageOptions(view="citation", min_citations=5)))
+    python -m citegraph export citegraph-snapshot.json.gz --format gexf -o citegraph-citation.gexf --view citation --min-citations 5
+    """
+    return shlex.join(
+        ["python", "-m", "citegraph", "export", "citegraph-snapshot.json.gz", "--format", "gexf",
+         "-o", f"citegraph-{options.view}.gexf", *options.to_cli_args()]
+    )  # fmt: skip
 
 
 def work_urls(corpus: Corpus, work_id: str) -> str:

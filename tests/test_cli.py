@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shlex
 import subprocess
 import sys
 import zipfile
@@ -8,7 +9,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from citegraph.cli import DEFAULT_SNAPSHOT, main
+from citegraph.cli import DEFAULT_SNAPSHOT, EXIT_PIPE, main
 from citegraph.snapshot import load_snapshot, save_snapshot
 from tests.conftest import ROOT, SEED_FACTS
 from tests.corpora import small_corpus
@@ -152,3 +153,89 @@ def test_works_writes_the_filtered_reference_list(snapshot: Path, tmp_path: Path
         assert text.count("@article{") == 3
     else:
         assert len(text.strip().splitlines()) == 1 + 3
+
+
+# ---------------------------------------------------------------- every page option; pipes
+def test_every_page_option_is_a_flag_of_export_and_works(snapshot: Path, tmp_path: Path) -> None:
+    from citegraph.views import PageOptions, build_filtered_view, file_bytes
+
+    options = PageOptions(
+        view="citation", journals=("Test Journal A", "Test Journal B"), year_from=2020,
+        min_citations=3, color_by="year", cluster_method="leiden", resolution=2.0,
+    )  # fmt: skip
+    flags = ["--graph", "citation", "--journal", "Test Journal A", "--journal", "test journal b",
+             "--year-from", "2020", "--min-citations", "3", "--color-by", "year",
+             "--cluster-method", "leiden", "--resolution", "2"]  # fmt: skip
+    html, ris = tmp_path / "g.html", tmp_path / "w.ris"
+    assert main(["export", str(snapshot), "--format", "html", *flags, "-o", str(html)]) == 0
+    assert main(["works", str(snapshot), "--format", "ris", *flags, "-o", str(ris)]) == 0
+    filtered, G = build_filtered_view(load_snapshot(snapshot), options)
+    assert 0 < len(filtered.works) < 8
+    assert html.read_bytes() == file_bytes(filtered, G, "html", "html", color_by="year")
+    assert ris.read_bytes() == file_bytes(filtered, G, "works", "ris")
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--graph", "coauthor", "--color-by", "journal"], "Unknown colour key for the coauthor"),
+        (["--resolution", "7"], "Resolution must be from 0.2 to 3, not 7."),
+        (["--journal", "Nature"], "No journal of this corpus matches 'Nature'"),
+        (["--year-from", "2024", "--year-to", "2020"], "The year range 2024-2020 is empty"),
+    ],
+)
+def test_a_bad_option_exits_2_with_one_message(
+    snapshot: Path, tmp_path: Path, flags: list[str], message: str, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "g.gexf"
+    assert main(["export", str(snapshot), "--format", "gexf", *flags, "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and not out.exists()
+
+
+def test_output_dash_writes_the_file_to_stdout(snapshot: Path, tmp_path: Path) -> None:
+    out = tmp_path / "w.bib"
+    assert main(["works", str(snapshot), "--format", "bibtex", "-o", str(out)]) == 0
+    proc = subprocess.run(
+        [sys.executable, "-m", "citegraph", "works", str(snapshot), "--format", "bibtex", "-o", "-"],
+        cwd=ROOT, capture_output=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0 and proc.stdout == out.read_bytes()
+
+
+def _closed_pipe_run(args: list[str]) -> subprocess.CompletedProcess[bytes]:
+    """Run the CLI with stdout a pipe whose reader has already gone (every write fails)."""
+    import os
+
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        return subprocess.run([sys.executable, "-m", "citegraph", *args], cwd=ROOT,
+                              stdout=write, stderr=subprocess.PIPE, timeout=120)  # fmt: skip
+    finally:
+        os.close(write)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["info"],
+        ["export", "--graph", "coauthor", "--format", "html", "-o", "-"],
+        ["works", "--format", "ris", "-o", "-"],
+    ],
+)
+def test_a_closed_pipe_ends_quietly(snapshot: Path, args: list[str]) -> None:
+    args = [args[0], str(snapshot), *args[1:]]
+    proc = _closed_pipe_run(args)
+    assert proc.returncode == EXIT_PIPE, proc.stderr
+    assert b"Traceback" not in proc.stderr and b"Error" not in proc.stderr
+    assert b"unexpected error" not in proc.stderr
+
+
+def test_info_into_head_prints_one_line_and_nothing_on_stderr(snapshot: Path) -> None:
+    # The way users meet it: a real shell pipeline, the reader leaving after one line.
+    # info is short: head may leave before or after it is written; either way, no noise.
+    cmd = f"{shlex.quote(sys.executable)} -m citegraph info {shlex.quote(str(snapshot))} | head -1"
+    proc = subprocess.run(["sh", "-c", cmd], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0
+    assert proc.stdout == f"file: {snapshot}\n" and proc.stderr == ""

@@ -29,7 +29,7 @@ from citegraph.export import DRAWN_ATTRIBUTES, FORMATS, export_graph
 from citegraph.model import Corpus
 from citegraph.render import Picture, picture
 from citegraph.text import strip_controls
-from citegraph.views import VIEWS, build_view, cluster_labels, view_file, view_picture
+from citegraph.views import VIEWS, PageOptions, build_view, cluster_labels, view_file, view_picture
 from tests.conftest import ROOT
 from tests.emulator.server import EmulatorServer
 from tests.hostile_text import PAYLOADS, hostile_corpus
@@ -279,8 +279,10 @@ def test_cli_writes_the_bytes_the_page_offers(tmp_path: Path) -> None:
             assert (
                 main(["export", str(path), "--graph", view, "--format", fmt, "-o", str(out)]) == 0
             )
-            # The page's download: app._export → view_file with the page's colour-by.
-            assert out.read_bytes() == view_file(loaded, G, fmt, color_by="cluster"), (view, fmt)
+            # The page's download: file_bytes → view_file with the page's options in the header.
+            header = PageOptions(view=view).to_query()
+            expected = view_file(loaded, G, fmt, color_by="cluster", filters=header)
+            assert out.read_bytes() == expected, (view, fmt)
 
 
 def test_files_are_the_same_bytes_every_time() -> None:

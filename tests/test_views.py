@@ -1,13 +1,20 @@
 from __future__ import annotations
 
+import re
+
 import networkx as nx
 import pytest
 
+from citegraph import OptionError
 from citegraph.views import (
     MAX_SIMILARITY_EDGES,
+    QUERY_KEYS,
+    PageOptions,
     ViewOptions,
+    build_filtered_view,
     build_view,
     cluster_labels,
+    file_bytes,
     view_html,
     view_notes,
 )
@@ -107,3 +114,86 @@ def test_a_consortium_paper_adds_no_coauthor_clique_and_the_page_says_so() -> No
     G = build_coauthor_graph(corpus)
     assert G.number_of_nodes() == n and G.number_of_edges() == 0
     assert f"more than {MAX_AUTHORS_PER_WORK} authors" in view_notes(G)[0]
+
+
+# ---------------------------------------------------------------- one option set (PageOptions)
+def _every_option_set() -> PageOptions:
+    return PageOptions(
+        view="similarity", journals=("title:test journal b", "title:test journal a"),
+        year_from=2020, year_to=2024, min_citations=2, min_weight=2.0, color_by="journal",
+        cluster_method="leiden", resolution=1.5,
+    )  # fmt: skip
+
+
+def test_page_options_survive_the_url_and_the_command_line() -> None:
+    import argparse
+
+    options = _every_option_set()
+    assert options.journals == ("title:test journal a", "title:test journal b")  # sorted
+    query = options.to_query()
+    assert set(query) == set(QUERY_KEYS.values())  # every option differs from its default
+    assert PageOptions.from_query(query) == (options, [])
+    assert PageOptions.from_query({k: [v] for k, v in query.items()}) == (options, [])
+    parser = argparse.ArgumentParser()
+    PageOptions.add_cli_arguments(parser)
+    assert PageOptions.from_cli(parser.parse_args(options.to_cli_args())) == options
+    assert PageOptions.from_cli(parser.parse_args([])) == PageOptions()
+    assert PageOptions().to_query() == {"view": "coauthor"}
+
+
+def test_bad_link_values_are_reported_once_each_and_replaced_by_defaults() -> None:
+    options, problems = PageOptions.from_query({
+        "view": "timeline", "color": "journal", "method": "kmeans", "resolution": "9",
+        "min_weight": "heavy", "year_from": "2024", "year_to": "2001", "min_citations": "-3",
+        "seed": "40603629", "node": "pmid:1",  # other parts of the page own these keys
+    })  # fmt: skip
+    assert options == PageOptions(year_from=2024)
+    assert len(problems) == 7
+    for key in ("view", "color", "method", "resolution", "min_weight", "year_to", "min_citations"):
+        assert sum(p.startswith(f"The link's {key}=") for p in problems) == 1, key
+    assert all("seed" not in p and "node" not in p for p in problems)
+    assert "Choose one of: citation, similarity, coauthor." in problems[0]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"view": "map"}, "Unknown view 'map'"),
+        ({"color_by": "year"}, "Unknown colour key for the coauthor view 'year'"),
+        ({"cluster_method": "kmeans"}, "Unknown clustering method 'kmeans'"),
+        ({"resolution": 0}, "Resolution must be from 0.2 to 3, not 0."),
+        ({"min_weight": float("nan")}, "Minimum similarity weight must be a number"),
+        ({"min_citations": 2.5}, "minimum citations must be a whole number"),
+        ({"min_citations": -1}, "Minimum citations must be from 0"),
+        ({"year_from": 2025, "year_to": 2020}, "The year range 2025-2020 is empty"),
+        ({"journals": "Cell"}, "journals must be a list"),
+    ],
+)
+def test_a_bad_option_is_an_option_error_that_says_what_to_give(kwargs: dict, message: str) -> None:
+    with pytest.raises(OptionError, match=re.escape(message)):
+        PageOptions(**kwargs)
+
+
+def test_filters_name_journals_one_way_however_they_were_given() -> None:
+    corpus = small_corpus()
+    by_id = PageOptions(journals=("title:test journal a",)).filter(corpus)
+    by_name = PageOptions(journals=("test journal A",)).filter(corpus)
+    assert list(by_id.works["id"]) == list(by_name.works["id"]) and len(by_id.works) == 3
+    assert (
+        by_id.manifest["filters"] == by_name.manifest["filters"] == {"journals": ["Test Journal A"]}
+    )
+    with pytest.raises(OptionError, match="No journal of this corpus matches 'Nature'"):
+        PageOptions(journals=("Nature",)).filter(corpus)
+
+
+def test_every_download_comes_from_one_function() -> None:
+    corpus = small_corpus()
+    options = _every_option_set()
+    filtered, G = build_filtered_view(corpus, options)
+    assert G.graph["view"] == "similarity" and set(G) <= set(filtered.works["id"])
+    html = file_bytes(filtered, G, "html", "html", color_by="journal").decode()
+    assert "Test Journal A" in html
+    assert file_bytes(filtered, G, "nodes", "csv").startswith(b"id,")
+    assert file_bytes(filtered, G, "works", "ris").count(b"TY  - ") == len(filtered.works)
+    with pytest.raises(OptionError, match="Unknown kind of download 'pdf'"):
+        file_bytes(filtered, G, "pdf", "pdf")
