@@ -669,8 +669,14 @@ def _render_downloads(screen: _Screen) -> None:
         cols[i % 4].download_button(
             item.label,
             functools.partial(
-                file_bytes, screen.filtered, screen.G, item.what, item.fmt,
-                color_by=screen.color_by, filters=screen.options.to_query(), pic=pic,
+                file_bytes,
+                screen.filtered,
+                screen.G,
+                item.what,
+                item.fmt,
+                color_by=screen.color_by,
+                filters=screen.options.to_query(),
+                pic=pic,
             ),  # fmt: skip
             file_name=item.file_name,
             mime=item.mime,

@@ -192,12 +192,11 @@ def _add_options(parser: argparse.ArgumentParser) -> None:
 
 def _options(args: argparse.Namespace) -> tuple[Corpus, PageOptions]:
     """The snapshot's corpus and the page options the command's flags name."""
-    from citegraph.snapshot import load_snapshot
-    from citegraph.views import PageOptions
-
     from dataclasses import replace
 
     from citegraph.graphs import journal_ids
+    from citegraph.snapshot import load_snapshot
+    from citegraph.views import PageOptions
 
     options = PageOptions.from_cli(args)  # a bad option is reported before the file is read
     corpus = load_snapshot(args.snapshot)
