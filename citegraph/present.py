@@ -239,7 +239,12 @@ def provenance_table(corpus: Corpus, work_id: str) -> pd.DataFrame:
 
 
 #: How the page names each view (radio buttons, captions, empty states).
-VIEW_LABELS = {"citation": "Citation", "similarity": "Similarity", "coauthor": "Co-author"}
+VIEW_LABELS = {
+    "citation": "Citation",
+    "similarity": "Similarity",
+    "coauthor": "Co-author",
+    "timeline": "Timeline",
+}
 
 
 @dataclass(frozen=True)

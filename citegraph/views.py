@@ -1,8 +1,9 @@
 """The graphs a user can look at, built the same way for the page, the CLI and the downloads.
 
-A *view* is a name (``citation``, ``similarity``, ``coauthor``) plus the recipe that turns a
-(filtered) corpus into a graph with clusters assigned, so that what is on screen and what is
-downloaded are the same graph.
+A *view* is a name (``citation``, ``similarity``, ``coauthor``, ``timeline``) plus the recipe that
+turns a (filtered) corpus into a graph with clusters and ranks assigned, so that what is on screen
+and what is downloaded are the same graph. The timeline is the citation network drawn with year
+across and clusters as lanes (`citegraph.layout.timeline_positions`).
 """
 
 from __future__ import annotations
@@ -12,14 +13,21 @@ from dataclasses import dataclass, replace
 import networkx as nx
 
 from citegraph import check_option
-from citegraph.analysis import assign_clusters, author_clusters, cluster_table
+from citegraph.analysis import (
+    assign_clusters,
+    author_clusters,
+    cluster_table,
+    merge_small_clusters,
+)
 from citegraph.graphs import (
     MAX_AUTHORS_PER_WORK,
     build_citation_graph,
     build_coauthor_graph,
     build_similarity_graph,
 )
+from citegraph.layout import timeline_positions
 from citegraph.model import Corpus
+from citegraph.ranking import RANK_ATTRIBUTES, RANKS, assign_ranks
 from citegraph.render import render_html
 
 #: Around one seed the similarity graph is dense (every citing work is coupled to every
@@ -31,12 +39,14 @@ COLOR_OPTIONS = {
     "citation": ("cluster", "journal", "year"),
     "similarity": ("cluster", "journal", "year"),
     "coauthor": ("cluster", "institution"),
+    "timeline": ("cluster", "journal", "year"),
 }
 
 VIEWS = {
     "citation": "Citation network: works, arrows from citing to cited work",
     "similarity": "Similarity network: co-citation, bibliographic coupling, PubMed similar, OpenAlex related",
     "coauthor": "Co-author network: authors, edges weighted by shared works",
+    "timeline": "Timeline: the citation network with year across and clusters as lanes",
 }
 
 
@@ -49,6 +59,11 @@ class ViewOptions:
     seed: int = 42
     #: Similarity view: pairs whose summed evidence is below this are left out.
     min_weight: float = 1.0
+    #: What node size follows: one of `citegraph.ranking.RANKS`.
+    rank: str = "citations"
+
+    def __post_init__(self) -> None:
+        check_option(self.rank, RANKS, what="rank")
 
 
 def build_view(
@@ -73,7 +88,7 @@ def build_view(
     0
     """
     check_option(view, VIEWS, what="view")
-    if view == "citation":
+    if view in ("citation", "timeline"):
         G = build_citation_graph(corpus)
     elif view == "similarity":
         source = corpus
@@ -90,7 +105,10 @@ def build_view(
         resolution=options.resolution,
         method=options.cluster_method,
     )
-    assign_clusters(G, clusters)
+    # Clusters too small to name are pooled as 0, "other" (legend, tables and files alike).
+    assign_clusters(G, merge_small_clusters(clusters))
+    assign_ranks(G, corpus)
+    G.graph["rank"] = options.rank
     if view == "coauthor":  # one colourable institution per person: the first one named
         for _, data in G.nodes(data=True):
             data["institution"] = str(data.get("institutions") or "").split("; ")[0]
@@ -109,7 +127,9 @@ def cluster_labels(corpus: Corpus, G: nx.Graph) -> dict[int, str]:
 
 def view_html(corpus: Corpus, G: nx.Graph, *, color_by: str = "cluster") -> str:
     """The interactive page of a view's graph, coloured by ``color_by`` (the legend names the
-    clusters when colouring by cluster).
+    clusters when colouring by cluster), node size following the view's rank
+    (``G.graph["rank"]``, see `ViewOptions.rank`); the timeline view is drawn at
+    `citegraph.layout.timeline_positions`.
 
     For a graph built by `build_view`, ``color_by`` must be one of ``COLOR_OPTIONS[view]``
     (else `citegraph.OptionError`); any node attribute is accepted for other graphs.
@@ -127,7 +147,14 @@ def view_html(corpus: Corpus, G: nx.Graph, *, color_by: str = "cluster") -> str:
     if view in COLOR_OPTIONS:
         check_option(color_by, COLOR_OPTIONS[view], what="colour key")
     labels = cluster_labels(corpus, G) if color_by == "cluster" else None
-    return render_html(G, color_by=color_by, legend_labels=labels)
+    if labels and 0 in labels:  # "other" is drawn grey, as nodes without a cluster
+        labels[None] = labels.pop(0)
+    rank = G.graph.get("rank")
+    size_by = RANK_ATTRIBUTES.get(rank) if rank else None
+    if view == "timeline":  # positions fixed: physics would pull the years apart
+        return render_html(G, color_by=color_by, legend_labels=labels, size_by=size_by,
+                           positions=timeline_positions(G), physics_threshold=0)  # fmt: skip
+    return render_html(G, color_by=color_by, legend_labels=labels, size_by=size_by)
 
 
 def view_notes(G: nx.Graph) -> list[str]:

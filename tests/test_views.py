@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from collections import Counter
+
 import networkx as nx
 import pytest
 
+from citegraph.analysis import MIN_CLUSTER_SIZE
 from citegraph.views import (
     MAX_SIMILARITY_EDGES,
     ViewOptions,
@@ -16,13 +19,16 @@ from tests.corpora import small_corpus
 
 def test_every_view_assigns_clusters_to_every_node() -> None:
     corpus = small_corpus()
-    for view in ("citation", "similarity", "coauthor"):
+    for view in ("citation", "similarity", "coauthor", "timeline"):
         G = build_view(corpus, view)
         assert G.graph["view"] == view
         assert G.number_of_nodes() > 0
+        # 0 is "other": the clusters under MIN_CLUSTER_SIZE, pooled.
         assert all(
-            isinstance(d["cluster"], int) and d["cluster"] >= 1 for _, d in G.nodes(data=True)
+            isinstance(d["cluster"], int) and d["cluster"] >= 0 for _, d in G.nodes(data=True)
         )
+        sizes = Counter(d["cluster"] for _, d in G.nodes(data=True))
+        assert all(n >= MIN_CLUSTER_SIZE for c, n in sizes.items() if c != 0)
 
 
 def test_legend_names_clusters_and_html_is_offline() -> None:
@@ -59,7 +65,7 @@ def test_colour_by_institution_names_institutions_in_the_legend() -> None:
     assert institutions
     html = view_html(corpus, G, color_by="institution")
     assert all(name.replace("'", "&#x27;") in html or name in html for name in institutions)
-    assert set(COLOR_OPTIONS) == {"citation", "similarity", "coauthor"}
+    assert set(COLOR_OPTIONS) == {"citation", "similarity", "coauthor", "timeline"}
 
 
 def test_similarity_counts_shared_references_the_filters_hid() -> None:
