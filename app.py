@@ -19,31 +19,47 @@ import pandas as pd
 import streamlit as st
 
 from citegraph import CitegraphError, __version__
-from citegraph.analysis import CLUSTER_METHODS, author_table, cluster_table, works_table
+from citegraph.analysis import (
+    CLUSTER_METHODS,
+    author_table,
+    cluster_table,
+    ranked_works_table,
+    top_journals,
+    works_per_year,
+)
 from citegraph.collect import Collector, FetchOptions, gap_counts, make_clients
 from citegraph.export import export_csv_tables, export_graph, export_works
 from citegraph.graphs import filter_corpus, journal_options, year_bounds
 from citegraph.ids import ACCEPTED_FORMS, parse_seeds
-from citegraph.model import Corpus
+from citegraph.model import Corpus, text_or_empty
 from citegraph.present import (
+    DERIVATIVE_WORKS_CAPTION,
+    PRIOR_WORKS_CAPTION,
+    RANK_LABELS,
+    RANKING_CAPTION,
     VIEW_LABELS,
     Download,
     author_heading,
     cancelled_fetch,
+    central_works,
     corpus_metrics,
     describe_corpus,
     downloads,
     downloads_caption,
     empty_graph_notice,
+    find_caption,
+    find_choices,
     graph_caption,
     md_text,
     missing_table,
     page_filters,
     provenance_table,
+    top_authors,
     work_card,
     work_urls,
     works_of_authors,
 )
+from citegraph.ranking import RANKS, derivative_works, prior_works
 from citegraph.snapshot import dumps_snapshot, load_snapshot, loads_snapshot
 from citegraph.views import COLOR_OPTIONS, VIEWS, ViewOptions, build_view, view_html, view_notes
 
@@ -140,8 +156,9 @@ def main() -> None:
     _render_missing(corpus)
     screen = _screen(corpus, choice)
     _render_metrics(screen)
-    tab_graph, tab_works, tab_authors, tab_clusters, tab_dl = st.tabs(
-        ["Graph", "Works", "Authors", "Clusters", "Downloads"]
+    _render_find(screen)
+    tab_graph, tab_works, tab_authors, tab_clusters, tab_rank, tab_time, tab_dl = st.tabs(
+        ["Graph", "Works", "Authors", "Clusters", "Ranking", "Timeline", "Downloads"]
     )
     with tab_graph:
         _render_graph_view(screen)
@@ -151,6 +168,10 @@ def main() -> None:
         _render_authors_table(screen)
     with tab_clusters:
         _render_clusters_table(screen)
+    with tab_rank:
+        _render_ranking(screen)
+    with tab_time:
+        _render_timeline_charts(screen)
     with tab_dl:
         _render_downloads(screen)
     st.caption(f"Citegraph {__version__} · GPL-3.0-or-later · data: PubMed, NIH iCite, OpenAlex")
@@ -313,6 +334,10 @@ def _render_filters_sidebar(corpus: Corpus) -> _Choice:
     color_by = st.sidebar.selectbox(
         "Colour by", COLOR_OPTIONS[view], format_func=str.capitalize, key=f"color_{view}"
     )
+    rank = st.sidebar.selectbox(
+        "Node size", list(RANKS), format_func=RANK_LABELS.get, key="rank",
+        help="What node size follows; the Works and Ranking tabs sort by the same ranks.",
+    )  # fmt: skip
     with st.sidebar.expander("Clustering"):
         method = st.selectbox("Method", list(CLUSTER_METHODS), format_func=str.capitalize)
         resolution = st.slider(
@@ -335,7 +360,9 @@ def _render_filters_sidebar(corpus: Corpus) -> _Choice:
             journals=journals, years=years, bounds=bounds, min_citations=min_citations
         ),
         view=view,
-        options=ViewOptions(cluster_method=method, resolution=resolution, min_weight=min_weight),
+        options=ViewOptions(
+            cluster_method=method, resolution=resolution, min_weight=min_weight, rank=rank
+        ),
         color_by=color_by,
     )
 
@@ -541,8 +568,73 @@ def _render_graph_view(screen: _Screen) -> None:
     st.iframe(_html(screen.filtered, screen.G, screen.gkey, screen.color_by), height=700)
 
 
+def _render_find(screen: _Screen) -> None:
+    """A search over the works and authors on screen; the one picked is shown as a card (work)
+    or with its works (author), and kept in ``st.session_state.found_node``."""
+    query = st.text_input(
+        "Find a work or author", key="find", placeholder="Part of a title, a name, a PMID or a DOI"
+    )
+    if not query.strip():
+        st.session_state.pop("found_node", None)
+        return
+    choices = find_choices(screen.filtered, query)
+    st.caption(find_caption(query, len(choices)))
+    if not choices:
+        return
+    node = st.selectbox("Matches", list(choices), format_func=choices.get, key="find_pick")
+    st.session_state.found_node = node
+    with st.container(border=True):
+        if node in screen.filtered.works_by_id:
+            st.markdown(work_card(screen.filtered, node))
+        else:
+            works = works_of_authors(screen.filtered, [node])
+            name = text_or_empty(screen.filtered.authors_by_id[node]["name"], strip=True)
+            st.markdown(author_heading(name or node, len(works)))
+            st.dataframe(works, hide_index=True, width="stretch")
+
+
 def _render_works_table(screen: _Screen) -> None:
-    st.dataframe(works_table(screen.filtered), hide_index=True, width="stretch")
+    st.caption("Click a column header to sort: citations in this corpus, overall, PageRank…")
+    st.dataframe(ranked_works_table(screen.filtered), hide_index=True, width="stretch")
+
+
+def _render_ranking(screen: _Screen) -> None:
+    rank = str(screen.G.graph.get("rank") or "citations")
+    st.caption(RANKING_CAPTION)
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Most central works")
+        st.dataframe(central_works(screen.filtered, rank=rank), hide_index=True, width="stretch")
+    with right:
+        st.subheader("Most central authors")
+        st.dataframe(top_authors(screen.filtered, screen.coauthors, rank=rank, top=10),
+                     hide_index=True, width="stretch")  # fmt: skip
+    st.subheader("Prior works")
+    st.caption(PRIOR_WORKS_CAPTION)
+    st.dataframe(prior_works(screen.filtered), hide_index=True, width="stretch")
+    st.subheader("Derivative works")
+    st.caption(DERIVATIVE_WORKS_CAPTION)
+    st.dataframe(derivative_works(screen.filtered), hide_index=True, width="stretch")
+
+
+def _render_timeline_charts(screen: _Screen) -> None:
+    st.caption("Pick Timeline under Network for the citation network with year across.")
+    per_year = works_per_year(screen.filtered)
+    journals = top_journals(screen.filtered)
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Works per year")
+        if per_year.empty:
+            st.info("No work on screen has a year.")
+        else:
+            st.bar_chart(per_year, x="year", y="works", height=320)
+    with right:
+        st.subheader("Top journals")
+        if journals.empty:
+            st.info("No work on screen names its journal.")
+        else:
+            st.bar_chart(journals, x="journal", y="works", horizontal=True, sort="-works",
+                         height=320)  # fmt: skip
 
 
 def _render_authors_table(screen: _Screen) -> None:

@@ -427,6 +427,119 @@ def author_heading(name: str, works: int) -> str:
     return f"{md_text(str(name))}: {works} work(s) in this corpus"
 
 
+# ---------------------------------------------------------------- ranking, find, charts
+#: How the page names each rank (the "Node size" choice); keys are `citegraph.ranking.RANKS`.
+RANK_LABELS = {
+    "citations": "Citations in this corpus",
+    "global": "Citations overall",
+    "pagerank": "PageRank",
+    "works": "Works (authors)",
+}
+
+PRIOR_WORKS_CAPTION = (
+    "Prior works: the works the works on screen cite most often, also those outside the corpus "
+    "(from their reference lists). Often the field's foundations. Cited by: how many works "
+    "on screen cite it; share: of the works on screen that cite anything."
+)
+DERIVATIVE_WORKS_CAPTION = (
+    "Derivative works: the works that cite most of the works on screen. Often reviews or later "
+    "work that builds on this field. Cites: how many works on screen it cites; share: of "
+    "the works on screen that are cited at all."
+)
+RANKING_CAPTION = (
+    "Citations in this corpus: citing works among those on screen. Citations overall: "
+    "OpenAlex/iCite count. PageRank: a work ranks high when works that rank high cite it "
+    "(citation network); an author, when well-connected authors write with them (co-author "
+    "network). Click a column header to sort by it."
+)
+
+
+def central_works(corpus: Corpus, *, rank: str = "pagerank", top: int = 10) -> pd.DataFrame:
+    """The ``top`` works by ``rank`` (see `citegraph.ranking.RANKS`; "works" ranks by
+    citations in the corpus), with the columns a reader scans.
+
+    Examples
+    --------
+    >>> c = Corpus.from_rows(works=[{"id": "a", "title": "A"}, {"id": "b", "title": "B"}],
+    ...     links=[{"source": "b", "target": "a", "kind": "references"}])
+    >>> central_works(c)["title"].tolist()
+    ['A', 'B']
+    """
+    from citegraph.analysis import ranked_works_table
+    from citegraph.ranking import ranked
+
+    table = ranked(ranked_works_table(corpus), rank)
+    columns = ["title", "first_author", "year", "journal", "citations", "cited_by_count",
+               "pagerank", "retracted", "id"]  # fmt: skip
+    return table[columns].head(max(int(top), 0)).reset_index(drop=True)
+
+
+def top_authors(
+    corpus: Corpus, coauthors: nx.Graph, *, rank: str = "citations", top: int = 20
+) -> pd.DataFrame:
+    """The ``top`` authors by ``rank`` ("global" = their works' overall citations, "works" =
+    works in the corpus), with name, institutions and cluster from the co-author network.
+
+    Examples
+    --------
+    >>> c = Corpus.from_rows(works=[{"id": "w"}], authors=[{"id": "a", "name": "Ann"}],
+    ...                      authorships=[{"work_id": "w", "author_id": "a"}])
+    >>> top_authors(c, nx.Graph())[["name", "works"]].values.tolist()
+    [['Ann', 1]]
+    """
+    from citegraph.ranking import author_ranks, ranked
+
+    table = ranked(author_ranks(corpus, coauthors if coauthors.number_of_nodes() else None), rank)
+    nodes = dict(coauthors.nodes(data=True))
+    authors = corpus.authors_by_id
+    table.insert(
+        0,
+        "name",
+        [text_or_empty(authors.get(a, {}).get("name"), strip=True) or a for a in table["id"]],
+    )
+    table["institutions"] = [str(nodes.get(a, {}).get("institutions") or "") for a in table["id"]]
+    table["cluster"] = [int(nodes.get(a, {}).get("cluster") or 0) for a in table["id"]]
+    table["pagerank"] = table["pagerank"].astype(float).round(5)
+    columns = ["name", "works", "citations", "cited_by_count", "pagerank", "institutions",
+               "cluster", "id"]  # fmt: skip
+    return table[columns].head(max(int(top), 0)).reset_index(drop=True)
+
+
+def find_choices(corpus: Corpus, query: str, *, limit: int = 20) -> dict[str, str]:
+    """The find box's choices: ``{id: label}`` in `citegraph.ranking.find_matches` order.
+    Labels are plain text for a select box (which shows them as text, never markup).
+
+    Examples
+    --------
+    >>> c = Corpus.from_rows(works=[{"id": "pmid:1", "title": "Lupus", "year": 2020}])
+    >>> find_choices(c, "lupus")
+    {'pmid:1': '2020 — Lupus'}
+    """
+    from citegraph.ranking import find_matches
+
+    return dict(find_matches(corpus, query, limit=limit))
+
+
+def find_caption(query: str, found: int, *, limit: int = 20) -> str:
+    """What the find box found, in one line (the query escaped: it is the user's text).
+
+    Examples
+    --------
+    >>> print(find_caption("*x*", 0))
+    Nothing on screen matches \\*x\\*: try part of a title, a name, a PMID or a DOI.
+    >>> find_caption("lupus", 20)
+    'The first 20 matches: refine the search to see others.'
+    """
+    if not found:
+        return (
+            f"Nothing on screen matches {md_text(query)}: try part of a title, a name, a PMID "
+            "or a DOI."
+        )
+    if found >= limit:
+        return f"The first {limit} matches: refine the search to see others."
+    return f"{found} match{'' if found == 1 else 'es'}."
+
+
 def _seed_label(seed: str) -> str:
     return seed.replace("pmid:", "PMID ").replace("doi:", "DOI ")
 

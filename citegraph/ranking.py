@@ -202,13 +202,14 @@ def prior_works(corpus: Corpus, *, top: int = 20) -> pd.DataFrame:
 
     Columns: ``id``, ``label`` ("FirstAuthor Year" for works of the corpus, else the id),
     ``title``, ``year``, ``cited_by`` (how many of the corpus's works cite it), ``share``
-    (that count over the corpus's works that cite anything) and ``in_corpus``. The ``top``
+    (that count over the corpus's works that cite anything) and ``in_corpus`` (False also for
+    the stub works merge makes from a reference it has no record of). The ``top``
     rows with the highest counts, ties by id; only works cited by at least two of the corpus's
     works count once the corpus has more than one citing work (one reference is no pattern).
 
     Examples
     --------
-    >>> c = Corpus.from_rows(works=[{"id": "a"}, {"id": "b"}, {"id": "c"}], links=[
+    >>> c = Corpus.from_rows(works=[{"id": w, "title": w.upper()} for w in "abc"], links=[
     ...     {"source": s, "target": t, "kind": "references"}
     ...     for s, t in [("a", "x"), ("b", "x"), ("c", "x"), ("a", "c"), ("b", "c"), ("a", "y")]])
     >>> prior_works(c)[["id", "cited_by", "in_corpus"]].values.tolist()
@@ -323,7 +324,7 @@ def _listed(
                 "year": year,
                 column: n,
                 "share": round(n / total, 3) if total else 0.0,
-                "in_corpus": node in works,
+                "in_corpus": bool(row) and not _is_stub(row),
             }
         )
     df = pd.DataFrame(rows, columns=columns, dtype=object)
@@ -332,6 +333,16 @@ def _listed(
     df["in_corpus"] = df["in_corpus"].astype(bool)
     df["share"] = df["share"].astype(float)
     return df
+
+
+def _is_stub(row: dict[str, Any]) -> bool:
+    """A work merge made from a link's endpoint alone: no source, no title, no year."""
+    sources = row.get("sources")
+    return (
+        (sources is None or len(sources) == 0)
+        and not text_or_empty(row.get("title"), strip=True)
+        and is_missing(row.get("year"))
+    )
 
 
 def _pagerank(G: nx.Graph, *, weight: str | None = None) -> dict[str, float]:
