@@ -98,15 +98,22 @@ def work_terms(row: Mapping[str, Any]) -> set[str]:
 
 
 def ctfidf_terms(
-    documents: Mapping[Any, Iterable[Iterable[str]]], *, top: int = 4, min_count: int = 2
+    documents: Mapping[Any, Iterable[Iterable[str]]],
+    *,
+    top: int = 4,
+    min_count: int = 2,
+    max_share: float = 0.5,
 ) -> dict[Any, list[str]]:
     """The ``top`` most distinctive terms of each class, by c-TF-IDF.
 
     ``documents`` maps a class (a cluster number) to the term sets of its members (works); a
     term counts once per member. Terms found in fewer than ``min_count`` members of a class
-    are used only when the class has too few others (so a one-work cluster still gets terms).
+    are used only when the class has too few others (so a one-work cluster still gets terms),
+    and terms found in more than ``max_share`` of the members of every class (of two members
+    or more: every abstract's boilerplate, the field's own name) only after those: c-TF-IDF
+    alone still ranks a term that every member has above one that a quarter of a cluster has.
     A term is skipped when it shares a word with a term already chosen ("t cells" or "car"
-    after "car t cells"), so the few terms shown say different things. Ties go to the longer phrase ("lupus nephritis" before
+    after "car t cells"; "cell" after "b cells"), so the few terms shown say different things. Ties go to the longer phrase ("lupus nephritis" before
     "lupus"), then to the alphabetically first term.
 
     Examples
@@ -117,6 +124,7 @@ def ctfidf_terms(
     {1: ['b cells', 'lupus'], 2: ['asthma', 'lupus']}
     """
     classes = list(documents)
+    sizes = [len(list(documents[c])) for c in classes]
     counts = [Counter(t for member in documents[c] for t in set(member)) for c in classes]
     vocab = sorted({t for counter in counts for t in counter})
     if not vocab:
@@ -135,6 +143,9 @@ def ctfidf_terms(
     idf = np.log1p(average / per_term)
     tf = sparse.diags(1.0 / np.maximum(per_class, 1.0)) @ X
     scores = (tf @ sparse.diags(idf)).tocsr()
+    # A term most members of every cluster have (boilerplate, the field's own name) names none.
+    big = [r for r, n in enumerate(sizes) if n >= 2] or list(range(len(classes)))
+    everywhere = {t for t in vocab if all(counts[r][t] > max_share * sizes[r] for r in big)}
     out: dict[Any, list[str]] = {}
     for r, c in enumerate(classes):
         row = scores.getrow(r)
@@ -142,11 +153,13 @@ def ctfidf_terms(
             zip(row.indices.tolist(), row.data.tolist(), strict=True),
             key=lambda kv: (-round(kv[1], 12), -vocab[kv[0]].count(" "), vocab[kv[0]]),
         )
-        frequent = [vocab[i] for i, _ in ranked if counts[r][vocab[i]] >= min_count]
-        rare = [vocab[i] for i, _ in ranked if counts[r][vocab[i]] < min_count]
-        out[c] = _distinct(frequent, top)
-        if len(out[c]) < top:
-            out[c] = _distinct(out[c] + rare, top)
+        tiers: list[list[str]] = [[], [], []]
+        for i, _ in ranked:
+            if vocab[i] in everywhere:
+                tiers[2].append(vocab[i])
+            else:
+                tiers[0 if counts[r][vocab[i]] >= min_count else 1].append(vocab[i])
+        out[c] = _distinct(tiers[0] + tiers[1] + tiers[2], top)
     return out
 
 
@@ -191,7 +204,7 @@ def _distinct(terms: list[str], top: int) -> list[str]:
     chosen: list[str] = []
     words: list[set[str]] = []
     for term in terms:
-        mine = set(term.split())
+        mine = {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in term.split()}
         if any(mine & w for w in words):
             continue
         chosen.append(term)
