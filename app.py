@@ -50,6 +50,7 @@ from citegraph.present import (
     find_caption,
     find_choices,
     graph_caption,
+    journal_chart,
     md_text,
     missing_table,
     page_filters,
@@ -602,11 +603,12 @@ def _render_ranking(screen: _Screen) -> None:
     rank = str(screen.G.graph.get("rank") or "citations")
     st.caption(RANKING_CAPTION)
     left, right = st.columns(2)
+    by = RANK_LABELS[rank].lower()
     with left:
-        st.subheader("Most central works")
+        st.subheader("Most central works", help=f"By {by} (the Node size choice).")
         st.dataframe(central_works(screen.filtered, rank=rank), hide_index=True, width="stretch")
     with right:
-        st.subheader("Most central authors")
+        st.subheader("Most central authors", help=f"By {by} (the Node size choice).")
         st.dataframe(top_authors(screen.filtered, screen.coauthors, rank=rank, top=10),
                      hide_index=True, width="stretch")  # fmt: skip
     st.subheader("Prior works")
@@ -633,8 +635,7 @@ def _render_timeline_charts(screen: _Screen) -> None:
         if journals.empty:
             st.info("No work on screen names its journal.")
         else:
-            st.bar_chart(journals, x="journal", y="works", horizontal=True, sort="-works",
-                         height=320)  # fmt: skip
+            st.altair_chart(journal_chart(journals), width="stretch")
 
 
 def _render_authors_table(screen: _Screen) -> None:

@@ -469,7 +469,7 @@ def central_works(corpus: Corpus, *, rank: str = "pagerank", top: int = 10) -> p
     from citegraph.ranking import ranked
 
     table = ranked(ranked_works_table(corpus), rank)
-    columns = ["title", "first_author", "year", "journal", "citations", "cited_by_count",
+    columns = ["first_author", "year", "title", "journal", "citations", "cited_by_count",
                "pagerank", "retracted", "id"]  # fmt: skip
     return table[columns].head(max(int(top), 0)).reset_index(drop=True)
 
@@ -503,6 +503,31 @@ def top_authors(
     columns = ["name", "works", "citations", "cited_by_count", "pagerank", "institutions",
                "cluster", "id"]  # fmt: skip
     return table[columns].head(max(int(top), 0)).reset_index(drop=True)
+
+
+def journal_chart(table: pd.DataFrame) -> Any:
+    """A horizontal bar chart (Altair / Vega-Lite spec) of `citegraph.analysis.top_journals`,
+    most works on top, with room for journal names (Streamlit's own bar chart cuts them at
+    ~20 characters). Journal names are data: Vega-Lite draws them as text.
+
+    Examples
+    --------
+    >>> spec = journal_chart(pd.DataFrame({"journal": ["J A"], "works": [2]})).to_dict()
+    >>> spec["mark"]["type"], spec["encoding"]["y"]["axis"]["labelLimit"]
+    ('bar', 320)
+    """
+    import altair as alt
+
+    return (
+        alt.Chart(table)
+        .mark_bar()
+        .encode(
+            x=alt.X("works:Q", title="works"),
+            y=alt.Y("journal:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320)),
+            tooltip=["journal", "works"],
+        )
+        .properties(height=alt.Step(26))
+    )
 
 
 def find_choices(corpus: Corpus, query: str, *, limit: int = 20) -> dict[str, str]:
