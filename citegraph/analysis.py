@@ -309,11 +309,13 @@ def ranked_works_table(corpus: Corpus) -> pd.DataFrame:
     [['a', 1], ['b', 0]]
     """
     table = works_table(corpus)
-    ranks = work_ranks(corpus).set_index("id")
+    ranks = work_ranks(corpus)
+    cited = dict(zip(ranks["id"], ranks["citations"], strict=True))
+    rank = dict(zip(ranks["id"], ranks["pagerank"], strict=True))
     table.insert(table.columns.get_loc("cited_by_count"), "citations",
-                 pd.array([ranks.at[w, "citations"] for w in table["id"]], dtype="Int64"))  # fmt: skip
+                 pd.array([cited[w] for w in table["id"]], dtype="Int64"))  # fmt: skip
     table.insert(table.columns.get_loc("cited_by_count") + 1, "pagerank",
-                 [round(float(ranks.at[w, "pagerank"]), 5) for w in table["id"]])  # fmt: skip
+                 [round(float(rank[w]), 5) for w in table["id"]])  # fmt: skip
     if len(table):
         order = table.sort_values(["citations", "pagerank"], ascending=False, kind="stable")
         table = table.loc[order.index]

@@ -15,10 +15,13 @@ depend on the order of the tables.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Container
 from typing import Any
 
 import networkx as nx
+import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from citegraph import check_option
 from citegraph.graphs import first_authors, work_label
@@ -67,14 +70,7 @@ def citation_edges(corpus: Corpus) -> list[tuple[str, str]]:
     >>> citation_edges(c)
     [('a', 'b')]
     """
-    works = corpus.works_by_id
-    refs = corpus.links[corpus.links["kind"] == "references"]
-    pairs = {
-        (str(s), str(t))
-        for s, t in zip(refs["source"], refs["target"], strict=True)
-        if str(s) != str(t) and str(s) in works and str(t) in works
-    }
-    return sorted(pairs)
+    return sorted(set(_citation_pairs(corpus, corpus.works_by_id)))
 
 
 def work_ranks(corpus: Corpus) -> pd.DataFrame:
@@ -96,14 +92,7 @@ def work_ranks(corpus: Corpus) -> pd.DataFrame:
     ['b', 'c', 'a']
     """
     ids = [str(w) for w in corpus.works["id"]]
-    edges = citation_edges(corpus)
-    cited: dict[str, int] = defaultdict(int)
-    for _, target in edges:
-        cited[target] += 1
-    G = nx.DiGraph()
-    G.add_nodes_from(sorted(ids))
-    G.add_edges_from(edges)
-    rank = _pagerank(G)
+    cited, rank = _work_scores(corpus)
     return pd.DataFrame(
         {
             # object, not pandas' str dtype: ids from a source may hold lone surrogates.
@@ -138,30 +127,31 @@ def author_ranks(corpus: Corpus, coauthors: nx.Graph | None = None) -> pd.DataFr
     """
     from citegraph.graphs import build_coauthor_graph
 
-    works = work_ranks(corpus).set_index("id")
+    works = corpus.works_by_id
+    cited, _ = _work_scores(corpus, pagerank=False)
+    overall = {w: int(r["cited_by_count"]) for w, r in works.items()
+               if not is_missing(r["cited_by_count"])}  # fmt: skip
     if coauthors is None:
         coauthors = build_coauthor_graph(corpus)
-    rank = _pagerank(coauthors, weight="weight")
+    rank = _graph_pagerank(coauthors)
     rows = []
     for aid in {str(a) for a in corpus.authorships["author_id"]}:
-        wids = [w for w in corpus.works_of(aid) if w in works.index]
-        counts = [works.at[w, "cited_by_count"] for w in wids]
+        wids = [w for w in corpus.works_of(aid) if w in works]
         rows.append((
             aid,
             len(wids),
-            int(sum(int(works.at[w, "citations"]) for w in wids)),
-            int(sum(int(v) for v in counts if not is_missing(v))),
+            sum(cited.get(w, 0) for w in wids),
+            sum(overall.get(w, 0) for w in wids),
             rank.get(aid, 0.0),
         ))  # fmt: skip
     rows.sort(key=lambda r: (-r[1], -r[2], r[0]))
     names = ["id", "works", "citations", "cited_by_count", "pagerank"]
     # Built column by column, ids as object: pandas' str dtype rejects the lone surrogates a
     # source's name can hold.
-    df = pd.DataFrame(
+    return pd.DataFrame(
         {k: pd.Series([r[i] for r in rows], dtype=object if k == "id" else None)
          for i, k in enumerate(names)}
     )  # fmt: skip
-    return df.reset_index(drop=True)
 
 
 def assign_ranks(G: nx.Graph, corpus: Corpus) -> None:
@@ -183,18 +173,21 @@ def assign_ranks(G: nx.Graph, corpus: Corpus) -> None:
     """
     works = corpus.works_by_id
     if all(str(n) in works for n in G):
-        table = work_ranks(corpus).set_index("id")
+        cited, rank = _work_scores(corpus)
         for node, data in G.nodes(data=True):
-            data["citations"] = int(table.at[str(node), "citations"])
-            data["pagerank"] = round(float(table.at[str(node), "pagerank"]), 8)
+            data["citations"] = int(cited.get(str(node), 0))
+            data["pagerank"] = round(float(rank.get(str(node), 0.0)), 8)
         return
-    table = author_ranks(corpus, G).set_index("id")
+    table = author_ranks(corpus, G)
+    scores = {
+        a: (int(c), int(g), float(p))
+        for a, c, g, p in zip(table["id"], table["citations"], table["cited_by_count"],
+                              table["pagerank"], strict=True)
+    }  # fmt: skip
     for node, data in G.nodes(data=True):
-        if str(node) in table.index:
-            row = table.loc[str(node)]
-            data["citations"] = int(row["citations"])
-            data["cited_by_count"] = int(row["cited_by_count"])
-            data["pagerank"] = round(float(row["pagerank"]), 8)
+        if str(node) in scores:
+            c, g, p = scores[str(node)]
+            data["citations"], data["cited_by_count"], data["pagerank"] = c, g, round(p, 8)
 
 
 def prior_works(corpus: Corpus, *, top: int = 20) -> pd.DataFrame:
@@ -345,19 +338,83 @@ def _is_stub(row: dict[str, Any]) -> bool:
     )
 
 
-def _pagerank(G: nx.Graph, *, weight: str | None = None) -> dict[str, float]:
-    if G.number_of_nodes() == 0:
-        return {}
-    if G.number_of_edges() == 0:
-        return dict.fromkeys((str(n) for n in G), 1.0 / G.number_of_nodes())
-    # Same nodes and edges in sorted order: the result does not depend on insertion order.
-    H = G.__class__()
-    H.add_nodes_from(sorted(G, key=str))
-    H.add_edges_from(
-        sorted((u, v, {"weight": float(d.get(weight) or 1.0) if weight else 1.0})
-               for u, v, d in G.edges(data=True))
-    )  # fmt: skip
-    return {str(n): float(v) for n, v in nx.pagerank(H, alpha=0.85, weight="weight").items()}
+def _work_scores(
+    corpus: Corpus, *, pagerank: bool = True
+) -> tuple[dict[str, int], dict[str, float]]:
+    """Citations inside the corpus and PageRank on the citation network, by work id."""
+    ids = sorted(corpus.works_by_id)
+    index = {w: i for i, w in enumerate(ids)}
+    edges = {(index[s], index[t]) for s, t in _citation_pairs(corpus, index)}
+    cited: dict[str, int] = defaultdict(int)
+    for _, t in edges:
+        cited[ids[t]] += 1
+    if not pagerank:
+        return cited, {}
+    ordered = sorted(edges)
+    scores = _pagerank_arrays(
+        len(ids), [e[0] for e in ordered], [e[1] for e in ordered], [1.0] * len(ordered)
+    )
+    return cited, dict(zip(ids, scores.tolist(), strict=True))
+
+
+def _citation_pairs(corpus: Corpus, known: Container[str]) -> list[tuple[str, str]]:
+    """(citing, cited) of every references link between two ``known`` works, self-links
+    left out, duplicates kept."""
+    refs = corpus.links[corpus.links["kind"] == "references"]
+    return [
+        (s, t)
+        for s, t in zip(refs["source"].astype(object), refs["target"].astype(object), strict=True)
+        if s != t and s in known and t in known
+    ]
+
+
+def _graph_pagerank(G: nx.Graph) -> dict[str, float]:
+    """PageRank on ``G`` (edge ``weight``, default 1; an undirected edge counts both ways)."""
+    nodes = sorted(str(n) for n in G)
+    index = {n: i for i, n in enumerate(nodes)}
+    rows, cols, weights = [], [], []
+    for u, v, w in sorted((str(u), str(v), float(w if w is not None else 1.0))
+                          for u, v, w in G.edges(data="weight")):  # fmt: skip
+        if u == v:
+            continue
+        rows.append(index[u])
+        cols.append(index[v])
+        weights.append(w)
+        if not G.is_directed():
+            rows.append(index[v])
+            cols.append(index[u])
+            weights.append(w)
+    scores = _pagerank_arrays(len(nodes), rows, cols, weights)
+    return dict(zip(nodes, scores.tolist(), strict=True))
+
+
+def _pagerank_arrays(
+    n: int,
+    rows: list[int],
+    cols: list[int],
+    weights: list[float],
+    *,
+    alpha: float = 0.85,
+    tol: float = 1.0e-10,
+    max_iter: int = 200,
+) -> np.ndarray:
+    """PageRank by power iteration over a sparse matrix, as networkx's ``pagerank`` computes
+    it (dangling nodes spread their rank evenly), without building a networkx graph: at 5k
+    works that copy cost more than the ranking itself."""
+    if n == 0:
+        return np.zeros(0)
+    A = sparse.csr_array((weights, (rows, cols)), shape=(n, n), dtype=float)
+    out = np.asarray(A.sum(axis=1)).ravel()
+    dangling = out == 0
+    scale = np.divide(1.0, out, out=np.zeros(n), where=~dangling)
+    M = sparse.diags_array(scale) @ A
+    x = np.full(n, 1.0 / n)
+    for _ in range(max_iter):
+        last = x
+        x = alpha * (x @ M + last[dangling].sum() / n) + (1.0 - alpha) / n
+        if np.abs(x - last).sum() < n * tol:
+            break
+    return x / x.sum()
 
 
 def ranked(table: pd.DataFrame, rank: str) -> pd.DataFrame:

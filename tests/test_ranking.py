@@ -18,6 +18,7 @@ from citegraph.ranking import (
     assign_ranks,
     author_ranks,
     check_rank,
+    citation_edges,
     derivative_works,
     find_matches,
     prior_works,
@@ -149,3 +150,17 @@ def test_ranks_on_a_generated_corpus_are_complete():
     ranks = work_ranks(corpus)
     assert len(ranks) == len(corpus.works) and ranks["pagerank"].notna().all()
     assert (ranks["citations"] >= 0).all()
+
+
+def test_pagerank_matches_networkx():
+    corpus = generated_corpus(150, seed=5)
+    ours = work_ranks(corpus).set_index("id")["pagerank"]
+    G = nx.DiGraph()
+    G.add_nodes_from(str(w) for w in corpus.works["id"])
+    G.add_edges_from(citation_edges(corpus))
+    theirs = nx.pagerank(G, alpha=0.85, tol=1e-12)
+    assert max(abs(ours[n] - theirs[n]) for n in G) < 1e-8
+    coauthors = build_view(corpus, "coauthor")
+    mine = author_ranks(corpus, coauthors).set_index("id")["pagerank"]
+    reference = nx.pagerank(coauthors, alpha=0.85, weight="weight", tol=1e-12)
+    assert max(abs(mine[n] - reference[n]) for n in coauthors) < 1e-8
