@@ -33,6 +33,7 @@ from citegraph.graphs import filter_corpus, journal_options, year_bounds
 from citegraph.ids import ACCEPTED_FORMS, parse_seeds
 from citegraph.model import Corpus, text_or_empty
 from citegraph.present import (
+    CLUSTERS_CAPTION,
     DERIVATIVE_WORKS_CAPTION,
     PRIOR_WORKS_CAPTION,
     RANK_LABELS,
@@ -102,6 +103,28 @@ def _works_file(_corpus: Corpus, key: str, fmt: str) -> bytes:
 @st.cache_data(show_spinner=False, max_entries=32)
 def _csv_tables(_G: nx.Graph, key: str) -> tuple[bytes, bytes]:
     return export_csv_tables(_G)
+
+
+@st.cache_data(show_spinner="Ranking the works…", max_entries=16)
+def _ranked_works(_corpus: Corpus, key: str) -> pd.DataFrame:
+    return ranked_works_table(_corpus)
+
+
+@st.cache_data(show_spinner="Ranking…", max_entries=16)
+def _ranking(
+    _corpus: Corpus, _coauthors: nx.Graph, key: str, rank: str
+) -> tuple[pd.DataFrame, ...]:
+    return (
+        central_works(_corpus, rank=rank),
+        top_authors(_corpus, _coauthors, rank=rank, top=10),
+        prior_works(_corpus),
+        derivative_works(_corpus),
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _clusters(_corpus: Corpus, _G: nx.Graph, key: str) -> pd.DataFrame:
+    return cluster_table(_corpus, _G, {n: d["cluster"] for n, d in _G.nodes(data=True)})
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -596,27 +619,29 @@ def _render_find(screen: _Screen) -> None:
 
 def _render_works_table(screen: _Screen) -> None:
     st.caption("Click a column header to sort: citations in this corpus, overall, PageRank…")
-    st.dataframe(ranked_works_table(screen.filtered), hide_index=True, width="stretch")
+    st.dataframe(_ranked_works(screen.filtered, screen.fkey), hide_index=True, width="stretch")
 
 
 def _render_ranking(screen: _Screen) -> None:
     rank = str(screen.G.graph.get("rank") or "citations")
     st.caption(RANKING_CAPTION)
-    left, right = st.columns(2)
     by = RANK_LABELS[rank].lower()
+    works, authors, prior, derivative = _ranking(
+        screen.filtered, screen.coauthors, f"{screen.gkey}|coauthors", rank
+    )
+    left, right = st.columns(2)
     with left:
         st.subheader("Most central works", help=f"By {by} (the Node size choice).")
-        st.dataframe(central_works(screen.filtered, rank=rank), hide_index=True, width="stretch")
+        st.dataframe(works, hide_index=True, width="stretch")
     with right:
         st.subheader("Most central authors", help=f"By {by} (the Node size choice).")
-        st.dataframe(top_authors(screen.filtered, screen.coauthors, rank=rank, top=10),
-                     hide_index=True, width="stretch")  # fmt: skip
+        st.dataframe(authors, hide_index=True, width="stretch")
     st.subheader("Prior works")
     st.caption(PRIOR_WORKS_CAPTION)
-    st.dataframe(prior_works(screen.filtered), hide_index=True, width="stretch")
+    st.dataframe(prior, hide_index=True, width="stretch")
     st.subheader("Derivative works")
     st.caption(DERIVATIVE_WORKS_CAPTION)
-    st.dataframe(derivative_works(screen.filtered), hide_index=True, width="stretch")
+    st.dataframe(derivative, hide_index=True, width="stretch")
 
 
 def _render_timeline_charts(screen: _Screen) -> None:
@@ -651,7 +676,13 @@ def _render_authors_table(screen: _Screen) -> None:
 
 
 def _render_clusters_table(screen: _Screen) -> None:
-    table = cluster_table(screen.filtered, screen.coauthors, screen.clusters)
+    if screen.view != "coauthor" and screen.G.number_of_nodes():
+        st.subheader(f"Clusters of the {VIEW_LABELS[screen.view].lower()} network")
+        st.caption(CLUSTERS_CAPTION)
+        st.dataframe(_clusters(screen.filtered, screen.G, screen.gkey), hide_index=True,
+                     width="stretch")  # fmt: skip
+        st.subheader("Author clusters (co-author network)")
+    table = _clusters(screen.filtered, screen.coauthors, f"{screen.gkey}|coauthors")
     if table.empty:
         st.info("No authors in the filtered corpus, so no clusters.")
         return

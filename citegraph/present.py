@@ -346,7 +346,8 @@ def corpus_metrics(filtered: Corpus, coauthors: nx.Graph) -> list[tuple[str, int
     >>> corpus_metrics(Corpus.empty(), nx.Graph())
     [('Works', 0), ('Authors', 0), ('Links', 0), ('Author clusters', 0)]
     """
-    clusters = {c for _, c in coauthors.nodes(data="cluster")}
+    # Cluster 0 pools the clusters too small to name ("other"): it is not one more cluster.
+    clusters = {c for _, c in coauthors.nodes(data="cluster")} - {0}
     return [
         ("Works", len(filtered.works)),
         ("Authors", coauthors.number_of_nodes()),
@@ -445,6 +446,11 @@ DERIVATIVE_WORKS_CAPTION = (
     "Derivative works: the works that cite most of the works on screen. Often reviews or later "
     "work that builds on this field. Cites: how many works on screen it cites; share: of "
     "the works on screen that are cited at all."
+)
+CLUSTERS_CAPTION = (
+    "Each cluster is named by its most distinctive terms: frequent in its works' titles, "
+    "abstracts, MeSH headings and keywords, rare in the other clusters (c-TF-IDF). Lead: its "
+    "seed or most cited work. Clusters of fewer than 3 are pooled as other."
 )
 RANKING_CAPTION = (
     "Citations in this corpus: citing works among those on screen. Citations overall: "

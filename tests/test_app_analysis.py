@@ -109,3 +109,18 @@ def test_timeline_view_and_charts(monkeypatch: pytest.MonkeyPatch, snapshot: Pat
     assert len(charts) == 2
     assert any(s.value == "Works per year" for s in at.subheader)
     assert any(s.value == "Top journals" for s in at.subheader)
+
+
+def test_clusters_tab_names_the_views_clusters_by_content(
+    monkeypatch: pytest.MonkeyPatch, snapshot: Path
+) -> None:
+    at = _run(monkeypatch, snapshot)
+    authors = _table(at, "cluster", "label", "terms", "lead", "countries")
+    assert len(authors) >= 1
+    at.radio(key="view").set_value("citation").run()
+    assert not at.exception
+    assert any(s.value == "Clusters of the citation network" for s in at.subheader)
+    works = _table(at, "cluster", "label", "terms", "lead")
+    named = works[works["cluster"] != 0]
+    assert (named["label"] == named["terms"].str.replace("; ", " · ")).all()
+    assert "Testwright 2025" in set(works["lead"]) or 0 in set(works["cluster"])
