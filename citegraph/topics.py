@@ -2,8 +2,9 @@
 
 Each cluster's works are joined into one "class document" made of the words of their titles and
 abstracts (single words and two-word phrases, English stop-words left out) and of their MeSH
-headings and keywords (OpenAlex keywords and topics arrive as keywords), each heading one term. A
-term scores high in a cluster when it is frequent there and rare in the other clusters (the
+headings and keywords (PubMed's author keywords, OpenAlex's keywords; the model does not carry
+OpenAlex topics yet), each heading one term. A term scores high in a cluster when it is
+frequent there and rare in the other clusters (the
 weighting BERTopic calls c-TF-IDF: ``tf(t, c) * log(1 + A / f(t))``, with ``A`` the average
 number of terms per cluster and ``f(t)`` the term's frequency over all clusters). A work counts
 each term once, so one long abstract cannot name a cluster on its own.
