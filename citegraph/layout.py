@@ -185,3 +185,37 @@ def timeline_positions(
         y = (lane_of[int(data.get("cluster") or 0)] + rng.uniform(-0.4, 0.4)) * lane_height
         out[node] = (round(x, 2), round(y, 2))
     return out
+
+
+def timeline_axis(
+    G: nx.Graph, *, year_step: float = 160.0, lane_height: float = 240.0, max_ticks: int = 16
+) -> dict[str, list]:
+    """Where `timeline_positions` (same ``year_step`` and ``lane_height``) puts its years and
+    lanes, for drawing an axis: ``years`` as ``[x, year]`` (at most ``max_ticks``, every k-th
+    year), ``lanes`` as ``[y, cluster]`` (cluster 0 is "other"), and the band's ``top``,
+    ``bottom`` and ``left`` edges. Only numbers: nothing from a source.
+
+    Examples
+    --------
+    >>> G = nx.DiGraph()
+    >>> G.add_node("a", year=2020, cluster=1); G.add_node("b", year=2022, cluster=0)
+    >>> axis = timeline_axis(G, year_step=100, lane_height=100)
+    >>> axis["years"], axis["lanes"]
+    ([[0.0, 2020], [100.0, 2021], [200.0, 2022]], [[0.0, 1], [100.0, 0]])
+    """
+    years = sorted({int(y) for _, y in G.nodes(data="year") if y is not None and y == y})
+    lanes = sorted({int(c or 0) for _, c in G.nodes(data="cluster")}, key=lambda c: (c == 0, c))
+    ticks: list[list] = []
+    if years:
+        step = max(1, math.ceil((years[-1] - years[0] + 1) / max_ticks))
+        ticks = [[float((y - years[0]) * year_step), y]
+                 for y in range(years[0], years[-1] + 1, step)]  # fmt: skip
+    return {
+        "years": ticks,
+        "lanes": [[float(i * lane_height), c] for i, c in enumerate(lanes)],
+        "top": -0.5 * lane_height,
+        "bottom": (len(lanes) - 0.5) * lane_height,
+        "left": -2.0 * year_step
+        if any(y is None for _, y in G.nodes(data="year"))
+        else -0.5 * year_step,
+    }

@@ -8,6 +8,7 @@ across and clusters as lanes (`citegraph.layout.timeline_positions`).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 
 import networkx as nx
@@ -25,7 +26,7 @@ from citegraph.graphs import (
     build_coauthor_graph,
     build_similarity_graph,
 )
-from citegraph.layout import timeline_positions
+from citegraph.layout import timeline_axis, timeline_positions
 from citegraph.model import Corpus
 from citegraph.ranking import RANK_ATTRIBUTES, RANKS, assign_ranks
 from citegraph.render import render_html
@@ -152,9 +153,33 @@ def view_html(corpus: Corpus, G: nx.Graph, *, color_by: str = "cluster") -> str:
     rank = G.graph.get("rank")
     size_by = RANK_ATTRIBUTES.get(rank) if rank else None
     if view == "timeline":  # positions fixed: physics would pull the years apart
-        return render_html(G, color_by=color_by, legend_labels=labels, size_by=size_by,
+        page = render_html(G, color_by=color_by, legend_labels=labels, size_by=size_by,
                            positions=timeline_positions(G), physics_threshold=0)  # fmt: skip
+        return page.replace("</body>", _timeline_axis_script(G) + "\n</body>", 1)
     return render_html(G, color_by=color_by, legend_labels=labels, size_by=size_by)
+
+
+def _timeline_axis_script(G: nx.Graph) -> str:
+    """Years across the top and lane numbers down the left, drawn on the canvas under the
+    graph (so they pan and zoom with it). The data are numbers from `timeline_axis`, never
+    text from a source, and are JSON-encoded with ``<`` escaped all the same."""
+    axis = json.dumps(timeline_axis(G)).replace("<", "\\u003c")
+    return (
+        "<script>(function () {\n"
+        f"  var axis = {axis};\n"
+        "  network.on('beforeDrawing', function (ctx) {\n"
+        "    ctx.save(); ctx.font = 'bold 30px sans-serif'; ctx.fillStyle = '#666';\n"
+        "    ctx.strokeStyle = 'rgba(0,0,0,0.08)'; ctx.lineWidth = 2; ctx.textAlign = 'center';\n"
+        "    axis.years.forEach(function (t) { ctx.beginPath(); ctx.moveTo(t[0], axis.top);\n"
+        "      ctx.lineTo(t[0], axis.bottom); ctx.stroke();\n"
+        "      ctx.fillText(String(t[1]), t[0], axis.top - 10); });\n"
+        "    ctx.textAlign = 'right';\n"
+        "    axis.lanes.forEach(function (l) {\n"
+        "      ctx.fillText(l[1] ? 'cluster ' + l[1] : 'other', axis.left, l[0]); });\n"
+        "    ctx.restore(); });\n"
+        "  network.redraw();\n"
+        "})();</script>"
+    )
 
 
 def view_notes(G: nx.Graph) -> list[str]:

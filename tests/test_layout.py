@@ -100,3 +100,8 @@ def test_timeline_view_is_drawn_at_fixed_timeline_positions():
     # Jitter stays within ±0.35 of a year: an earlier year is always further left.
     assert all(xa < xb for ya, xa in dated for yb, xb in dated if ya < yb)
     assert len({y for y, _ in dated}) >= 5
+    # The year axis is drawn under the graph from numbers only.
+    axis = json.loads(re.search(r"var axis = (\{.*?\});", page)[1])
+    assert [t[1] for t in axis["years"]] == list(range(2019, 2026))
+    assert all(isinstance(v, int | float) for t in axis["years"] + axis["lanes"] for v in t)
+    assert "var axis" not in view_html(corpus, build_view(corpus, "citation"))
