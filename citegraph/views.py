@@ -154,9 +154,25 @@ def view_html(corpus: Corpus, G: nx.Graph, *, color_by: str = "cluster") -> str:
     size_by = RANK_ATTRIBUTES.get(rank) if rank else None
     if view == "timeline":  # positions fixed: physics would pull the years apart
         page = render_html(G, color_by=color_by, legend_labels=labels, size_by=size_by,
-                           positions=timeline_positions(G), physics_threshold=0)  # fmt: skip
+                           positions=view_positions(G), physics_threshold=0)  # fmt: skip
         return page.replace("</body>", _timeline_axis_script(G) + "\n</body>", 1)
     return render_html(G, color_by=color_by, legend_labels=labels, size_by=size_by)
+
+
+def view_positions(G: nx.Graph) -> dict[str, tuple[float, float]] | None:
+    """Fixed positions a view is drawn at, for graph files that carry them (GEXF ``viz``,
+    VOSviewer ``x``/``y``): the timeline's year-and-lane places; None for the other views
+    (their layout is computed when drawn).
+
+    Examples
+    --------
+    >>> from citegraph.model import Corpus
+    >>> c = Corpus.from_rows(works=[{"id": "a", "year": 2020}, {"id": "b", "year": 2021}])
+    >>> pos = view_positions(build_view(c, "timeline"))
+    >>> pos["a"][0] < pos["b"][0], view_positions(build_view(c, "citation"))
+    (True, None)
+    """
+    return timeline_positions(G) if G.graph.get("view") == "timeline" else None
 
 
 def _timeline_axis_script(G: nx.Graph) -> str:
