@@ -122,6 +122,11 @@ def _ranking(
     )
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _found(_corpus: Corpus, key: str, query: str) -> dict[str, str]:
+    return find_choices(_corpus, query)
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def _clusters(_corpus: Corpus, _G: nx.Graph, key: str) -> pd.DataFrame:
     return cluster_table(_corpus, _G, {n: d["cluster"] for n, d in _G.nodes(data=True)})
@@ -601,7 +606,7 @@ def _render_find(screen: _Screen) -> None:
     if not query.strip():
         st.session_state.pop("found_node", None)
         return
-    choices = find_choices(screen.filtered, query)
+    choices = _found(screen.filtered, screen.fkey, query)
     st.caption(find_caption(query, len(choices)))
     if not choices:
         return
