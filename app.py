@@ -20,15 +20,28 @@ import pandas as pd
 import streamlit as st
 
 from citegraph import CitegraphError, __version__
-from citegraph.analysis import CLUSTER_METHODS, author_table, cluster_table, works_table
+from citegraph.analysis import (
+    CLUSTER_METHODS,
+    author_table,
+    cluster_table,
+    ranked_works_table,
+    top_journals,
+    works_per_year,
+)
 from citegraph.collect import Collector, FetchOptions, gap_counts, make_clients
 from citegraph.graphs import journal_ids, journal_labels, year_bounds
 from citegraph.ids import ACCEPTED_FORMS, parse_seeds
-from citegraph.model import Corpus
+from citegraph.model import Corpus, text_or_empty
 from citegraph.present import (
+    CLUSTERS_CAPTION,
+    DERIVATIVE_WORKS_CAPTION,
+    PRIOR_WORKS_CAPTION,
+    RANK_LABELS,
+    RANKING_CAPTION,
     VIEW_LABELS,
     author_heading,
     cancelled_fetch,
+    central_works,
     cli_command,
     cli_hint,
     corpus_metrics,
@@ -36,15 +49,20 @@ from citegraph.present import (
     downloads,
     downloads_caption,
     empty_graph_notice,
+    find_caption,
+    find_choices,
     graph_caption,
+    journal_chart,
     link_problems,
     md_text,
     missing_table,
     provenance_table,
+    top_authors,
     work_card,
     work_urls,
     works_of_authors,
 )
+from citegraph.ranking import RANKS, derivative_works, prior_works
 from citegraph.render import Picture
 from citegraph.snapshot import dumps_snapshot, load_snapshot, loads_snapshot
 from citegraph.views import (
@@ -97,6 +115,33 @@ def _picture(_corpus: Corpus, _G: nx.Graph, key: str, color_by: str) -> Picture:
 def _filtered(_corpus: Corpus, key: str, _options: PageOptions) -> Corpus:
     # One shared object per corpus and filters (no copy per run): its indexes stay built.
     return _options.filter(_corpus)
+
+
+@st.cache_data(show_spinner="Ranking the works…", max_entries=16)
+def _ranked_works(_corpus: Corpus, key: str) -> pd.DataFrame:
+    return ranked_works_table(_corpus)
+
+
+@st.cache_data(show_spinner="Ranking…", max_entries=16)
+def _ranking(
+    _corpus: Corpus, _coauthors: nx.Graph, key: str, rank: str
+) -> tuple[pd.DataFrame, ...]:
+    return (
+        central_works(_corpus, rank=rank),
+        top_authors(_corpus, _coauthors, rank=rank, top=10),
+        prior_works(_corpus),
+        derivative_works(_corpus),
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _found(_corpus: Corpus, key: str, query: str) -> dict[str, str]:
+    return find_choices(_corpus, query)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _clusters(_corpus: Corpus, _G: nx.Graph, key: str) -> pd.DataFrame:
+    return cluster_table(_corpus, _G, {n: d["cluster"] for n, d in _G.nodes(data=True)})
 
 
 # ---------------------------------------------------------------- what is on screen
@@ -157,9 +202,12 @@ def main() -> None:
     _render_missing(corpus)
     screen = _screen(corpus, options)
     _render_metrics(screen)
+    _render_find(screen)
     # Tabs that know which one is open, so the co-author graph is built only when needed.
-    tab_graph, tab_works, tab_authors, tab_clusters, tab_dl = st.tabs(
-        ["Graph", "Works", "Authors", "Clusters", "Downloads"], key="tab", on_change="rerun"
+    tab_graph, tab_works, tab_authors, tab_clusters, tab_rank, tab_time, tab_dl = st.tabs(
+        ["Graph", "Works", "Authors", "Clusters", "Ranking", "Timeline", "Downloads"],
+        key="tab",
+        on_change="rerun",
     )
     with tab_graph:
         _render_graph_view(screen)
@@ -171,6 +219,11 @@ def main() -> None:
     with tab_clusters:
         if _coauthors_wanted(tab_clusters, screen):
             _render_clusters_table(screen)
+    with tab_rank:
+        if _coauthors_wanted(tab_rank, screen):
+            _render_ranking(screen)
+    with tab_time:
+        _render_timeline_charts(screen)
     with tab_dl:
         _render_downloads(screen)
     st.caption(f"Citegraph {__version__} · GPL-3.0-or-later · data: PubMed, NIH iCite, OpenAlex")
@@ -362,6 +415,11 @@ def _render_filters_sidebar(corpus: Corpus) -> PageOptions:
         format_func=str.capitalize,
         key=f"color_{view}",
     )
+    rank = st.sidebar.selectbox(
+        "Node size", list(RANKS), format_func=RANK_LABELS.get, key="opt_rank",
+        index=list(RANKS).index(asked.rank),
+        help="What node size follows; the Works and Ranking tabs sort by the same ranks.",
+    )  # fmt: skip
     with st.sidebar.expander("Clustering"):
         methods = list(CLUSTER_METHODS)
         method = st.selectbox(
@@ -394,6 +452,7 @@ def _render_filters_sidebar(corpus: Corpus) -> PageOptions:
         year_to=year_to,
         min_citations=int(min_citations),
         min_weight=min_weight,
+        rank=rank,
         color_by=color_by,
         cluster_method=method,
         resolution=resolution,
@@ -617,8 +676,75 @@ def _render_graph_view(screen: _Screen) -> None:
     st.iframe(_html(screen.filtered, screen.G, screen.gkey, screen.color_by), height=700)
 
 
+def _render_find(screen: _Screen) -> None:
+    """A search over the works and authors on screen; the one picked is shown as a card (work)
+    or with its works (author), and kept in ``st.session_state.found_node``."""
+    query = st.text_input(
+        "Find a work or author", key="find", placeholder="Part of a title, a name, a PMID or a DOI"
+    )
+    if not query.strip():
+        st.session_state.pop("found_node", None)
+        return
+    choices = _found(screen.filtered, screen.fkey, query)
+    st.caption(find_caption(query, len(choices)))
+    if not choices:
+        return
+    node = st.selectbox("Matches", list(choices), format_func=choices.get, key="find_pick")
+    st.session_state.found_node = node
+    with st.container(border=True):
+        if node in screen.filtered.works_by_id:
+            st.markdown(work_card(screen.filtered, node))
+        else:
+            works = works_of_authors(screen.filtered, [node])
+            name = text_or_empty(screen.filtered.authors_by_id[node]["name"], strip=True)
+            st.markdown(author_heading(name or node, len(works)))
+            st.dataframe(works, hide_index=True, width="stretch")
+
+
 def _render_works_table(screen: _Screen) -> None:
-    st.dataframe(works_table(screen.filtered), hide_index=True, width="stretch")
+    st.caption("Click a column header to sort: citations in this corpus, overall, PageRank…")
+    st.dataframe(_ranked_works(screen.filtered, screen.fkey), hide_index=True, width="stretch")
+
+
+def _render_ranking(screen: _Screen) -> None:
+    rank = str(screen.G.graph.get("rank") or "citations")
+    st.caption(RANKING_CAPTION)
+    by = RANK_LABELS[rank].lower()
+    works, authors, prior, derivative = _ranking(
+        screen.filtered, screen.coauthors, f"{screen.gkey}|coauthors", rank
+    )
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Most central works", help=f"By {by} (the Node size choice).")
+        st.dataframe(works, hide_index=True, width="stretch")
+    with right:
+        st.subheader("Most central authors", help=f"By {by} (the Node size choice).")
+        st.dataframe(authors, hide_index=True, width="stretch")
+    st.subheader("Prior works")
+    st.caption(PRIOR_WORKS_CAPTION)
+    st.dataframe(prior, hide_index=True, width="stretch")
+    st.subheader("Derivative works")
+    st.caption(DERIVATIVE_WORKS_CAPTION)
+    st.dataframe(derivative, hide_index=True, width="stretch")
+
+
+def _render_timeline_charts(screen: _Screen) -> None:
+    st.caption("Pick Timeline under Network for the citation network with year across.")
+    per_year = works_per_year(screen.filtered)
+    journals = top_journals(screen.filtered)
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Works per year")
+        if per_year.empty:
+            st.info("No work on screen has a year.")
+        else:
+            st.bar_chart(per_year, x="year", y="works", height=320)
+    with right:
+        st.subheader("Top journals")
+        if journals.empty:
+            st.info("No work on screen names its journal.")
+        else:
+            st.altair_chart(journal_chart(journals), width="stretch")
 
 
 def _render_authors_table(screen: _Screen) -> None:
@@ -634,7 +760,13 @@ def _render_authors_table(screen: _Screen) -> None:
 
 
 def _render_clusters_table(screen: _Screen) -> None:
-    table = cluster_table(screen.filtered, screen.coauthors, screen.clusters)
+    if screen.view != "coauthor" and screen.G.number_of_nodes():
+        st.subheader(f"Clusters of the {VIEW_LABELS[screen.view].lower()} network")
+        st.caption(CLUSTERS_CAPTION)
+        st.dataframe(_clusters(screen.filtered, screen.G, screen.gkey), hide_index=True,
+                     width="stretch")  # fmt: skip
+        st.subheader("Author clusters (co-author network)")
+    table = _clusters(screen.filtered, screen.coauthors, f"{screen.gkey}|coauthors")
     if table.empty:
         st.info("No authors in the filtered corpus, so no clusters.")
         return

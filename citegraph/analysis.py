@@ -1,7 +1,10 @@
 """Communities and summary tables: author clusters, institutions, works and authors tables.
 
 Clustering is deterministic: the same graph and seed give the same clusters, numbered 1, 2, …
-from the largest down, whatever order the graph's nodes were added in.
+from the largest down, whatever order the graph's nodes were added in. Clusters smaller than
+`MIN_CLUSTER_SIZE` are pooled as cluster 0, "other" (`merge_small_clusters`). A cluster is named
+by what it is about: its distinctive terms (`citegraph.topics`), and for authors also their most
+frequent institution and country.
 """
 
 from __future__ import annotations
@@ -19,8 +22,14 @@ from citegraph.journals import journal_index
 from citegraph.layout import seeded_igraph
 from citegraph.model import Corpus, is_missing, text_or_empty
 from citegraph.names import PersonName, parse_name
+from citegraph.ranking import work_ranks
+from citegraph.topics import cluster_terms, label_from_terms
 
 CLUSTER_METHODS = ("louvain", "leiden")
+#: Clusters with fewer nodes than this are pooled as cluster 0, "other".
+MIN_CLUSTER_SIZE = 3
+#: Terms in a cluster's name.
+LABEL_TERMS = 3
 
 
 def author_clusters(
@@ -63,6 +72,22 @@ def author_clusters(
     return dict(zip(nodes, number, strict=True))
 
 
+def merge_small_clusters(
+    clusters: dict[str, int], *, min_size: int = MIN_CLUSTER_SIZE
+) -> dict[str, int]:
+    """``clusters`` with every cluster of fewer than ``min_size`` nodes pooled as cluster 0
+    ("other"); the others keep their numbers (clusters are numbered largest first, so the kept
+    ones stay 1, 2, … without gaps).
+
+    Examples
+    --------
+    >>> merge_small_clusters({"a": 1, "b": 1, "c": 1, "d": 2, "e": 2, "f": 3})
+    {'a': 1, 'b': 1, 'c': 1, 'd': 0, 'e': 0, 'f': 0}
+    """
+    sizes = Counter(clusters.values())
+    return {n: (c if sizes[c] >= min_size else 0) for n, c in clusters.items()}
+
+
 def assign_clusters(G: nx.Graph, clusters: dict[str, int]) -> None:
     """Set the node attribute ``cluster`` (0 for nodes that have no cluster).
 
@@ -85,28 +110,35 @@ def cluster_table(
     Works as nodes (citation or similarity graph) and authors as nodes (co-author graph) are
     both understood: a cluster's works are its member works, or the works of its member authors.
 
-    Columns: ``cluster``, ``label`` (for authors: their most frequent institution, else the top
-    author; for works: the node label of the seed if it is a member, else of the most cited
-    work), ``size`` (nodes), ``works``, ``top_authors``, ``institutions`` and ``journals``
-    (the ``top`` most frequent, "; "-joined, with counts) and ``years`` ("2019–2025").
+    Columns: ``cluster``, ``label`` (what the cluster is about: its `LABEL_TERMS` most
+    distinctive terms by c-TF-IDF, see `citegraph.topics.cluster_terms`; for authors followed
+    by their most frequent institution and country; cluster 0 is "other"), ``terms`` (the
+    terms alone), ``lead`` (for works: the seed if a member, else the most cited work; for
+    authors: the author with most works in it), ``size`` (nodes), ``works``, ``top_authors``,
+    ``institutions``, ``countries`` and ``journals`` (the ``top`` most frequent, "; "-joined,
+    with counts) and ``years`` ("2019–2025").
 
     Examples
     --------
-    >>> c = Corpus.from_rows(works=[{"id": "w", "year": 2020, "journal": "J"}],
-    ...     authors=[{"id": "a", "name": "Ann A"}],
+    >>> c = Corpus.from_rows(works=[{"id": "w", "year": 2020, "journal": "J",
+    ...                              "title": "Lupus in children"}],
+    ...     authors=[{"id": "a", "name": "Ann A", "countries": ["GB"]}],
     ...     authorships=[{"work_id": "w", "author_id": "a", "affiliations": ["Oxford University"]}])
     >>> G = nx.Graph(); G.add_node("a")
     >>> print(cluster_table(c, G, {"a": 1})[["label", "size", "works", "years"]].to_string())
-                   label  size  works years
-    0  Oxford University     1      1  2020
+                                           label  size  works years
+    0  children · lupus — Oxford University (GB)     1      1  2020
     """
-    columns = ["cluster", "label", "size", "works", "top_authors", "institutions", "journals",
-               "years"]  # fmt: skip
+    columns = ["cluster", "label", "terms", "lead", "size", "works", "top_authors",
+               "institutions", "countries", "journals", "years"]  # fmt: skip
     ctx = _Context(corpus)
     members: dict[int, list[str]] = defaultdict(list)
     for node in G:
         if node in clusters:
             members[int(clusters[node])].append(str(node))
+    named = cluster_terms(
+        corpus, {n: c for c, nodes in members.items() for n in nodes}, top=LABEL_TERMS
+    )
     rows = []
     for number, nodes in members.items():
         work_ids: set[str] = set()
@@ -123,34 +155,47 @@ def cluster_table(
         ranked = sorted(author_counts, key=lambda a: (-len(set(ctx.works_of.get(a, ())) & work_ids),
                                                       ctx.name(a)))  # fmt: skip
         institutions = Counter(i for a in set(author_ids) for i in ctx.institutions(a))
+        countries = Counter(k for a in set(author_ids) for k in ctx.countries(a))
         journals = Counter(ctx.works[w]["journal"] for w in work_ids if ctx.works[w]["journal"])
         years = [ctx.works[w]["year"] for w in work_ids if ctx.works[w]["year"] is not None]
         top_authors = [ctx.name(a) for a in ranked[:top]]
+        terms = named.get(number, [])
         if all(n in ctx.works for n in nodes):
-            # A cluster of papers is named after its landmark paper: the seed if it is a
-            # member, else the most cited one ("Wobma 2025"), as citation-map tools do.
+            # The landmark paper: the seed if it is a member, else the most cited one.
             best = max(nodes, key=lambda n: (bool(G.nodes[n].get("is_seed")),
                                              _int(G.nodes[n].get("cited_by_count")),
                                              str(G.nodes[n].get("label", n))))  # fmt: skip
-            label = str(G.nodes[best].get("label") or best)
+            lead = str(G.nodes[best].get("label") or best)
+            label = label_from_terms(terms, fallback=lead)
         else:
-            label = (
-                _most_common(institutions) or (top_authors[0] if top_authors else "")
-                or _most_common(journals) or f"Cluster {number}"
-            )  # fmt: skip
+            lead = top_authors[0] if top_authors else ""
+            place = _most_common(institutions)
+            country = _most_common(countries)
+            if place and country:
+                place = f"{place} ({country})"
+            label = " — ".join(p for p in (label_from_terms(terms), place or country) if p)
+            label = label or lead or _most_common(journals) or f"Cluster {number}"
+        if number == 0:
+            label = f"other (clusters under {MIN_CLUSTER_SIZE})"
         rows.append({
             "cluster": number,
             "label": label,
+            "terms": "; ".join(terms),
+            "lead": lead,
             "size": len(nodes),
             "works": len(work_ids),
             "top_authors": "; ".join(top_authors),
             "institutions": _counted(institutions, top),
+            "countries": _counted(countries, top),
             "journals": _counted(journals, top),
             "years": _span(years),
         })  # fmt: skip
     df = pd.DataFrame(rows, columns=columns)
-    if len(df):
-        df = df.sort_values(["size", "cluster"], ascending=[False, True], kind="stable")
+    if len(df):  # "other" last, however big
+        order = df.assign(_o=df["cluster"] == 0)
+        order = order.sort_values(["_o", "size", "cluster"], ascending=[True, False, True],
+                                  kind="stable")  # fmt: skip
+        df = df.loc[order.index]
     return df.reset_index(drop=True)
 
 
@@ -251,6 +296,64 @@ def works_table(corpus: Corpus) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
+def ranked_works_table(corpus: Corpus) -> pd.DataFrame:
+    """`works_table` with the ranks of `citegraph.ranking.work_ranks` as columns
+    (``citations`` inside the corpus, ``cited_by_count`` overall, ``pagerank``), most cited
+    inside the corpus first (then by PageRank, then as `works_table` orders).
+
+    Examples
+    --------
+    >>> c = Corpus.from_rows(works=[{"id": "a", "year": 2020}, {"id": "b", "year": 2024}],
+    ...     links=[{"source": "b", "target": "a", "kind": "references"}])
+    >>> ranked_works_table(c)[["id", "citations"]].values.tolist()
+    [['a', 1], ['b', 0]]
+    """
+    table = works_table(corpus)
+    ranks = work_ranks(corpus)
+    cited = dict(zip(ranks["id"], ranks["citations"], strict=True))
+    rank = dict(zip(ranks["id"], ranks["pagerank"], strict=True))
+    table.insert(table.columns.get_loc("cited_by_count"), "citations",
+                 pd.array([cited[w] for w in table["id"]], dtype="Int64"))  # fmt: skip
+    table.insert(table.columns.get_loc("cited_by_count") + 1, "pagerank",
+                 [round(float(rank[w]), 5) for w in table["id"]])  # fmt: skip
+    if len(table):
+        order = table.sort_values(["citations", "pagerank"], ascending=False, kind="stable")
+        table = table.loc[order.index]
+    return table.reset_index(drop=True)
+
+
+def works_per_year(corpus: Corpus) -> pd.DataFrame:
+    """Works per publication year, every year from the first to the last (zeros included), as
+    columns ``year`` (text, so a chart does not print "2,020") and ``works``.
+
+    Examples
+    --------
+    >>> c = Corpus.from_rows(works=[{"id": "a", "year": 2020}, {"id": "b", "year": 2022},
+    ...                             {"id": "c", "year": 2022}, {"id": "d"}])
+    >>> works_per_year(c).values.tolist()
+    [['2020', 1], ['2021', 0], ['2022', 2]]
+    """
+    years = Counter(int(y) for y in corpus.works["year"] if not is_missing(y))
+    span = range(min(years), max(years) + 1) if years else range(0)
+    return pd.DataFrame({"year": [str(y) for y in span], "works": [years.get(y, 0) for y in span]})
+
+
+def top_journals(corpus: Corpus, *, top: int = 10) -> pd.DataFrame:
+    """The ``top`` journals by number of works (one name per journal), ties by name.
+
+    Examples
+    --------
+    >>> c = Corpus.from_rows(works=[{"id": "a", "journal": "J B"}, {"id": "b", "journal": "J A"},
+    ...                             {"id": "c", "journal": "J B"}, {"id": "d"}])
+    >>> top_journals(c).values.tolist()
+    [['J B', 2], ['J A', 1]]
+    """
+    ctx = _Context(corpus)
+    counts = Counter(w["journal"] for w in ctx.works.values() if w["journal"])
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: max(int(top), 0)]
+    return pd.DataFrame(ranked, columns=["journal", "works"])
+
+
 class _Context:
     """Look-ups over one corpus shared by the table builders (built once per call)."""
 
@@ -310,6 +413,12 @@ class _Context:
         if listed is not None and len(listed):
             return dedupe_affiliations(str(a) for a in listed)
         return dedupe_affiliations(self._ship_affs.get(aid, []))
+
+    def countries(self, aid: str) -> list[str]:
+        listed = self.authors.get(aid, {}).get("countries")
+        if listed is None or isinstance(listed, str) or is_missing(listed):
+            return []
+        return list(dict.fromkeys(str(c) for c in listed if c))
 
     def institutions(self, aid: str) -> list[str]:
         if aid not in self._institutions:

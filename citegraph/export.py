@@ -858,6 +858,7 @@ def write_html(
 _VOS_TERMS = {
     "citation": ("work", "works", "citation link", "citation links", "citations"),
     "similarity": ("work", "works", "similarity link", "similarity links", "similarity"),
+    "timeline": ("work", "works", "citation link", "citation links", "citations"),
     "coauthor": ("author", "authors", "co-authorship link", "co-authorship links",
                  "shared works"),
 }  # fmt: skip

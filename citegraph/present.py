@@ -240,7 +240,12 @@ def provenance_table(corpus: Corpus, work_id: str) -> pd.DataFrame:
 
 
 #: How the page names each view (radio buttons, captions, empty states).
-VIEW_LABELS = {"citation": "Citation", "similarity": "Similarity", "coauthor": "Co-author"}
+VIEW_LABELS = {
+    "citation": "Citation",
+    "similarity": "Similarity",
+    "coauthor": "Co-author",
+    "timeline": "Timeline",
+}
 
 
 @dataclass(frozen=True)
@@ -344,7 +349,8 @@ def corpus_metrics(filtered: Corpus, G: nx.Graph) -> list[tuple[str, int]]:
     >>> corpus_metrics(Corpus.empty(), nx.Graph())
     [('Works', 0), ('Authors', 0), ('Links', 0), ('Author clusters', 0)]
     """
-    clusters = {c for _, c in G.nodes(data="cluster")}
+    # Cluster 0 pools the clusters too small to name ("other"): it is not one more cluster.
+    clusters = {c for _, c in G.nodes(data="cluster")} - {0}
     kind = "Author" if G.graph.get("view", "coauthor") == "coauthor" else "Work"
     return [
         ("Works", len(filtered.works)),
@@ -462,6 +468,149 @@ def author_heading(name: str, works: int) -> str:
     Ann \\*Lee\\*: 2 work(s) in this corpus
     """
     return f"{md_text(str(name))}: {works} work(s) in this corpus"
+
+
+# ---------------------------------------------------------------- ranking, find, charts
+#: How the page names each rank (the "Node size" choice); keys are `citegraph.ranking.RANKS`.
+RANK_LABELS = {
+    "citations": "Citations in this corpus",
+    "global": "Citations overall",
+    "pagerank": "PageRank",
+    "works": "Works (authors)",
+}
+
+PRIOR_WORKS_CAPTION = (
+    "Prior works: the works the works on screen cite most often, also those outside the corpus "
+    "(from their reference lists). Often the field's foundations. Cited by: how many works "
+    "on screen cite it; share: of the works on screen that cite anything."
+)
+DERIVATIVE_WORKS_CAPTION = (
+    "Derivative works: the works that cite most of the works on screen. Often reviews or later "
+    "work that builds on this field. Cites: how many works on screen it cites; share: of "
+    "the works on screen that are cited at all."
+)
+CLUSTERS_CAPTION = (
+    "Each cluster is named by its most distinctive terms: frequent in its works' titles, "
+    "abstracts, MeSH headings and keywords, rare in the other clusters (c-TF-IDF). Lead: its "
+    "seed or most cited work. Clusters of fewer than 3 are pooled as other."
+)
+RANKING_CAPTION = (
+    "Citations in this corpus: citing works among those on screen. Citations overall: "
+    "OpenAlex/iCite count. PageRank: a work ranks high when works that rank high cite it "
+    "(citation network); an author, when well-connected authors write with them (co-author "
+    "network). Click a column header to sort by it."
+)
+
+
+def central_works(corpus: Corpus, *, rank: str = "pagerank", top: int = 10) -> pd.DataFrame:
+    """The ``top`` works by ``rank`` (see `citegraph.ranking.RANKS`; "works" ranks by
+    citations in the corpus), with the columns a reader scans.
+
+    Examples
+    --------
+    >>> c = Corpus.from_rows(works=[{"id": "a", "title": "A"}, {"id": "b", "title": "B"}],
+    ...     links=[{"source": "b", "target": "a", "kind": "references"}])
+    >>> central_works(c)["title"].tolist()
+    ['A', 'B']
+    """
+    from citegraph.analysis import ranked_works_table
+    from citegraph.ranking import ranked
+
+    table = ranked(ranked_works_table(corpus), rank)
+    columns = ["first_author", "year", "title", "journal", "citations", "cited_by_count",
+               "pagerank", "retracted", "id"]  # fmt: skip
+    return table[columns].head(max(int(top), 0)).reset_index(drop=True)
+
+
+def top_authors(
+    corpus: Corpus, coauthors: nx.Graph, *, rank: str = "citations", top: int = 20
+) -> pd.DataFrame:
+    """The ``top`` authors by ``rank`` ("global" = their works' overall citations, "works" =
+    works in the corpus), with name, institutions and cluster from the co-author network.
+
+    Examples
+    --------
+    >>> c = Corpus.from_rows(works=[{"id": "w"}], authors=[{"id": "a", "name": "Ann"}],
+    ...                      authorships=[{"work_id": "w", "author_id": "a"}])
+    >>> top_authors(c, nx.Graph())[["name", "works"]].values.tolist()
+    [['Ann', 1]]
+    """
+    from citegraph.ranking import author_ranks, ranked
+
+    table = ranked(author_ranks(corpus, coauthors if coauthors.number_of_nodes() else None), rank)
+    nodes = dict(coauthors.nodes(data=True))
+    authors = corpus.authors_by_id
+    table.insert(
+        0,
+        "name",
+        [text_or_empty(authors.get(a, {}).get("name"), strip=True) or a for a in table["id"]],
+    )
+    table["institutions"] = [str(nodes.get(a, {}).get("institutions") or "") for a in table["id"]]
+    table["cluster"] = [int(nodes.get(a, {}).get("cluster") or 0) for a in table["id"]]
+    table["pagerank"] = table["pagerank"].astype(float).round(5)
+    columns = ["name", "works", "citations", "cited_by_count", "pagerank", "institutions",
+               "cluster", "id"]  # fmt: skip
+    return table[columns].head(max(int(top), 0)).reset_index(drop=True)
+
+
+def journal_chart(table: pd.DataFrame) -> Any:
+    """A horizontal bar chart (Altair / Vega-Lite spec) of `citegraph.analysis.top_journals`,
+    most works on top, with room for journal names (Streamlit's own bar chart cuts them at
+    ~20 characters). Journal names are data: Vega-Lite draws them as text.
+
+    Examples
+    --------
+    >>> spec = journal_chart(pd.DataFrame({"journal": ["J A"], "works": [2]})).to_dict()
+    >>> spec["mark"]["type"], spec["encoding"]["y"]["axis"]["labelLimit"]
+    ('bar', 320)
+    """
+    import altair as alt
+
+    return (
+        alt.Chart(table)
+        .mark_bar()
+        .encode(
+            x=alt.X("works:Q", title="works"),
+            y=alt.Y("journal:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320)),
+            tooltip=["journal", "works"],
+        )
+        .properties(height=alt.Step(26))
+    )
+
+
+def find_choices(corpus: Corpus, query: str, *, limit: int = 20) -> dict[str, str]:
+    """The find box's choices: ``{id: label}`` in `citegraph.ranking.find_matches` order.
+    Labels are plain text for a select box (which shows them as text, never markup).
+
+    Examples
+    --------
+    >>> c = Corpus.from_rows(works=[{"id": "pmid:1", "title": "Lupus", "year": 2020}])
+    >>> find_choices(c, "lupus")
+    {'pmid:1': '2020 — Lupus'}
+    """
+    from citegraph.ranking import find_matches
+
+    return dict(find_matches(corpus, query, limit=limit))
+
+
+def find_caption(query: str, found: int, *, limit: int = 20) -> str:
+    """What the find box found, in one line (the query escaped: it is the user's text).
+
+    Examples
+    --------
+    >>> print(find_caption("*x*", 0))
+    Nothing on screen matches \\*x\\*: try part of a title, a name, a PMID or a DOI.
+    >>> find_caption("lupus", 20)
+    'The first 20 matches: refine the search to see others.'
+    """
+    if not found:
+        return (
+            f"Nothing on screen matches {md_text(query)}: try part of a title, a name, a PMID "
+            "or a DOI."
+        )
+    if found >= limit:
+        return f"The first {limit} matches: refine the search to see others."
+    return f"{found} match{'' if found == 1 else 'es'}."
 
 
 def _seed_label(seed: str) -> str:

@@ -315,7 +315,7 @@ def _colors(
 
 def _legend_name(attr: str, value: Any, labels: dict) -> str:
     if value in labels:
-        prefix = f"{value}: " if attr == "cluster" else ""
+        prefix = f"{value}: " if attr == "cluster" and value is not None else ""
         return f"{prefix}{labels[value]}"
     if value is None or value == "":
         return f"{attr} unknown"

@@ -1,13 +1,15 @@
 """The graphs a user can look at, built the same way for the page, the CLI and the downloads.
 
-A *view* is a name (``citation``, ``similarity``, ``coauthor``) plus the recipe that turns a
-(filtered) corpus into a graph with clusters assigned, so that what is on screen and what is
-downloaded are the same graph.
+A *view* is a name (``citation``, ``similarity``, ``coauthor``, ``timeline``) plus the recipe that
+turns a (filtered) corpus into a graph with clusters and ranks assigned, so that what is on screen
+and what is downloaded are the same graph. The timeline is the citation network drawn with year
+across and clusters as lanes (`citegraph.layout.timeline_positions`).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
@@ -16,7 +18,13 @@ from typing import Any
 import networkx as nx
 
 from citegraph import OptionError, check_option
-from citegraph.analysis import CLUSTER_METHODS, assign_clusters, author_clusters, cluster_table
+from citegraph.analysis import (
+    CLUSTER_METHODS,
+    assign_clusters,
+    author_clusters,
+    cluster_table,
+    merge_small_clusters,
+)
 from citegraph.export import export_csv_tables, export_graph, export_works
 from citegraph.graphs import (
     MAX_AUTHORS_PER_WORK,
@@ -26,7 +34,9 @@ from citegraph.graphs import (
     filter_corpus,
     journal_ids,
 )
+from citegraph.layout import timeline_axis, timeline_positions
 from citegraph.model import Corpus
+from citegraph.ranking import RANK_ATTRIBUTES, RANKS, assign_ranks
 from citegraph.render import Picture, picture, render_html
 
 #: Around one seed the similarity graph is dense (every citing work is coupled to every
@@ -38,12 +48,14 @@ COLOR_OPTIONS = {
     "citation": ("cluster", "journal", "year"),
     "similarity": ("cluster", "journal", "year"),
     "coauthor": ("cluster", "institution"),
+    "timeline": ("cluster", "journal", "year"),
 }
 
 VIEWS = {
     "citation": "Citation network: works, arrows from citing to cited work",
     "similarity": "Similarity network: co-citation, bibliographic coupling, PubMed similar, OpenAlex related",
     "coauthor": "Co-author network: authors, edges weighted by shared works",
+    "timeline": "Timeline: the citation network with year across and clusters as lanes",
 }
 
 
@@ -56,6 +68,11 @@ class ViewOptions:
     seed: int = 42
     #: Similarity view: pairs whose summed evidence is below this are left out.
     min_weight: float = 1.0
+    #: What node size follows: one of `citegraph.ranking.RANKS`.
+    rank: str = "citations"
+
+    def __post_init__(self) -> None:
+        check_option(self.rank, RANKS, what="rank")
 
 
 #: The view a first visit shows (and the CLI's ``--view`` default).
@@ -78,6 +95,7 @@ QUERY_KEYS = {
     "color_by": "color",
     "cluster_method": "method",
     "resolution": "resolution",
+    "rank": "rank",
 }
 
 
@@ -106,6 +124,8 @@ class PageOptions:
         One of `citegraph.analysis.CLUSTER_METHODS`.
     resolution : float
         Clustering resolution; higher gives more, smaller clusters.
+    rank : str
+        What node size follows, one of `citegraph.ranking.RANKS`.
 
     A value the page could not show raises `citegraph.OptionError` naming it and what to give
     instead.
@@ -132,9 +152,11 @@ class PageOptions:
     color_by: str = "cluster"
     cluster_method: str = "louvain"
     resolution: float = 1.0
+    rank: str = "citations"
 
     def __post_init__(self) -> None:
         check_option(self.view, VIEWS, what="view")
+        check_option(self.rank, RANKS, what="rank")
         if isinstance(self.journals, str):
             raise OptionError(f"journals must be a list of journals, not the text {self.journals!r}.")  # fmt: skip
         journals = tuple(sorted({str(j).strip() for j in self.journals if str(j).strip()}))
@@ -174,7 +196,7 @@ class PageOptions:
         """
         weight = self.min_weight if self.view == "similarity" else ViewOptions.min_weight
         return ViewOptions(cluster_method=self.cluster_method, resolution=self.resolution,
-                           min_weight=weight)  # fmt: skip
+                           min_weight=weight, rank=self.rank)  # fmt: skip
 
     def filter(self, corpus: Corpus) -> Corpus:
         """``corpus`` after the journal, year and citation filters.
@@ -279,7 +301,7 @@ class PageOptions:
         >>> parser = argparse.ArgumentParser()
         >>> PageOptions.add_cli_arguments(parser)
         >>> PageOptions.from_cli(parser.parse_args(["--graph", "citation", "--resolution", "2"]))
-        PageOptions(view='citation', journals=(), year_from=None, year_to=None, min_citations=0, min_weight=1.0, color_by='cluster', cluster_method='louvain', resolution=2.0)
+        PageOptions(view='citation', journals=(), year_from=None, year_to=None, min_citations=0, min_weight=1.0, color_by='cluster', cluster_method='louvain', resolution=2.0, rank='citations')
         """
         d = PageOptions()
         add = parser.add_argument
@@ -304,6 +326,9 @@ class PageOptions:
         add("--resolution", type=float, default=d.resolution, metavar="R",
             help=f"clustering resolution, {RESOLUTION_RANGE[0]:g}-{RESOLUTION_RANGE[1]:g}; higher "
             "gives more, smaller clusters (default 1)")  # fmt: skip
+        add("--rank", choices=list(RANKS), default=d.rank,
+            help="what node size follows in the HTML drawing and the graph files' sizes "
+            "(default citations: in this corpus)")  # fmt: skip
 
     @classmethod
     def from_cli(cls, args: argparse.Namespace) -> PageOptions:
@@ -319,6 +344,7 @@ class PageOptions:
             color_by=args.color_by,
             cluster_method=args.cluster_method,
             resolution=args.resolution,
+            rank=args.rank,
         )
 
     def to_cli_args(self) -> list[str]:
@@ -402,7 +428,7 @@ def build_view(
     0
     """
     check_option(view, VIEWS, what="view")
-    if view == "citation":
+    if view in ("citation", "timeline"):
         G = build_citation_graph(corpus)
     elif view == "similarity":
         source = corpus
@@ -419,7 +445,10 @@ def build_view(
         resolution=options.resolution,
         method=options.cluster_method,
     )
-    assign_clusters(G, clusters)
+    # Clusters too small to name are pooled as 0, "other" (legend, tables and files alike).
+    assign_clusters(G, merge_small_clusters(clusters))
+    assign_ranks(G, corpus)
+    G.graph["rank"] = options.rank
     if view == "coauthor":  # one colourable institution per person: the first one named
         for _, data in G.nodes(data=True):
             data["institution"] = str(data.get("institutions") or "").split("; ")[0]
@@ -440,8 +469,10 @@ def view_picture(
     corpus: Corpus, G: nx.Graph, *, color_by: str = "cluster", size_by: str | None = None
 ) -> Picture:
     """The picture of a view's graph (positions, colours, sizes, legend), coloured by
-    ``color_by``; the legend names the clusters when colouring by cluster. The page, its HTML
-    download and the graph files all draw from it.
+    ``color_by``; the legend names the clusters when colouring by cluster. Node size follows
+    ``size_by`` (default: the view's rank, ``G.graph["rank"]``, see `ViewOptions.rank`); the
+    timeline view is drawn at `view_positions`. The page, its HTML download and the graph files
+    all draw from it.
 
     For a graph built by `build_view`, ``color_by`` must be one of ``COLOR_OPTIONS[view]``
     (else `citegraph.OptionError`); any node attribute is accepted for other graphs.
@@ -459,6 +490,13 @@ def view_picture(
     if view in COLOR_OPTIONS:
         check_option(color_by, COLOR_OPTIONS[view], what="colour key")
     labels = cluster_labels(corpus, G) if color_by == "cluster" else None
+    if labels and 0 in labels:  # "other" is drawn grey, as nodes without a cluster
+        labels[None] = labels.pop(0)
+    if size_by is None and G.graph.get("rank"):
+        size_by = RANK_ATTRIBUTES.get(G.graph["rank"])
+    if view == "timeline":  # positions fixed: physics would pull the years apart
+        return picture(G, color_by=color_by, size_by=size_by, legend_labels=labels,
+                       positions=view_positions(G), physics_threshold=0)  # fmt: skip
     return picture(G, color_by=color_by, size_by=size_by, legend_labels=labels)
 
 
@@ -466,7 +504,7 @@ def view_html(
     corpus: Corpus, G: nx.Graph, *, color_by: str = "cluster", pic: Picture | None = None
 ) -> str:
     """The interactive page of a view's graph, drawn from ``pic`` (default: `view_picture`
-    with ``color_by``).
+    with ``color_by``); the timeline view gets its year axis and cluster lanes.
 
     Examples
     --------
@@ -477,7 +515,10 @@ def view_html(
     """
     if pic is None:
         pic = view_picture(corpus, G, color_by=color_by)
-    return render_html(G, pic=pic)
+    page = render_html(G, pic=pic)
+    if G.graph.get("view") == "timeline" and G.number_of_nodes():
+        page = page.replace("</body>", _timeline_axis_script(G) + "\n</body>", 1)
+    return page
 
 
 def view_file(
@@ -507,7 +548,7 @@ def view_file(
     if pic is None:
         pic = view_picture(corpus, G, color_by=color_by)
     if fmt == "html":
-        return render_html(G, pic=pic).encode("utf-8")
+        return view_html(corpus, G, pic=pic).encode("utf-8")
     names = cluster_labels(corpus, G)
     if fmt == "csv":
         return export_graph(G, fmt, picture=pic, cluster_names=names)
@@ -534,6 +575,41 @@ def view_tables(
 
 #: The graph formats `view_file` writes (`citegraph.export.FORMATS`).
 _FILE_FORMATS = ("gexf", "graphml", "cyjs", "json", "csv", "html", "vosviewer")
+
+
+def view_positions(G: nx.Graph) -> dict[str, tuple[float, float]] | None:
+    """Fixed positions a view is drawn at, for graph files that carry them (GEXF ``viz``,
+    VOSviewer ``x``/``y``): the timeline's year-and-lane places; None for the other views
+    (their layout is computed when drawn).
+    >>> c = Corpus.from_rows(works=[{"id": "a", "year": 2020}, {"id": "b", "year": 2021}])
+    >>> pos = view_positions(build_view(c, "timeline"))
+    >>> pos["a"][0] < pos["b"][0], view_positions(build_view(c, "citation"))
+    (True, None)
+    """
+    return timeline_positions(G) if G.graph.get("view") == "timeline" else None
+
+
+def _timeline_axis_script(G: nx.Graph) -> str:
+    """Years across the top and lane numbers down the left, drawn on the canvas under the
+    graph (so they pan and zoom with it). The data are numbers from `timeline_axis`, never
+    text from a source, and are JSON-encoded with ``<`` escaped all the same."""
+    axis = json.dumps(timeline_axis(G)).replace("<", "\\u003c")
+    return (
+        "<script>(function () {\n"
+        f"  var axis = {axis};\n"
+        "  network.on('beforeDrawing', function (ctx) {\n"
+        "    ctx.save(); ctx.font = 'bold 30px sans-serif'; ctx.fillStyle = '#666';\n"
+        "    ctx.strokeStyle = 'rgba(0,0,0,0.08)'; ctx.lineWidth = 2; ctx.textAlign = 'center';\n"
+        "    axis.years.forEach(function (t) { ctx.beginPath(); ctx.moveTo(t[0], axis.top);\n"
+        "      ctx.lineTo(t[0], axis.bottom); ctx.stroke();\n"
+        "      ctx.fillText(String(t[1]), t[0], axis.top - 10); });\n"
+        "    ctx.textAlign = 'right';\n"
+        "    axis.lanes.forEach(function (l) {\n"
+        "      ctx.fillText(l[1] ? 'cluster ' + l[1] : 'other', axis.left, l[0]); });\n"
+        "    ctx.restore(); });\n"
+        "  network.redraw();\n"
+        "})();</script>"
+    )
 
 
 def view_notes(G: nx.Graph) -> list[str]:

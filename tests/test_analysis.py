@@ -211,10 +211,13 @@ def test_cluster_table_for_author_clusters():
     assert list(table.columns) == [
         "cluster",
         "label",
+        "terms",
+        "lead",
         "size",
         "works",
         "top_authors",
         "institutions",
+        "countries",
         "journals",
         "years",
     ]
@@ -225,7 +228,9 @@ def test_cluster_table_for_author_clusters():
     assert first["size"] == len(members)
     assert len(first["top_authors"].split("; ")) == min(3, len(members))
     lonely = table[table["top_authors"] == "Ivy Lonely"].iloc[0]
-    assert (lonely["label"], lonely["works"], lonely["years"]) == ("Ivy Lonely", 1, "2024")
+    assert (lonely["lead"], lonely["works"], lonely["years"]) == ("Ivy Lonely", 1, "2024")
+    # Named by what its one work is about (no institution known for this author).
+    assert lonely["label"] == " · ".join(lonely["terms"].split("; ")) != ""
 
 
 def test_cluster_table_for_the_seed_like_clique():
@@ -235,7 +240,9 @@ def test_cluster_table_for_the_seed_like_clique():
     assert len(table) == 1
     row = table.iloc[0]
     assert (row["size"], row["works"], row["years"]) == (24, 1, "2025")
-    assert row["label"] == "Boston Children's Hospital"  # 4 of the 13 affiliations
+    # Its work's terms, then the most frequent institution (4 of the 13 affiliations).
+    assert row["label"].endswith(" — Boston Children's Hospital")
+    assert row["label"].startswith(" · ".join(row["terms"].split("; ")))
     assert row["institutions"].startswith("Boston Children's Hospital (4)")
 
 
@@ -246,12 +253,13 @@ def test_cluster_table_for_work_clusters_and_empty():
     table = cluster_table(c, G, clusters)
     assert table["works"].sum() == 8 and table["size"].sum() == 8
     seed_cluster = clusters["pmid:900000001"]
-    assert table.set_index("cluster").loc[seed_cluster, "label"] == "Testwright 2025"
+    assert table.set_index("cluster").loc[seed_cluster, "lead"] == "Testwright 2025"
     for row in table.itertuples():
         members = [n for n, k in clusters.items() if k == row.cluster]
-        if "pmid:900000001" not in members:  # named after its most cited work
+        if "pmid:900000001" not in members:  # led by its most cited work
             best = max(members, key=lambda n: G.nodes[n].get("cited_by_count", -1))
-            assert row.label == G.nodes[best]["label"]
+            assert row.lead == G.nodes[best]["label"]
+        assert row.label == " · ".join(row.terms.split("; "))  # named by content
     empty = cluster_table(Corpus.empty(), nx.Graph(), {})
     assert len(empty) == 0 and "label" in empty.columns
 

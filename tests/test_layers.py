@@ -42,6 +42,8 @@ RANKS = {
     "citegraph.collect": 8,
     "citegraph.layout": 9,
     "citegraph.graphs": 9,
+    "citegraph.topics": 9.5,  # c-TF-IDF cluster terms (analysis names clusters with them)
+    "citegraph.ranking": 9.5,  # PageRank, prior/derivative works, find
     "citegraph.analysis": 10,
     "citegraph.render": 11,
     "citegraph.export": 12,

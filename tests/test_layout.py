@@ -61,3 +61,47 @@ def test_a_small_clique_is_drawn_on_a_circle_with_room_for_every_label():
     assert nearest > 2 * 1000 * math.sin(math.pi / 24) - 1e-6  # evenly spaced
     small = compute_layout(G, scale=100)  # still room for a label per node
     assert min(math.dist(p, q) for a, p in small.items() for b, q in small.items() if a < b) > 100
+
+
+def test_timeline_positions_follow_year_and_cluster_lane():
+    from citegraph.layout import timeline_positions
+
+    G = nx.DiGraph()
+    for node, year, cluster in [("a", 2010, 1), ("b", 2015, 1), ("c", 2015, 2), ("d", None, 0),
+                                ("e", 2020, 0)]:  # fmt: skip
+        G.add_node(node, cluster=cluster, **({"year": year} if year else {}))
+    pos = timeline_positions(G, year_step=100, lane_height=100)
+    xs = {n: x for n, (x, _) in pos.items()}
+    ys = {n: y for n, (_, y) in pos.items()}
+    assert xs["d"] < xs["a"] < xs["b"] < xs["e"]  # no year: a column before the first year
+    assert abs(xs["b"] - xs["c"]) < 100  # same year, same column
+    assert ys["a"] < ys["c"] < ys["e"]  # lanes: cluster 1, 2, then 0 ("other") last
+    assert all(-40 <= ys[n] <= 40 for n in ("a", "b"))
+    # A node keeps its place whatever else is in the graph.
+    G.remove_node("c")
+    assert timeline_positions(G, year_step=100, lane_height=100)["a"] == pos["a"]
+
+
+def test_timeline_view_is_drawn_at_fixed_timeline_positions():
+    import json
+    import re
+
+    from citegraph.views import build_view, view_html
+    from tests.corpora import small_corpus
+
+    corpus = small_corpus()
+    G = build_view(corpus, "timeline")
+    page = view_html(corpus, G)
+    nodes = json.loads(re.search(r"nodes = new vis\.DataSet\((\[.*?\])\);", page, re.DOTALL)[1])
+    assert all(n.get("fixed") for n in nodes)
+    x = {n["id"]: n["x"] for n in nodes}
+    years = dict(G.nodes(data="year"))
+    dated = [(y, x[n]) for n, y in years.items() if y is not None]
+    # Jitter stays within ±0.35 of a year: an earlier year is always further left.
+    assert all(xa < xb for ya, xa in dated for yb, xb in dated if ya < yb)
+    assert len({y for y, _ in dated}) >= 5
+    # The year axis is drawn under the graph from numbers only.
+    axis = json.loads(re.search(r"var axis = (\{.*?\});", page)[1])
+    assert [t[1] for t in axis["years"]] == list(range(2019, 2026))
+    assert all(isinstance(v, int | float) for t in axis["years"] + axis["lanes"] for v in t)
+    assert "var axis" not in view_html(corpus, build_view(corpus, "citation"))

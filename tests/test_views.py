@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import networkx as nx
 import pytest
 
 from citegraph import OptionError
+from citegraph.analysis import MIN_CLUSTER_SIZE
 from citegraph.views import (
     MAX_SIMILARITY_EDGES,
     QUERY_KEYS,
@@ -23,13 +25,16 @@ from tests.corpora import small_corpus
 
 def test_every_view_assigns_clusters_to_every_node() -> None:
     corpus = small_corpus()
-    for view in ("citation", "similarity", "coauthor"):
+    for view in ("citation", "similarity", "coauthor", "timeline"):
         G = build_view(corpus, view)
         assert G.graph["view"] == view
         assert G.number_of_nodes() > 0
+        # 0 is "other": the clusters under MIN_CLUSTER_SIZE, pooled.
         assert all(
-            isinstance(d["cluster"], int) and d["cluster"] >= 1 for _, d in G.nodes(data=True)
+            isinstance(d["cluster"], int) and d["cluster"] >= 0 for _, d in G.nodes(data=True)
         )
+        sizes = Counter(d["cluster"] for _, d in G.nodes(data=True))
+        assert all(n >= MIN_CLUSTER_SIZE for c, n in sizes.items() if c != 0)
 
 
 def test_legend_names_clusters_and_html_is_offline() -> None:
@@ -66,7 +71,7 @@ def test_colour_by_institution_names_institutions_in_the_legend() -> None:
     assert institutions
     html = view_html(corpus, G, color_by="institution")
     assert all(name.replace("'", "&#x27;") in html or name in html for name in institutions)
-    assert set(COLOR_OPTIONS) == {"citation", "similarity", "coauthor"}
+    assert set(COLOR_OPTIONS) == {"citation", "similarity", "coauthor", "timeline"}
 
 
 def test_similarity_counts_shared_references_the_filters_hid() -> None:
@@ -121,7 +126,7 @@ def _every_option_set() -> PageOptions:
     return PageOptions(
         view="similarity", journals=("title:test journal b", "title:test journal a"),
         year_from=2020, year_to=2024, min_citations=2, min_weight=2.0, color_by="journal",
-        cluster_method="leiden", resolution=1.5,
+        cluster_method="leiden", resolution=1.5, rank="pagerank",
     )  # fmt: skip
 
 
@@ -143,7 +148,7 @@ def test_page_options_survive_the_url_and_the_command_line() -> None:
 
 def test_bad_link_values_are_reported_once_each_and_replaced_by_defaults() -> None:
     options, problems = PageOptions.from_query({
-        "view": "timeline", "color": "journal", "method": "kmeans", "resolution": "9",
+        "view": "galaxy", "color": "journal", "method": "kmeans", "resolution": "9",
         "min_weight": "heavy", "year_from": "2024", "year_to": "2001", "min_citations": "-3",
         "seed": "40603629", "node": "pmid:1",  # other parts of the page own these keys
     })  # fmt: skip
@@ -152,7 +157,7 @@ def test_bad_link_values_are_reported_once_each_and_replaced_by_defaults() -> No
     for key in ("view", "color", "method", "resolution", "min_weight", "year_to", "min_citations"):
         assert sum(p.startswith(f"The link's {key}=") for p in problems) == 1, key
     assert all("seed" not in p and "node" not in p for p in problems)
-    assert "Choose one of: citation, similarity, coauthor." in problems[0]
+    assert "Choose one of: citation, similarity, coauthor, timeline." in problems[0]
 
 
 @pytest.mark.parametrize(
