@@ -18,12 +18,12 @@ import networkx as nx
 import pandas as pd
 import streamlit as st
 
-from citegraph import CitegraphError, __version__
+from citegraph import CitegraphError, OptionError, __version__
 from citegraph.analysis import CLUSTER_METHODS, author_table, cluster_table, works_table
-from citegraph.collect import Collector, FetchOptions, gap_counts, make_clients
+from citegraph.collect import Collector, gap_counts
 from citegraph.export import export_csv_tables, export_graph, export_works
 from citegraph.graphs import filter_corpus, journal_options, year_bounds
-from citegraph.ids import ACCEPTED_FORMS, parse_seeds
+from citegraph.ids import ACCEPTED_FORMS
 from citegraph.model import Corpus
 from citegraph.present import (
     VIEW_LABELS,
@@ -45,13 +45,26 @@ from citegraph.present import (
     works_of_authors,
 )
 from citegraph.snapshot import dumps_snapshot, load_snapshot, loads_snapshot
+from citegraph.startup import (
+    MAX_PER_KIND,
+    SNAPSHOT_SOURCE,
+    SOURCES,
+    AutoFetch,
+    FetchRequest,
+    auto_fetch_setting,
+    cached_corpus,
+    check_snapshot_dir,
+    opening_notice,
+    probe_network,
+    seed_text,
+)
 from citegraph.views import COLOR_OPTIONS, VIEWS, ViewOptions, build_view, view_html, view_notes
 
 ROOT = Path(__file__).resolve().parent
 BUNDLED = sorted((ROOT / "cache").glob("seed-*.json*"))
-DEFAULT_SEED = "40603629"
 DEFAULT_VIEW = "coauthor"
-SOURCE_LABELS = {"pubmed": "PubMed", "icite": "iCite", "openalex": "OpenAlex"}
+#: Settings widgets (keys stay in the browser session) → `make_clients` arguments.
+KEY_WIDGETS = {"ncbi_api_key": "ncbi_key", "openalex_api_key": "oa_key", "email": "email"}
 
 
 # ---------------------------------------------------------------- cached loaders
@@ -122,6 +135,7 @@ class _Screen:
 def main() -> None:
     st.set_page_config(page_title="Citegraph", layout="wide")
     _render_header()
+    _start_session()
     _render_fetch_sidebar()
     _render_corpus_sidebar()
     if "collector" in st.session_state:
@@ -186,22 +200,144 @@ def _render_header() -> None:
     )
 
 
+def _start_session() -> None:
+    """On a session's first run, open on the URL's (or the default) seed's neighbourhood.
+
+    From the HTTP cache when it holds it; else fetched with the progress display when a quick
+    probe reaches a service; else the bundled snapshot, with a notice saying why. The fetch
+    widgets start from the link's request, and the seed box names what is actually loaded.
+    """
+    if "opened" in st.session_state:
+        return
+    st.session_state.opened = True
+    asked = "seed" in st.query_params
+    try:
+        request = FetchRequest.from_query(st.query_params.to_dict())
+    except OptionError as exc:
+        st.session_state.fetch_error = f"{exc} The page opened with the default fetch options."
+        request = FetchRequest(seeds=st.query_params.get("seed") or FetchRequest().seeds)
+    _show_request(request)
+    try:
+        auto = auto_fetch_setting()
+    except OptionError as exc:
+        st.session_state.fetch_error = f"{exc} Auto-fetch is off until it is fixed."
+        auto = AutoFetch(False, "environment")
+    st.session_state.auto_fetch_setting = auto
+    st.session_state.auto_fetch = auto.enabled and st.query_params.get("autofetch") != "off"
+    if not st.session_state.auto_fetch:
+        why = auto.describe() if not auto.enabled else "auto-fetch is off in this link"
+        _open_bundled(request, why if asked else None)
+        return
+    try:
+        with st.spinner("Looking for the seed's neighbourhood in the local cache…"):
+            cached = cached_corpus(request, retries=0)
+    except CitegraphError as exc:  # seeds that do not parse, a folder that is no snapshot
+        st.session_state.fetch_error = str(exc)
+        _open_bundled(request, "the link's fetch options are not usable")
+        return
+    if cached is not None and cached.manifest.get("state") == "done":
+        _set_corpus(cached, f"live:{uuid.uuid4().hex}", "opened from the local cache")
+        _opened_fetched(request)
+        return
+    probe = probe_network(request.api_sources) if request.api_sources else None
+    if probe is not None and probe.reachable:
+        try:
+            st.session_state.collector = request.collector()
+        except CitegraphError as exc:
+            st.session_state.fetch_error = str(exc)
+        else:
+            st.session_state.fetch_request = request
+            _render_fetch()
+            if st.session_state.get("corpus_label") is None and "corpus" in st.session_state:
+                _opened_fetched(request)
+                return
+        _open_bundled(request, "the fetch did not succeed, see the message above")
+        return
+    why = probe.describe() if probe is not None else "the snapshot does not hold the seed"
+    if cached is not None:  # partly cached and no network: better than the bundled seed
+        _set_corpus(cached, f"live:{uuid.uuid4().hex}", "opened from the local cache")
+        _opened_fetched(request)
+        st.session_state.opening_notice = (
+            f"Only part of this corpus is in the local cache, and the rest cannot be fetched "
+            f"now ({why}). Press Fetch in the sidebar to complete it when online."
+        )
+        return
+    _open_bundled(request, f"{why}, and the local cache does not hold it")
+
+
+def _show_request(request: FetchRequest) -> None:
+    """Start the fetch widgets from ``request`` (before they are drawn in this run)."""
+    st.session_state.seed_text = request.seeds
+    st.session_state.depth = request.depth
+    st.session_state.cap = request.max_per_kind
+    for name in SOURCES:
+        st.session_state[f"src_{name}"] = name in request.sources
+    st.session_state.snapshot_dir = request.snapshot_dir
+
+
+def _opened_fetched(request: FetchRequest) -> None:
+    """A fetched corpus is on screen: the snapshot list must not replace it, the URL names it."""
+    st.session_state.chosen_file = _default_snapshot_label()
+    _write_query(request)
+
+
+def _open_bundled(request: FetchRequest, why: str | None) -> None:
+    """Open on the first snapshot in the list; with ``why``, say the link's seed is not it."""
+    choices = _snapshot_choices()
+    loaded = None
+    if choices:
+        _choose_file(next(iter(choices)), choices)
+    if "corpus" in st.session_state:
+        loaded = seed_text(st.session_state.corpus)
+        st.session_state.seed_text = loaded
+    if why is not None:
+        st.session_state.opening_notice = opening_notice(request.seeds, why, loaded=loaded)
+        st.session_state.linked_request = request
+
+
+def _default_snapshot_label() -> str | None:
+    return next(iter(_snapshot_choices()), None)
+
+
+def _write_query(request: FetchRequest) -> None:
+    """Put ``request`` in the URL (only its own keys: view, filters and selection stay)."""
+    for key, value in request.to_query().items():
+        if value is None:
+            st.query_params.pop(key, None)
+        elif st.query_params.get(key) != value:
+            st.query_params[key] = value
+
+
 def _render_fetch_sidebar() -> None:
     st.sidebar.header("Seed")
     text = st.sidebar.text_area(
         "PMID, DOI, OpenAlex id, PMCID, URL or title (one per line)",
-        st.query_params.get("seed", DEFAULT_SEED),
         height=68,
         help=f"Accepted: {ACCEPTED_FORMS}.",
         key="seed_text",
     )
     with st.sidebar.expander("Fetch options"):
-        cols = st.columns(3)
+        st.caption("Sources")
+        cols = st.columns(2)
         use = [
             n
-            for i, n in enumerate(SOURCE_LABELS)
-            if cols[i].checkbox(SOURCE_LABELS[n], value=True, key=f"src_{n}")
+            for i, n in enumerate(SOURCES)
+            if cols[i % 2].checkbox(SOURCES[n], key=f"src_{n}", help=_SOURCE_HELP.get(n))
         ]
+        # Always drawn (disabled when unused), so the folder is kept while the source is off.
+        folder = st.text_input(
+            "OpenAlex snapshot folder",
+            key="snapshot_dir",
+            placeholder="/data/openalex",
+            disabled=SNAPSHOT_SOURCE not in use,
+            help="The folder holding the snapshot's data/works (gzip JSON Lines), or the "
+            "Parquet converted from it; read locally with DuckDB (no key, no rate limit).",
+        )
+        if SNAPSHOT_SOURCE in use:
+            try:
+                check_snapshot_dir(folder)
+            except CitegraphError as exc:
+                st.error(md_text(str(exc)))
         depth = st.radio(
             "Depth",
             [1, 2],
@@ -213,43 +349,97 @@ def _render_fetch_sidebar() -> None:
         cap = st.number_input(
             "Max per kind",
             1,
-            2000,
-            100,
+            MAX_PER_KIND,
             step=25,
             key="cap",
             help="Cap on similar articles, citing works per source (newest first) and depth-2 works per kind.",
         )
+        setting: AutoFetch = st.session_state.get("auto_fetch_setting", AutoFetch())
+        st.toggle(
+            "Fetch on open",
+            key="auto_fetch",
+            on_change=_auto_fetch_changed,
+            disabled=not setting.enabled,
+            help="Open the page on the seed's neighbourhood: from the local cache, else "
+            "fetched when the network answers within a second, else the bundled snapshot. "
+            f"Off: open on the bundled snapshot (kept in the link as autofetch=off). Now: "
+            f"{setting.describe()}.",
+        )
     with st.sidebar.expander("Settings (keys stay in this browser session)"):
-        keys = {
-            "ncbi_api_key": st.text_input(
-                "NCBI API key",
-                type="password",
-                key="ncbi_key",
-                help="Raises PubMed's limit from 3 to 10 requests/s.",
-            ),
-            "openalex_api_key": st.text_input(
-                "OpenAlex API key",
-                type="password",
-                key="oa_key",
-                help="Free; needed for OpenAlex list calls since 2026-02.",
-            ),
-            "email": st.text_input(
-                "Contact email",
-                key="email",
-                help="Sent to NCBI and in the User-Agent, as their terms ask.",
-            ),
-        }
+        st.text_input(
+            "NCBI API key",
+            type="password",
+            key="ncbi_key",
+            help="Raises PubMed's limit from 3 to 10 requests/s.",
+        )
+        st.text_input(
+            "OpenAlex API key",
+            type="password",
+            key="oa_key",
+            help="Free; needed for OpenAlex list calls since 2026-02.",
+        )
+        st.text_input(
+            "Contact email",
+            key="email",
+            help="Sent to NCBI and in the User-Agent, as their terms ask.",
+        )
     if st.sidebar.button("Fetch", type="primary", width="stretch"):
         try:
-            seeds = parse_seeds(text)
-            options = FetchOptions(depth=depth, max_per_kind=int(cap), sources=tuple(use))
+            request = FetchRequest(text, int(depth), int(cap), tuple(use), folder)
+            if SNAPSHOT_SOURCE in use:
+                check_snapshot_dir(folder)
+            collector = request.collector(**_client_keys())
         except CitegraphError as exc:
             st.session_state.fetch_error = str(exc)
             return
-        st.query_params["seed"] = text.strip()  # a shareable link to this seed
-        clients = make_clients(use, **{k: v or None for k, v in keys.items()})
-        st.session_state.collector = Collector(seeds, clients, options)
+        st.session_state.collector = collector
+        st.session_state.fetch_request = request
         st.session_state.pop("fetch_error", None)
+    _render_linked_request()
+
+
+_SOURCE_HELP = {
+    "pubmed": "NCBI E-utilities: records, references, PMC citations, similar articles.",
+    "icite": "NIH iCite: fuller PubMed citation lists.",
+    "openalex": "The OpenAlex API: DOIs, references, citing and related works.",
+    "openalex-snapshot": "A local copy of the OpenAlex snapshot, read with DuckDB.",
+}
+
+
+def _client_keys() -> dict[str, str | None]:
+    return {arg: st.session_state.get(widget) or None for arg, widget in KEY_WIDGETS.items()}
+
+
+def _auto_fetch_changed() -> None:
+    if st.session_state.auto_fetch:
+        st.query_params.pop("autofetch", None)
+    else:
+        st.query_params["autofetch"] = "off"
+
+
+def _render_linked_request() -> None:
+    """While a link's seed is not what is shown, offer to fetch it."""
+    request: FetchRequest | None = st.session_state.get("linked_request")
+    if request is None or "opening_notice" not in st.session_state:
+        return
+    st.sidebar.button(
+        f"Fetch the link's seed ({' '.join(request.seeds.split())[:40]})",
+        key="fetch_linked",
+        on_click=_fetch_linked,
+        args=(request,),
+        width="stretch",
+    )
+
+
+def _fetch_linked(request: FetchRequest) -> None:
+    try:
+        collector = request.collector(**_client_keys())
+    except CitegraphError as exc:
+        st.session_state.fetch_error = str(exc)
+        return
+    _show_request(request)  # a callback runs before the widgets: the box may change
+    st.session_state.collector = collector
+    st.session_state.fetch_request = request
 
 
 def _render_corpus_sidebar() -> None:
@@ -262,12 +452,7 @@ def _render_corpus_sidebar() -> None:
             help="Offline snapshots shipped in cache/ (or CITEGRAPH_SNAPSHOT).",
         )
         if st.session_state.get("chosen_file") != choice:
-            st.session_state.chosen_file = choice
-            st.session_state.pop("load_error", None)
-            if not _load_file(choice, choices[choice]) and "corpus" not in st.session_state:
-                for label, path in choices.items():  # fall back to the first one that loads
-                    if label != choice and _load_file(label, path):
-                        break
+            _choose_file(choice, choices)
     upload = st.sidebar.file_uploader(
         "Load snapshot",
         type=["json", "gz"],
@@ -373,7 +558,7 @@ def _render_fetch() -> None:
         st.session_state.collector = collector
     st.session_state.pop("cancel_requested", None)
     with st.status(
-        "Fetching from " + ", ".join(SOURCE_LABELS[s] for s in collector.clients.enabled()) + "…",
+        "Fetching from " + ", ".join(SOURCES[s] for s in collector.clients.enabled()) + "…",
         expanded=True,
     ) as status:
         bar = st.progress(0.0, text="starting")
@@ -398,6 +583,8 @@ def _render_fetch() -> None:
     _set_corpus(corpus, f"live:{uuid.uuid4().hex}", None)
     # Kept for "Fetch the missing parts": the same clients (keys, cache) and options.
     st.session_state.last_collector = collector
+    if "fetch_request" in st.session_state:  # a shareable link to this corpus
+        _write_query(st.session_state.pop("fetch_request"))
 
 
 def _render_fetch_status(corpus: Corpus) -> None:
@@ -441,21 +628,15 @@ def _fetch_missing(corpus: Corpus) -> None:
     if last is not None and list(last.seed_ids) == list(manifest.get("seeds") or []):
         st.session_state.collector = last.resume()
         return
-    sources = tuple(s for s in manifest.get("sources") or () if s in SOURCE_LABELS)
-    keys = {"ncbi_api_key": "ncbi_key", "openalex_api_key": "oa_key", "email": "email"}
     try:
-        options = FetchOptions(
-            depth=int(manifest.get("depth") or 1),
-            max_per_kind=int((manifest.get("caps") or {}).get("max_per_kind") or 100),
-            sources=sources,
+        request = FetchRequest.from_manifest(
+            manifest, snapshot_dir=st.session_state.get("snapshot_dir") or ""
         )
-        clients = make_clients(
-            sources, **{k: st.session_state.get(w) or None for k, w in keys.items()}
-        )
+        collector = request.collector(**_client_keys())
     except CitegraphError as exc:
         st.session_state.fetch_error = f"{exc} The current corpus is kept."
         return
-    st.session_state.collector = Collector(list(manifest.get("seeds") or []), clients, options)
+    st.session_state.collector = collector
 
 
 def _request_cancel() -> None:
@@ -468,7 +649,8 @@ def _set_corpus(corpus: Corpus, key: str, label: str | None) -> None:
     st.session_state.corpus = corpus
     st.session_state.corpus_key = key
     st.session_state.corpus_label = label
-    st.session_state.pop("fetch_notice", None)
+    for key in ("fetch_notice", "opening_notice", "linked_request"):
+        st.session_state.pop(key, None)
 
 
 def _snapshot_choices() -> dict[str, Path]:
@@ -479,6 +661,16 @@ def _snapshot_choices() -> dict[str, Path]:
         choices[f"{Path(extra).name} (CITEGRAPH_SNAPSHOT)"] = Path(extra)
     choices.update({p.name: p for p in BUNDLED})
     return choices
+
+
+def _choose_file(choice: str, choices: dict[str, Path]) -> None:
+    """Load the snapshot the list shows, else (with nothing on screen) the first that loads."""
+    st.session_state.chosen_file = choice
+    st.session_state.pop("load_error", None)
+    if not _load_file(choice, choices[choice]) and "corpus" not in st.session_state:
+        for label, path in choices.items():  # fall back to the first one that loads
+            if label != choice and _load_file(label, path):
+                break
 
 
 def _load_file(label: str, path: Path) -> bool:
@@ -497,8 +689,9 @@ def _render_messages() -> None:
     for key in ("fetch_error", "load_error"):  # shown once, on the run that caused them
         if key in st.session_state:
             st.error(md_text(st.session_state.pop(key)))
-    if "fetch_notice" in st.session_state:
-        st.warning(md_text(st.session_state.fetch_notice))
+    for key in ("fetch_notice", "opening_notice"):  # shown while their corpus is on screen
+        if key in st.session_state:
+            st.warning(md_text(st.session_state[key]))
 
 
 # ---------------------------------------------------------------- main area
