@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,10 @@ from citegraph.views import COLOR_OPTIONS, VIEWS, ViewOptions, build_view, view_
 ROOT = Path(__file__).resolve().parent
 BUNDLED = sorted((ROOT / "cache").glob("seed-*.json*"))
 DEFAULT_VIEW = "coauthor"
+#: How many fetched corpora the server keeps for links opened again, and for how long (the
+#: HTTP cache's own expiry is days; this only saves rebuilding from it).
+RECENT_MAX = 8
+RECENT_SECONDS = 3600.0
 #: Settings widgets (keys stay in the browser session) → `make_clients` arguments.
 KEY_WIDGETS = {"ncbi_api_key": "ncbi_key", "openalex_api_key": "oa_key", "email": "email"}
 
@@ -71,6 +76,14 @@ KEY_WIDGETS = {"ncbi_api_key": "ncbi_key", "openalex_api_key": "oa_key", "email"
 @st.cache_resource(show_spinner=False)
 def _snapshot_file(path: str, mtime: float) -> Corpus:
     return load_snapshot(path)
+
+
+@st.cache_resource(show_spinner=False)
+def _recent_corpora() -> dict[FetchRequest, tuple[float, Corpus]]:
+    """Corpora fetched in this server process, by request: a link opened again (by anyone)
+    is shown at once instead of being rebuilt from the HTTP cache (parsing and merging take
+    seconds). Corpora are frozen, so sessions can share them."""
+    return {}
 
 
 @st.cache_data(show_spinner="Building the graph…", max_entries=64)
@@ -228,6 +241,11 @@ def _start_session() -> None:
         why = auto.describe() if not auto.enabled else "auto-fetch is off in this link"
         _open_bundled(request, why if asked else None)
         return
+    recent = _recent_corpora().get(request)
+    if recent is not None and time.time() - recent[0] < RECENT_SECONDS:
+        _set_corpus(recent[1], f"live:{uuid.uuid4().hex}", "opened from the local cache")
+        _opened_fetched(request)
+        return
     try:
         with st.spinner("Looking for the seed's neighbourhood in the local cache…"):
             cached = cached_corpus(request, retries=0)
@@ -236,6 +254,7 @@ def _start_session() -> None:
         _open_bundled(request, "the link's fetch options are not usable")
         return
     if cached is not None and cached.manifest.get("state") == "done":
+        _remember(request, cached)
         _set_corpus(cached, f"live:{uuid.uuid4().hex}", "opened from the local cache")
         _opened_fetched(request)
         return
@@ -263,6 +282,15 @@ def _start_session() -> None:
         )
         return
     _open_bundled(request, f"{why}, and the local cache does not hold it")
+
+
+def _remember(request: FetchRequest, corpus: Corpus) -> None:
+    """Keep a complete corpus for `_recent_corpora` (the newest few only)."""
+    recent = _recent_corpora()
+    recent.pop(request, None)
+    recent[request] = (time.time(), corpus)
+    while len(recent) > RECENT_MAX:
+        recent.pop(next(iter(recent)), None)
 
 
 def _show_request(request: FetchRequest) -> None:
@@ -308,7 +336,24 @@ def _write_query(request: FetchRequest) -> None:
             st.query_params[key] = value
 
 
+def _loaded_from_file() -> None:
+    """The user loaded a snapshot file: the link and the seed box name its seed (a link cannot
+    carry the file; it fetches the same seed). Rerun, since the box is drawn already."""
+    corpus: Corpus | None = st.session_state.get("corpus")
+    if corpus is None or st.session_state.get("corpus_key", "").startswith("live:"):
+        return  # the file did not load: the corpus on screen and its link stay
+    try:
+        request = FetchRequest.from_manifest(corpus.manifest)
+    except CitegraphError:
+        request = FetchRequest(seeds=seed_text(corpus) or FetchRequest().seeds)
+    _write_query(request)
+    st.session_state.seed_box_pending = request.seeds
+    st.rerun()
+
+
 def _render_fetch_sidebar() -> None:
+    if "seed_box_pending" in st.session_state:  # set after the box was drawn: apply it now
+        st.session_state.seed_text = st.session_state.pop("seed_box_pending")
     st.sidebar.header("Seed")
     text = st.sidebar.text_area(
         "PMID, DOI, OpenAlex id, PMCID, URL or title (one per line)",
@@ -453,6 +498,7 @@ def _render_corpus_sidebar() -> None:
         )
         if st.session_state.get("chosen_file") != choice:
             _choose_file(choice, choices)
+            _loaded_from_file()
     upload = st.sidebar.file_uploader(
         "Load snapshot",
         type=["json", "gz"],
@@ -470,6 +516,7 @@ def _render_corpus_sidebar() -> None:
             else:
                 st.session_state.pop("load_error", None)
                 _set_corpus(corpus, key, f"loaded from uploaded snapshot {upload.name}")
+                _loaded_from_file()
 
 
 def _render_filters_sidebar(corpus: Corpus) -> _Choice:
@@ -584,7 +631,10 @@ def _render_fetch() -> None:
     # Kept for "Fetch the missing parts": the same clients (keys, cache) and options.
     st.session_state.last_collector = collector
     if "fetch_request" in st.session_state:  # a shareable link to this corpus
-        _write_query(st.session_state.pop("fetch_request"))
+        request = st.session_state.pop("fetch_request")
+        _write_query(request)
+        if collector.state == "done":
+            _remember(request, corpus)
 
 
 def _render_fetch_status(corpus: Corpus) -> None:

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from citegraph import collect
@@ -25,6 +26,7 @@ def _auto_fetch_on(monkeypatch: pytest.MonkeyPatch) -> None:
     that do not retry (no test here is about retrying)."""
     monkeypatch.setenv("CITEGRAPH_AUTO_FETCH", "1")
     monkeypatch.setattr(collect, "make_clients", functools.partial(make_clients, retries=0))
+    st.cache_resource.clear()  # the server's recent corpora: each test is a fresh server
 
 
 def _open(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], **query: str) -> AppTest:
@@ -81,11 +83,16 @@ def test_a_link_opens_on_its_seed_fetched_then_from_the_cache(
     assert at.query_params["view"] == "similarity"
     assert {r["service"] for r in emulator.requests()} == {"pubmed", "icite", "openalex"}
 
-    emulator.reset()  # a colleague opens the same link: the cache answers, nothing is asked
+    emulator.reset()  # a colleague opens the same link: nothing is asked
     again = _open(monkeypatch, {}, seed=emulator.seed, view="similarity")
     assert not again.exception and not again.error
     assert any(i.value.startswith("**Opened from the local cache**") for i in again.info)
     assert _metric(again, "Works") == str(len(direct.works))
+    st.cache_resource.clear()  # a restarted server: rebuilt from the HTTP cache
+    third = _open(monkeypatch, {}, seed=emulator.seed, view="similarity")
+    assert not third.exception and not third.error
+    assert any(i.value.startswith("**Opened from the local cache**") for i in third.info)
+    assert _metric(third, "Links") == str(len(direct.links))
     assert emulator.requests() == []
 
 
@@ -196,3 +203,25 @@ def test_the_openalex_snapshot_source_from_the_sidebar(
     assert not again.exception and not again.error
     assert _metric(again, "Works") == works
     assert again.sidebar.checkbox(key="src_openalex-snapshot").value
+
+
+def test_a_snapshot_chosen_from_the_list_is_named_by_the_seed_box_and_the_link(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from citegraph.snapshot import save_snapshot
+    from tests.corpora import small_corpus
+
+    corpus = small_corpus()
+    corpus.manifest.setdefault("sources", ["pubmed", "openalex"])
+    ids = set(corpus.works["id"])
+    corpus = corpus.with_tables(
+        links=corpus.links[corpus.links["source"].isin(ids) & corpus.links["target"].isin(ids)]
+    )
+    path = save_snapshot(corpus, tmp_path / "small.json")
+    at = _open(monkeypatch, {"CITEGRAPH_AUTO_FETCH": "0", "CITEGRAPH_SNAPSHOT": str(path)})
+    assert at.sidebar.text_area[0].value == "900000001"
+    at.sidebar.selectbox[0].set_value("seed-40603629.json").run()
+    assert not at.exception and not at.error
+    assert _metric(at, "Authors") == "24"
+    assert at.sidebar.text_area[0].value == "40603629"
+    assert at.query_params["seed"] == "40603629"
