@@ -363,12 +363,7 @@ def _render_fetch_sidebar() -> None:
     )
     with st.sidebar.expander("Fetch options"):
         st.caption("Sources")
-        cols = st.columns(2)
-        use = [
-            n
-            for i, n in enumerate(SOURCES)
-            if cols[i % 2].checkbox(SOURCES[n], key=f"src_{n}", help=_SOURCE_HELP.get(n))
-        ]
+        use = [n for n in SOURCES if st.checkbox(SOURCES[n], key=f"src_{n}", help=_SOURCE_HELP[n])]
         # Always drawn (disabled when unused), so the folder is kept while the source is off.
         folder = st.text_input(
             "OpenAlex snapshot folder",
@@ -467,8 +462,8 @@ def _render_linked_request() -> None:
     request: FetchRequest | None = st.session_state.get("linked_request")
     if request is None or "opening_notice" not in st.session_state:
         return
-    st.sidebar.button(
-        f"Fetch the link's seed ({' '.join(request.seeds.split())[:40]})",
+    st.sidebar.button(  # a label is markdown, and the seed text comes from a link
+        f"Fetch the link's seed ({md_text(' '.join(request.seeds.split())[:40])})",
         key="fetch_linked",
         on_click=_fetch_linked,
         args=(request,),

@@ -225,3 +225,19 @@ def test_a_snapshot_chosen_from_the_list_is_named_by_the_seed_box_and_the_link(
     assert _metric(at, "Authors") == "24"
     assert at.sidebar.text_area[0].value == "40603629"
     assert at.query_params["seed"] == "40603629"
+
+
+@pytest.mark.parametrize(
+    "payload", ["![x](http://evil.invalid/x.png)", "<img src=x onerror=alert(1)>"]
+)
+def test_a_hostile_link_seed_is_shown_as_text(
+    monkeypatch: pytest.MonkeyPatch, payload: str
+) -> None:
+    from tests.hostile_text import live_markdown
+
+    at = _open(monkeypatch, _dead_env(), seed=payload)
+    assert not at.exception
+    notice = next(w.value for w in at.warning if "Not loaded" in w.value)
+    button = next(b for b in at.sidebar.button if b.label.startswith("Fetch the link"))
+    for text in (notice, button.label):
+        assert not live_markdown.search(text.replace("**", "")), text
