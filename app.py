@@ -223,6 +223,10 @@ def _start_session() -> None:
     if "opened" in st.session_state:
         return
     st.session_state.opened = True
+    # The fallback first: what stays on screen if the fetch below is cancelled or fails.
+    choices = _snapshot_choices()
+    if choices:
+        _choose_file(next(iter(choices)), choices)
     asked = "seed" in st.query_params
     try:
         request = FetchRequest.from_query(st.query_params.to_dict())
@@ -310,12 +314,11 @@ def _opened_fetched(request: FetchRequest) -> None:
 
 
 def _open_bundled(request: FetchRequest, why: str | None) -> None:
-    """Open on the first snapshot in the list; with ``why``, say the link's seed is not it."""
-    choices = _snapshot_choices()
+    """Stay on the snapshot `_start_session` loaded first; with ``why``, say the link's seed
+    is not it."""
+    st.session_state.chosen_file = _default_snapshot_label()
     loaded = None
-    if choices:
-        _choose_file(next(iter(choices)), choices)
-    if "corpus" in st.session_state:
+    if st.session_state.get("corpus_label") is not None and "corpus" in st.session_state:
         loaded = seed_text(st.session_state.corpus)
         st.session_state.seed_text = loaded
     if why is not None:
