@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -82,8 +83,13 @@ def _snapshot_file(path: str, mtime: float) -> Corpus:
 def _recent_corpora() -> dict[FetchRequest, tuple[float, Corpus]]:
     """Corpora fetched in this server process, by request: a link opened again (by anyone)
     is shown at once instead of being rebuilt from the HTTP cache (parsing and merging take
-    seconds). Corpora are frozen, so sessions can share them."""
+    seconds). Corpora are frozen, so sessions can share them; `_recent_lock` guards the dict."""
     return {}
+
+
+@st.cache_resource(show_spinner=False)
+def _recent_lock() -> threading.Lock:
+    return threading.Lock()  # in a cache: a lock made by the script would be new on every run
 
 
 @st.cache_data(show_spinner="Building the graph…", max_entries=64)
@@ -245,7 +251,8 @@ def _start_session() -> None:
         why = auto.describe() if not auto.enabled else "auto-fetch is off in this link"
         _open_bundled(request, why if asked else None)
         return
-    recent = _recent_corpora().get(request)
+    with _recent_lock():
+        recent = _recent_corpora().get(request)
     if recent is not None and time.time() - recent[0] < RECENT_SECONDS:
         _set_corpus(recent[1], f"live:{uuid.uuid4().hex}", "opened from the local cache")
         _opened_fetched(request)
@@ -291,10 +298,11 @@ def _start_session() -> None:
 def _remember(request: FetchRequest, corpus: Corpus) -> None:
     """Keep a complete corpus for `_recent_corpora` (the newest few only)."""
     recent = _recent_corpora()
-    recent.pop(request, None)
-    recent[request] = (time.time(), corpus)
-    while len(recent) > RECENT_MAX:
-        recent.pop(next(iter(recent)), None)
+    with _recent_lock():
+        recent.pop(request, None)
+        recent[request] = (time.time(), corpus)
+        while len(recent) > RECENT_MAX:
+            recent.pop(next(iter(recent)), None)
 
 
 def _show_request(request: FetchRequest) -> None:
