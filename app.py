@@ -53,11 +53,11 @@ from citegraph.startup import (
     SOURCES,
     AutoFetch,
     FetchRequest,
+    Opening,
     auto_fetch_setting,
-    cached_corpus,
     check_snapshot_dir,
     opening_notice,
-    probe_network,
+    plan_opening,
     seed_text,
 )
 from citegraph.views import COLOR_OPTIONS, VIEWS, ViewOptions, build_view, view_html, view_notes
@@ -247,30 +247,24 @@ def _start_session() -> None:
         auto = AutoFetch(False, "environment")
     st.session_state.auto_fetch_setting = auto
     st.session_state.auto_fetch = auto.enabled and st.query_params.get("autofetch") != "off"
-    if not st.session_state.auto_fetch:
-        why = auto.describe() if not auto.enabled else "auto-fetch is off in this link"
-        _open_bundled(request, why if asked else None)
-        return
     with _recent_lock():
         recent = _recent_corpora().get(request)
-    if recent is not None and time.time() - recent[0] < RECENT_SECONDS:
+    if st.session_state.auto_fetch and recent and time.time() - recent[0] < RECENT_SECONDS:
         _set_corpus(recent[1], f"live:{uuid.uuid4().hex}", "opened from the local cache")
         _opened_fetched(request)
         return
     try:
         with st.spinner("Looking for the seed's neighbourhood in the local cache…"):
-            cached = cached_corpus(request, retries=0)
+            opening = plan_opening(
+                request,
+                auto=st.session_state.auto_fetch,
+                why_not=auto.describe() if not auto.enabled else "auto-fetch is off in this link",
+                retries=0,
+            )
     except CitegraphError as exc:  # seeds that do not parse, a folder that is no snapshot
         st.session_state.fetch_error = str(exc)
-        _open_bundled(request, "the link's fetch options are not usable")
-        return
-    if cached is not None and cached.manifest.get("state") == "done":
-        _remember(request, cached)
-        _set_corpus(cached, f"live:{uuid.uuid4().hex}", "opened from the local cache")
-        _opened_fetched(request)
-        return
-    probe = probe_network(request.api_sources) if request.api_sources else None
-    if probe is not None and probe.reachable:
+        opening = Opening("bundled", why="the link's fetch options are not usable")
+    if opening.action == "fetch":
         try:
             st.session_state.collector = request.collector()
         except CitegraphError as exc:
@@ -281,18 +275,17 @@ def _start_session() -> None:
             if st.session_state.get("corpus_label") is None and "corpus" in st.session_state:
                 _opened_fetched(request)
                 return
-        _open_bundled(request, "the fetch did not succeed, see the message above")
-        return
-    why = probe.describe() if probe is not None else "the snapshot does not hold the seed"
-    if cached is not None:  # partly cached and no network: better than the bundled seed
-        _set_corpus(cached, f"live:{uuid.uuid4().hex}", "opened from the local cache")
+        opening = Opening("bundled", why="the fetch did not succeed, see the message above")
+    if opening.corpus is not None:  # from the cache: complete, or all there is offline
+        if opening.action == "cached":
+            _remember(request, opening.corpus)
+        _set_corpus(opening.corpus, f"live:{uuid.uuid4().hex}", "opened from the local cache")
         _opened_fetched(request)
-        st.session_state.opening_notice = (
-            f"Only part of this corpus is in the local cache, and the rest cannot be fetched "
-            f"now ({why}). Press Fetch in the sidebar to complete it when online."
-        )
+        if opening.notice:
+            st.session_state.opening_notice = opening.notice
         return
-    _open_bundled(request, f"{why}, and the local cache does not hold it")
+    # Say why unless nothing was asked for: no seed in the link, and auto-fetch off.
+    _open_bundled(request, opening.why if asked or st.session_state.auto_fetch else None)
 
 
 def _remember(request: FetchRequest, corpus: Corpus) -> None:
@@ -469,12 +462,12 @@ def _auto_fetch_changed() -> None:
 
 
 def _render_linked_request() -> None:
-    """While a link's seed is not what is shown, offer to fetch it."""
+    """While the seed the page was opened for is not what is shown, offer to fetch it."""
     request: FetchRequest | None = st.session_state.get("linked_request")
     if request is None or "opening_notice" not in st.session_state:
         return
     st.sidebar.button(  # a label is markdown, and the seed text comes from a link
-        f"Fetch the link's seed ({md_text(' '.join(request.seeds.split())[:40])})",
+        f"Fetch seed {md_text(' '.join(request.seeds.split())[:40])}",
         key="fetch_linked",
         on_click=_fetch_linked,
         args=(request,),

@@ -47,10 +47,13 @@ __all__ = [
     "SOURCES",
     "AutoFetch",
     "FetchRequest",
+    "Opening",
     "Probe",
     "auto_fetch_setting",
     "cached_corpus",
     "check_snapshot_dir",
+    "opening_notice",
+    "plan_opening",
     "probe_network",
     "seed_text",
 ]
@@ -476,6 +479,72 @@ def cached_corpus(request: FetchRequest, **keys: Any) -> Corpus | None:
     return corpus if corpus.seed_ids() else None
 
 
+# ---------------------------------------------------------------------------- the decision
+
+
+@dataclass(frozen=True)
+class Opening:
+    """What a page session opens on, decided by `plan_opening`.
+
+    ``action``: ``"cached"`` (show ``corpus``, complete from the cache), ``"fetch"`` (fetch the
+    request live, with the progress display), ``"partial"`` (show ``corpus``, what the cache
+    holds, with ``notice``) or ``"bundled"`` (the bundled snapshot; ``why`` says why not the
+    request, None when nothing was asked for).
+
+    Examples
+    --------
+    >>> Opening("bundled", why="auto-fetch is off (the default)").corpus is None
+    True
+    """
+
+    action: str
+    corpus: Corpus | None = None
+    why: str | None = None
+    notice: str | None = None
+
+
+def plan_opening(
+    request: FetchRequest,
+    *,
+    auto: bool = True,
+    why_not: str = "auto-fetch is off",
+    probe_timeout: float = PROBE_TIMEOUT,
+    **keys: Any,
+) -> Opening:
+    """Decide what a page opens on (see the module): with ``auto`` off the bundled snapshot
+    (``why_not`` says why); else the request's corpus from the HTTP cache; else a live fetch
+    when `probe_network` reaches a service; else what the cache holds of it; else the bundled
+    snapshot. ``keys`` go to the clients (`FetchRequest.clients`).
+
+    Raises `citegraph.CitegraphError` for a request that cannot be made (seeds that do not
+    parse, a folder that is no snapshot).
+
+    Examples
+    --------
+    >>> plan_opening(FetchRequest(), auto=False, why_not="auto-fetch is off in this link")
+    Opening(action='bundled', corpus=None, why='auto-fetch is off in this link', notice=None)
+    """
+    if not auto:
+        return Opening("bundled", why=why_not)
+    cached = cached_corpus(request, **keys)
+    if cached is not None and cached.manifest.get("state") == "done":
+        return Opening("cached", cached)
+    if request.api_sources:
+        probe = probe_network(request.api_sources, timeout=probe_timeout)
+        if probe.reachable:
+            return Opening("fetch")
+        why = probe.describe()
+    else:
+        why = "the OpenAlex snapshot does not hold the seed"
+    if cached is not None:  # partly cached and no network: better than the bundled seed
+        notice = (
+            f"Only part of this corpus is in the local cache, and the rest cannot be fetched "
+            f"now ({why}). Press Fetch in the sidebar to complete it when online."
+        )
+        return Opening("partial", cached, notice=notice)
+    return Opening("bundled", why=f"{why}, and the local cache does not hold it")
+
+
 # ---------------------------------------------------------------------------- the page's words
 
 
@@ -486,7 +555,7 @@ def opening_notice(asked: str, why: str, *, loaded: str | None) -> str:
     Examples
     --------
     >>> opening_notice("90040486", "auto-fetch is off (the default)", loaded="40603629")
-    'Not loaded: seed 90040486 (auto-fetch is off (the default)). Showing the snapshot of seed 40603629 instead; the seed box names what is shown. Press Fetch in the sidebar to load it.'
+    'Not loaded: the neighbourhood of seed 90040486 (auto-fetch is off (the default)). Showing the snapshot of seed 40603629 instead; the seed box names what is shown. Press Fetch in the sidebar to load it.'
     """
     seeds = " ".join(asked.split())
     shown = (
@@ -495,4 +564,4 @@ def opening_notice(asked: str, why: str, *, loaded: str | None) -> str:
         if loaded is not None
         else "No corpus is shown."
     )
-    return f"Not loaded: seed {seeds} ({why}). {shown} Press Fetch in the sidebar to load it."
+    return f"Not loaded: the neighbourhood of seed {seeds} ({why}). {shown} Press Fetch in the sidebar to load it."

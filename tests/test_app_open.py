@@ -125,7 +125,7 @@ def test_unreachable_services_open_the_bundled_snapshot_and_say_why(
     assert _metric(at, "Authors") == "24"
     assert at.sidebar.text_area[0].value == "40603629"  # what is loaded, not the link's seed
     assert at.query_params["seed"] == "90040486"  # kept: reopening the link tries again
-    assert any(b.label.startswith("Fetch the link's seed (90040486") for b in at.sidebar.button)
+    assert any(b.label == "Fetch seed 90040486" for b in at.sidebar.button)
 
 
 def test_auto_fetch_off_opens_the_bundled_snapshot_and_fetches_on_request(
@@ -139,7 +139,7 @@ def test_auto_fetch_off_opens_the_bundled_snapshot_and_fetches_on_request(
     assert _metric(at, "Authors") == "24" and emulator.requests() == []
     toggle = at.sidebar.toggle(key="auto_fetch")
     assert toggle.value is False and toggle.disabled
-    button = next(b for b in at.sidebar.button if b.label.startswith("Fetch the link's seed"))
+    button = next(b for b in at.sidebar.button if b.label.startswith("Fetch seed "))
     button.click().run()
     assert not at.exception and not at.error
     assert _metric(at, "Works") == str(len(_direct(emulator).works))
@@ -238,6 +238,6 @@ def test_a_hostile_link_seed_is_shown_as_text(
     at = _open(monkeypatch, _dead_env(), seed=payload)
     assert not at.exception
     notice = next(w.value for w in at.warning if "Not loaded" in w.value)
-    button = next(b for b in at.sidebar.button if b.label.startswith("Fetch the link"))
+    button = next(b for b in at.sidebar.button if b.label.startswith("Fetch seed "))
     for text in (notice, button.label):
         assert not live_markdown.search(text.replace("**", "")), text

@@ -16,6 +16,7 @@ from citegraph.startup import (
     auto_fetch_setting,
     cached_corpus,
     check_snapshot_dir,
+    plan_opening,
     probe_network,
     seed_text,
 )
@@ -180,3 +181,31 @@ def test_the_snapshot_source_needs_no_cache(emulator, tmp_path: Path) -> None:  
     assert corpus is not None and corpus.counts()["works"] > 100
     assert corpus.manifest["sources"] == ["openalex-snapshot"]
     assert emulator.requests() == []
+
+
+# ------------------------------------------------------------------------- the decision
+
+
+def test_the_opening_follows_cache_then_network_then_bundled(
+    monkeypatch: pytest.MonkeyPatch, emulator
+) -> None:  # type: ignore[no-untyped-def]
+    request = FetchRequest(emulator.seed)
+    off = plan_opening(request, auto=False, why_not="auto-fetch is off in this link")
+    assert (off.action, off.why) == ("bundled", "auto-fetch is off in this link")
+    assert emulator.requests() == []
+    for key, value in emulator.environ().items():
+        monkeypatch.setenv(key, value)
+    assert plan_opening(request, **_keys(emulator)).action == "fetch"  # uncached, reachable
+    live = request.collector(**_keys(emulator)).run()
+    cached = plan_opening(request, **_keys(emulator))
+    assert cached.action == "cached" and cached.corpus.counts() == live.counts()
+    # a request the cache holds only in part (depth 2 on top of depth 1), and the probe (it
+    # reads the base URLs from the environment) finds no network
+    monkeypatch.setenv("CITEGRAPH_PUBMED_URL", "http://127.0.0.1:9/entrez/eutils")
+    monkeypatch.setenv("CITEGRAPH_ICITE_URL", "http://127.0.0.1:9/api")
+    monkeypatch.setenv("CITEGRAPH_OPENALEX_URL", "http://127.0.0.1:9")
+    partial = plan_opening(FetchRequest(emulator.seed, depth=2), **_keys(emulator))
+    assert partial.action == "partial" and partial.corpus.seed_ids()
+    assert "cannot be fetched now (could not connect to 127.0.0.1:9" in partial.notice
+    nothing = plan_opening(FetchRequest("90000001"), **_keys(emulator))
+    assert nothing.action == "bundled" and nothing.why.endswith("the local cache does not hold it")
