@@ -25,6 +25,7 @@ import queue
 import socket
 import threading
 import time
+import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -395,6 +396,9 @@ def probe_network(
     """Try one TCP connection to each service's host (its `citegraph.http.base_url`, so the
     emulator's in tests), all at once, for at most ``timeout`` seconds in all.
 
+    Where the environment names a proxy for a URL's scheme (``HTTPS_PROXY``…, not bypassed
+    by ``NO_PROXY``), the proxy is tried instead, since requests will go through it.
+
     Returns as soon as one host accepts (the crawl copes with the others). Name lookups
     cannot be given a timeout, so each try runs in a daemon thread that is left behind when
     the time is up: a hanging resolver costs the page ``timeout``, never more.
@@ -406,9 +410,13 @@ def probe_network(
     """
     if urls is None:
         urls = [base_url(s) for s in sources if s in SERVICE_LABELS]
+    proxies = urllib.request.getproxies()  # requests goes through the same ones
     targets = {}
     for url in urls:
         parts = urlsplit(url)
+        proxy = proxies.get(parts.scheme)
+        if proxy and parts.hostname and not urllib.request.proxy_bypass(parts.hostname):
+            parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
         if parts.hostname:
             port = parts.port or (443 if parts.scheme == "https" else 80)
             targets[f"{parts.hostname}:{port}" if parts.port else parts.hostname] = (

@@ -209,3 +209,14 @@ def test_the_opening_follows_cache_then_network_then_bundled(
     assert "cannot be fetched now (could not connect to 127.0.0.1:9" in partial.notice
     nothing = plan_opening(FetchRequest("90000001"), **_keys(emulator))
     assert nothing.action == "bundled" and nothing.why.endswith("the local cache does not hold it")
+
+
+def test_the_probe_tries_the_proxy_requests_would_use(
+    monkeypatch: pytest.MonkeyPatch, emulator
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("HTTPS_PROXY", emulator.base_url)  # stands in for a proxy that answers
+    monkeypatch.setenv("NO_PROXY", "localhost")
+    probe = probe_network(urls=["https://api.openalex.org"])  # never resolved: the guard allows it
+    assert probe.reachable and probe.reached == (emulator.base_url.removeprefix("http://"),)
+    monkeypatch.setenv("NO_PROXY", "api.openalex.org")
+    assert not probe_network(urls=["https://api.openalex.org"]).reachable
