@@ -254,7 +254,7 @@ def _start_session() -> None:
         _opened_fetched(request)
         return
     try:
-        with st.spinner("Looking for the seed's neighbourhood in the local cache…"):
+        with st.spinner("Looking for the seed's neighbourhood: the local cache, then the network…"):
             opening = plan_opening(
                 request,
                 auto=st.session_state.auto_fetch,
