@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import threading
+import time
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,7 +21,7 @@ import networkx as nx
 import pandas as pd
 import streamlit as st
 
-from citegraph import CitegraphError, __version__
+from citegraph import CitegraphError, OptionError, __version__
 from citegraph.analysis import (
     CLUSTER_METHODS,
     author_table,
@@ -28,9 +30,9 @@ from citegraph.analysis import (
     top_journals,
     works_per_year,
 )
-from citegraph.collect import Collector, FetchOptions, gap_counts, make_clients
+from citegraph.collect import Collector, gap_counts
 from citegraph.graphs import journal_ids, journal_labels, year_bounds
-from citegraph.ids import ACCEPTED_FORMS, parse_seeds
+from citegraph.ids import ACCEPTED_FORMS
 from citegraph.model import Corpus, text_or_empty
 from citegraph.present import (
     CLUSTERS_CAPTION,
@@ -65,6 +67,19 @@ from citegraph.present import (
 from citegraph.ranking import RANKS, derivative_works, prior_works
 from citegraph.render import Picture
 from citegraph.snapshot import dumps_snapshot, load_snapshot, loads_snapshot
+from citegraph.startup import (
+    MAX_PER_KIND,
+    SNAPSHOT_SOURCE,
+    SOURCES,
+    AutoFetch,
+    FetchRequest,
+    Opening,
+    auto_fetch_setting,
+    check_snapshot_dir,
+    opening_notice,
+    plan_opening,
+    seed_text,
+)
 from citegraph.views import (
     COLOR_OPTIONS,
     MIN_CITATIONS_RANGE,
@@ -83,14 +98,31 @@ from citegraph.views import (
 
 ROOT = Path(__file__).resolve().parent
 BUNDLED = sorted((ROOT / "cache").glob("seed-*.json*"))
-DEFAULT_SEED = "40603629"
-SOURCE_LABELS = {"pubmed": "PubMed", "icite": "iCite", "openalex": "OpenAlex"}
+#: How many fetched corpora the server keeps for links opened again, and for how long (the
+#: HTTP cache's own expiry is days; this only saves rebuilding from it).
+RECENT_MAX = 8
+RECENT_SECONDS = 3600.0
+#: Settings widgets (keys stay in the browser session) → `make_clients` arguments.
+KEY_WIDGETS = {"ncbi_api_key": "ncbi_key", "openalex_api_key": "oa_key", "email": "email"}
 
 
 # ---------------------------------------------------------------- cached loaders
 @st.cache_resource(show_spinner=False)
 def _snapshot_file(path: str, mtime: float) -> Corpus:
     return load_snapshot(path)
+
+
+@st.cache_resource(show_spinner=False)
+def _recent_corpora() -> dict[FetchRequest, tuple[float, Corpus]]:
+    """Corpora fetched in this server process, by request: a link opened again (by anyone)
+    is shown at once instead of being rebuilt from the HTTP cache (parsing and merging take
+    seconds). Corpora are frozen, so sessions can share them; `_recent_lock` guards the dict."""
+    return {}
+
+
+@st.cache_resource(show_spinner=False)
+def _recent_lock() -> threading.Lock:
+    return threading.Lock()  # in a cache: a lock made by the script would be new on every run
 
 
 @st.cache_data(show_spinner="Building the graph…", max_entries=64)
@@ -184,6 +216,7 @@ class _Screen:
 def main() -> None:
     st.set_page_config(page_title="Citegraph", layout="wide")
     _render_header()
+    _start_session()
     _render_fetch_sidebar()
     _render_corpus_sidebar()
     if "collector" in st.session_state:
@@ -257,22 +290,169 @@ def _render_header() -> None:
     )
 
 
+def _start_session() -> None:
+    """On a session's first run, open on the URL's (or the default) seed's neighbourhood.
+
+    From the HTTP cache when it holds it; else fetched with the progress display when a quick
+    probe reaches a service; else the bundled snapshot, with a notice saying why. The fetch
+    widgets start from the link's request, and the seed box names what is actually loaded.
+    """
+    if "opened" in st.session_state:
+        return
+    st.session_state.opened = True
+    # The fallback first: what stays on screen if the fetch below is cancelled or fails.
+    choices = _snapshot_choices()
+    if choices:
+        _choose_file(next(iter(choices)), choices)
+    asked = "seed" in st.query_params
+    try:
+        request = FetchRequest.from_query(st.query_params.to_dict())
+    except OptionError as exc:
+        st.session_state.fetch_error = f"{exc} The page opened with the default fetch options."
+        request = FetchRequest(seeds=st.query_params.get("seed") or FetchRequest().seeds)
+    _show_request(request)
+    try:
+        auto = auto_fetch_setting()
+    except OptionError as exc:
+        st.session_state.fetch_error = f"{exc} Auto-fetch is off until it is fixed."
+        auto = AutoFetch(False, "environment")
+    st.session_state.auto_fetch_setting = auto
+    st.session_state.auto_fetch = auto.enabled and st.query_params.get("autofetch") != "off"
+    with _recent_lock():
+        recent = _recent_corpora().get(request)
+    if st.session_state.auto_fetch and recent and time.time() - recent[0] < RECENT_SECONDS:
+        _set_corpus(recent[1], f"live:{uuid.uuid4().hex}", "opened from the local cache")
+        _opened_fetched(request)
+        return
+    try:
+        with st.spinner("Looking for the seed's neighbourhood: the local cache, then the network…"):
+            opening = plan_opening(
+                request,
+                auto=st.session_state.auto_fetch,
+                why_not=auto.describe() if not auto.enabled else "auto-fetch is off in this link",
+                retries=0,
+            )
+    except CitegraphError as exc:  # seeds that do not parse, a folder that is no snapshot
+        st.session_state.fetch_error = str(exc)
+        opening = Opening("bundled", why="the link's fetch options are not usable")
+    if opening.action == "fetch":
+        try:
+            st.session_state.collector = request.collector()
+        except CitegraphError as exc:
+            st.session_state.fetch_error = str(exc)
+        else:
+            st.session_state.fetch_request = request
+            _render_fetch()
+            if st.session_state.get("corpus_label") is None and "corpus" in st.session_state:
+                _opened_fetched(request)
+                return
+        opening = Opening("bundled", why="the fetch did not succeed, see the message above")
+    if opening.corpus is not None:  # from the cache: complete, or all there is offline
+        if opening.action == "cached":
+            _remember(request, opening.corpus)
+        _set_corpus(opening.corpus, f"live:{uuid.uuid4().hex}", "opened from the local cache")
+        _opened_fetched(request)
+        if opening.notice:
+            st.session_state.opening_notice = opening.notice
+        return
+    # Say why unless nothing was asked for: no seed in the link, and auto-fetch off.
+    _open_bundled(request, opening.why if asked or st.session_state.auto_fetch else None)
+
+
+def _remember(request: FetchRequest, corpus: Corpus) -> None:
+    """Keep a complete corpus for `_recent_corpora` (the newest few only)."""
+    recent = _recent_corpora()
+    with _recent_lock():
+        recent.pop(request, None)
+        recent[request] = (time.time(), corpus)
+        while len(recent) > RECENT_MAX:
+            recent.pop(next(iter(recent)), None)
+
+
+def _show_request(request: FetchRequest) -> None:
+    """Start the fetch widgets from ``request`` (before they are drawn in this run)."""
+    st.session_state.seed_text = request.seeds
+    st.session_state.depth = request.depth
+    st.session_state.cap = request.max_per_kind
+    for name in SOURCES:
+        st.session_state[f"src_{name}"] = name in request.sources
+    st.session_state.snapshot_dir = request.snapshot_dir
+
+
+def _opened_fetched(request: FetchRequest) -> None:
+    """A fetched corpus is on screen: the snapshot list must not replace it, the URL names it."""
+    st.session_state.chosen_file = _default_snapshot_label()
+    _write_fetch_query(request)
+
+
+def _open_bundled(request: FetchRequest, why: str | None) -> None:
+    """Stay on the snapshot `_start_session` loaded first; with ``why``, say the link's seed
+    is not it."""
+    st.session_state.chosen_file = _default_snapshot_label()
+    loaded = None
+    if st.session_state.get("corpus_label") is not None and "corpus" in st.session_state:
+        loaded = seed_text(st.session_state.corpus)
+        st.session_state.seed_text = loaded
+    if why is not None:
+        st.session_state.opening_notice = opening_notice(request.seeds, why, loaded=loaded)
+        st.session_state.linked_request = request
+
+
+def _default_snapshot_label() -> str | None:
+    return next(iter(_snapshot_choices()), None)
+
+
+def _write_fetch_query(request: FetchRequest) -> None:
+    """Put ``request`` in the URL (only its own keys: view, filters and selection stay)."""
+    for key, value in request.to_query().items():
+        if value is None:
+            st.query_params.pop(key, None)
+        elif st.query_params.get(key) != value:
+            st.query_params[key] = value
+
+
+def _loaded_from_file() -> None:
+    """The user loaded a snapshot file: the link and the seed box name its seed (a link cannot
+    carry the file; it fetches the same seed). Rerun, since the box is drawn already."""
+    corpus: Corpus | None = st.session_state.get("corpus")
+    if corpus is None or st.session_state.get("corpus_key", "").startswith("live:"):
+        return  # the file did not load: the corpus on screen and its link stay
+    try:
+        request = FetchRequest.from_manifest(corpus.manifest)
+    except CitegraphError:
+        request = FetchRequest(seeds=seed_text(corpus) or FetchRequest().seeds)
+    _write_fetch_query(request)
+    st.session_state.seed_box_pending = request.seeds
+    st.rerun()
+
+
 def _render_fetch_sidebar() -> None:
+    if "seed_box_pending" in st.session_state:  # set after the box was drawn: apply it now
+        st.session_state.seed_text = st.session_state.pop("seed_box_pending")
     st.sidebar.header("Seed")
     text = st.sidebar.text_area(
         "PMID, DOI, OpenAlex id, PMCID, URL or title (one per line)",
-        st.query_params.get("seed", DEFAULT_SEED),
         height=68,
         help=f"Accepted: {ACCEPTED_FORMS}.",
         key="seed_text",
     )
     with st.sidebar.expander("Fetch options"):
-        cols = st.columns(3)
-        use = [
-            n
-            for i, n in enumerate(SOURCE_LABELS)
-            if cols[i].checkbox(SOURCE_LABELS[n], value=True, key=f"src_{n}")
-        ]
+        st.caption("Sources")
+        use = [n for n in SOURCES if st.checkbox(SOURCES[n], key=f"src_{n}", help=_SOURCE_HELP[n])]
+        # Always drawn (disabled when unused), so the folder is kept while the source is off.
+        folder = st.text_input(
+            "OpenAlex snapshot folder",
+            key="snapshot_dir",
+            placeholder="/data/openalex",
+            disabled=SNAPSHOT_SOURCE not in use,
+            help="The folder holding the snapshot's data/works (gzip JSON Lines), or the "
+            "Parquet converted from it; read locally with DuckDB (no key, no rate limit).",
+        )
+        if SNAPSHOT_SOURCE in use:
+            try:
+                check_snapshot_dir(folder)
+            except CitegraphError as exc:
+                st.error(md_text(str(exc)))
         depth = st.radio(
             "Depth",
             [1, 2],
@@ -284,43 +464,97 @@ def _render_fetch_sidebar() -> None:
         cap = st.number_input(
             "Max per kind",
             1,
-            2000,
-            100,
+            MAX_PER_KIND,
             step=25,
             key="cap",
             help="Cap on similar articles, citing works per source (newest first) and depth-2 works per kind.",
         )
+        setting: AutoFetch = st.session_state.get("auto_fetch_setting", AutoFetch())
+        st.toggle(
+            "Fetch on open",
+            key="auto_fetch",
+            on_change=_auto_fetch_changed,
+            disabled=not setting.enabled,
+            help="Open the page on the seed's neighbourhood: from the local cache, else "
+            "fetched when the network answers within a second, else the bundled snapshot. "
+            f"Off: open on the bundled snapshot (kept in the link as autofetch=off). Now: "
+            f"{setting.describe()}.",
+        )
     with st.sidebar.expander("Settings (keys stay in this browser session)"):
-        keys = {
-            "ncbi_api_key": st.text_input(
-                "NCBI API key",
-                type="password",
-                key="ncbi_key",
-                help="Raises PubMed's limit from 3 to 10 requests/s.",
-            ),
-            "openalex_api_key": st.text_input(
-                "OpenAlex API key",
-                type="password",
-                key="oa_key",
-                help="Free; needed for OpenAlex list calls since 2026-02.",
-            ),
-            "email": st.text_input(
-                "Contact email",
-                key="email",
-                help="Sent to NCBI and in the User-Agent, as their terms ask.",
-            ),
-        }
+        st.text_input(
+            "NCBI API key",
+            type="password",
+            key="ncbi_key",
+            help="Raises PubMed's limit from 3 to 10 requests/s.",
+        )
+        st.text_input(
+            "OpenAlex API key",
+            type="password",
+            key="oa_key",
+            help="Free; needed for OpenAlex list calls since 2026-02.",
+        )
+        st.text_input(
+            "Contact email",
+            key="email",
+            help="Sent to NCBI and in the User-Agent, as their terms ask.",
+        )
     if st.sidebar.button("Fetch", type="primary", width="stretch"):
         try:
-            seeds = parse_seeds(text)
-            options = FetchOptions(depth=depth, max_per_kind=int(cap), sources=tuple(use))
+            request = FetchRequest(text, int(depth), int(cap), tuple(use), folder)
+            if SNAPSHOT_SOURCE in use:
+                check_snapshot_dir(folder)
+            collector = request.collector(**_client_keys())
         except CitegraphError as exc:
             st.session_state.fetch_error = str(exc)
             return
-        st.query_params["seed"] = text.strip()  # a shareable link to this seed
-        clients = make_clients(use, **{k: v or None for k, v in keys.items()})
-        st.session_state.collector = Collector(seeds, clients, options)
+        st.session_state.collector = collector
+        st.session_state.fetch_request = request
         st.session_state.pop("fetch_error", None)
+    _render_linked_request()
+
+
+_SOURCE_HELP = {
+    "pubmed": "NCBI E-utilities: records, references, PMC citations, similar articles.",
+    "icite": "NIH iCite: fuller PubMed citation lists.",
+    "openalex": "The OpenAlex API: DOIs, references, citing and related works.",
+    "openalex-snapshot": "A local copy of the OpenAlex snapshot, read with DuckDB.",
+}
+
+
+def _client_keys() -> dict[str, str | None]:
+    return {arg: st.session_state.get(widget) or None for arg, widget in KEY_WIDGETS.items()}
+
+
+def _auto_fetch_changed() -> None:
+    if st.session_state.auto_fetch:
+        st.query_params.pop("autofetch", None)
+    else:
+        st.query_params["autofetch"] = "off"
+
+
+def _render_linked_request() -> None:
+    """While the seed the page was opened for is not what is shown, offer to fetch it."""
+    request: FetchRequest | None = st.session_state.get("linked_request")
+    if request is None or "opening_notice" not in st.session_state:
+        return
+    st.sidebar.button(  # a label is markdown, and the seed text comes from a link
+        f"Fetch seed {md_text(' '.join(request.seeds.split())[:40])}",
+        key="fetch_linked",
+        on_click=_fetch_linked,
+        args=(request,),
+        width="stretch",
+    )
+
+
+def _fetch_linked(request: FetchRequest) -> None:
+    try:
+        collector = request.collector(**_client_keys())
+    except CitegraphError as exc:
+        st.session_state.fetch_error = str(exc)
+        return
+    _show_request(request)  # a callback runs before the widgets: the box may change
+    st.session_state.collector = collector
+    st.session_state.fetch_request = request
 
 
 def _render_corpus_sidebar() -> None:
@@ -333,12 +567,8 @@ def _render_corpus_sidebar() -> None:
             help="Offline snapshots shipped in cache/ (or CITEGRAPH_SNAPSHOT).",
         )
         if st.session_state.get("chosen_file") != choice:
-            st.session_state.chosen_file = choice
-            st.session_state.pop("load_error", None)
-            if not _load_file(choice, choices[choice]) and "corpus" not in st.session_state:
-                for label, path in choices.items():  # fall back to the first one that loads
-                    if label != choice and _load_file(label, path):
-                        break
+            _choose_file(choice, choices)
+            _loaded_from_file()
     upload = st.sidebar.file_uploader(
         "Load snapshot",
         type=["json", "gz"],
@@ -356,6 +586,7 @@ def _render_corpus_sidebar() -> None:
             else:
                 st.session_state.pop("load_error", None)
                 _set_corpus(corpus, key, f"loaded from uploaded snapshot {upload.name}")
+                _loaded_from_file()
 
 
 def _render_filters_sidebar(corpus: Corpus) -> PageOptions:
@@ -459,11 +690,11 @@ def _render_filters_sidebar(corpus: Corpus) -> PageOptions:
     )
     if problems:
         st.sidebar.warning(md_text(link_problems(problems)))
-    _write_query(options)
+    _write_options_query(options)
     return options
 
 
-def _write_query(options: PageOptions) -> None:
+def _write_options_query(options: PageOptions) -> None:
     """Put the options in the URL: set the keys that changed, drop those now at their default;
     every other key (seed, fetch options, selection) stays as it is."""
     wanted = options.to_query()
@@ -508,7 +739,7 @@ def _render_fetch() -> None:
         st.session_state.collector = collector
     st.session_state.pop("cancel_requested", None)
     with st.status(
-        "Fetching from " + ", ".join(SOURCE_LABELS[s] for s in collector.clients.enabled()) + "…",
+        "Fetching from " + ", ".join(SOURCES[s] for s in collector.clients.enabled()) + "…",
         expanded=True,
     ) as status:
         bar = st.progress(0.0, text="starting")
@@ -533,6 +764,11 @@ def _render_fetch() -> None:
     _set_corpus(corpus, f"live:{uuid.uuid4().hex}", None)
     # Kept for "Fetch the missing parts": the same clients (keys, cache) and options.
     st.session_state.last_collector = collector
+    if "fetch_request" in st.session_state:  # a shareable link to this corpus
+        request = st.session_state.pop("fetch_request")
+        _write_fetch_query(request)
+        if collector.state == "done":
+            _remember(request, corpus)
 
 
 def _render_fetch_status(corpus: Corpus) -> None:
@@ -576,21 +812,15 @@ def _fetch_missing(corpus: Corpus) -> None:
     if last is not None and list(last.seed_ids) == list(manifest.get("seeds") or []):
         st.session_state.collector = last.resume()
         return
-    sources = tuple(s for s in manifest.get("sources") or () if s in SOURCE_LABELS)
-    keys = {"ncbi_api_key": "ncbi_key", "openalex_api_key": "oa_key", "email": "email"}
     try:
-        options = FetchOptions(
-            depth=int(manifest.get("depth") or 1),
-            max_per_kind=int((manifest.get("caps") or {}).get("max_per_kind") or 100),
-            sources=sources,
+        request = FetchRequest.from_manifest(
+            manifest, snapshot_dir=st.session_state.get("snapshot_dir") or ""
         )
-        clients = make_clients(
-            sources, **{k: st.session_state.get(w) or None for k, w in keys.items()}
-        )
+        collector = request.collector(**_client_keys())
     except CitegraphError as exc:
         st.session_state.fetch_error = f"{exc} The current corpus is kept."
         return
-    st.session_state.collector = Collector(list(manifest.get("seeds") or []), clients, options)
+    st.session_state.collector = collector
 
 
 def _request_cancel() -> None:
@@ -603,7 +833,8 @@ def _set_corpus(corpus: Corpus, key: str, label: str | None) -> None:
     st.session_state.corpus = corpus
     st.session_state.corpus_key = key
     st.session_state.corpus_label = label
-    st.session_state.pop("fetch_notice", None)
+    for key in ("fetch_notice", "opening_notice", "linked_request"):
+        st.session_state.pop(key, None)
 
 
 def _snapshot_choices() -> dict[str, Path]:
@@ -614,6 +845,16 @@ def _snapshot_choices() -> dict[str, Path]:
         choices[f"{Path(extra).name} (CITEGRAPH_SNAPSHOT)"] = Path(extra)
     choices.update({p.name: p for p in BUNDLED})
     return choices
+
+
+def _choose_file(choice: str, choices: dict[str, Path]) -> None:
+    """Load the snapshot the list shows, else (with nothing on screen) the first that loads."""
+    st.session_state.chosen_file = choice
+    st.session_state.pop("load_error", None)
+    if not _load_file(choice, choices[choice]) and "corpus" not in st.session_state:
+        for label, path in choices.items():  # fall back to the first one that loads
+            if label != choice and _load_file(label, path):
+                break
 
 
 def _load_file(label: str, path: Path) -> bool:
@@ -632,8 +873,9 @@ def _render_messages() -> None:
     for key in ("fetch_error", "load_error"):  # shown once, on the run that caused them
         if key in st.session_state:
             st.error(md_text(st.session_state.pop(key)))
-    if "fetch_notice" in st.session_state:
-        st.warning(md_text(st.session_state.fetch_notice))
+    for key in ("fetch_notice", "opening_notice"):  # shown while their corpus is on screen
+        if key in st.session_state:
+            st.warning(md_text(st.session_state[key]))
 
 
 # ---------------------------------------------------------------- main area

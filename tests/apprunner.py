@@ -44,7 +44,9 @@ def running_app(*, env: dict[str, str] | None = None, timeout: float = 60.0) -> 
     ]  # fmt: skip
     proc = subprocess.Popen(
         cmd, cwd=ROOT,
-        env={**{k: v for k, v in os.environ.items() if k not in PRIVATE_ENV}, **(env or {})},
+        # Auto-fetch off unless ``env`` turns it on: most tests start from the bundled snapshot.
+        env={"CITEGRAPH_AUTO_FETCH": "0",
+             **{k: v for k, v in os.environ.items() if k not in PRIVATE_ENV}, **(env or {})},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"

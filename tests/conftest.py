@@ -79,6 +79,8 @@ def _isolated_cache(
 ) -> None:
     """Keep the HTTP cache of every test out of the repository's cache/ folder."""
     monkeypatch.setenv("CITEGRAPH_CACHE_DIR", str(tmp_path_factory.mktemp("http-cache")))
+    # Pages open on the bundled snapshot unless a test is about opening (tests/test_app_open.py).
+    monkeypatch.setenv("CITEGRAPH_AUTO_FETCH", "0")
     for name in ("NCBI_API_KEY", "OPENALEX_API_KEY", "CITEGRAPH_EMAIL"):
         monkeypatch.delenv(name, raising=False)
 

@@ -40,6 +40,7 @@ RANKS = {
     "citegraph.merge": 7,
     "citegraph.snapshot": 8,
     "citegraph.collect": 8,
+    "citegraph.startup": 8.5,  # what the page opens on: a request, the cache, a probe
     "citegraph.layout": 9,
     "citegraph.graphs": 9,
     "citegraph.topics": 9.5,  # c-TF-IDF cluster terms (analysis names clusters with them)
