@@ -22,6 +22,7 @@ from citegraph import CitegraphError, __version__
 from citegraph.analysis import CLUSTER_METHODS, author_table, cluster_table, works_table
 from citegraph.collect import Collector, FetchOptions, gap_counts, make_clients
 from citegraph.export import export_csv_tables, export_graph, export_works
+from citegraph.graph_component import HEIGHT, graph_spec, vis_spec
 from citegraph.graphs import filter_corpus, journal_options, year_bounds
 from citegraph.ids import ACCEPTED_FORMS, parse_seeds
 from citegraph.model import Corpus
@@ -39,19 +40,34 @@ from citegraph.present import (
     md_text,
     missing_table,
     page_filters,
+    parse_selection,
     provenance_table,
+    selection_details,
+    selection_param,
     work_card,
     work_urls,
     works_of_authors,
 )
+from citegraph.render import MAX_DRAWN_NODES, Picture, graph_data
 from citegraph.snapshot import dumps_snapshot, load_snapshot, loads_snapshot
-from citegraph.views import COLOR_OPTIONS, VIEWS, ViewOptions, build_view, view_html, view_notes
+from citegraph.views import (
+    COLOR_OPTIONS,
+    VIEWS,
+    ViewOptions,
+    build_view,
+    cluster_labels,
+    view_html,
+    view_notes,
+    view_picture,
+)
 
 ROOT = Path(__file__).resolve().parent
 BUNDLED = sorted((ROOT / "cache").glob("seed-*.json*"))
 DEFAULT_SEED = "40603629"
 DEFAULT_VIEW = "coauthor"
 SOURCE_LABELS = {"pubmed": "PubMed", "icite": "iCite", "openalex": "OpenAlex"}
+#: Browser tests set it: the drawing exposes its vis-network as window.__citegraphNetwork.
+TEST_HOOKS = os.environ.get("CITEGRAPH_TEST_HOOKS") == "1"
 
 
 # ---------------------------------------------------------------- cached loaders
@@ -69,7 +85,23 @@ def _graph(
 
 @st.cache_data(show_spinner="Drawing the graph…", max_entries=32)
 def _html(_corpus: Corpus, _G: nx.Graph, key: str, color_by: str) -> str:
-    return view_html(_corpus, _G, color_by=color_by)
+    return view_html(_corpus, _G, pic=_picture(_corpus, _G, key, color_by))
+
+
+@st.cache_resource(show_spinner="Laying out the graph…", max_entries=32)
+def _picture(_corpus: Corpus, _G: nx.Graph, key: str, color_by: str) -> Picture:
+    # One picture per drawing, shared (read-only) by the page's graph and its HTML file.
+    return view_picture(_corpus, _G, color_by=color_by)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _graph_data(_corpus: Corpus, _G: nx.Graph, key: str, color_by: str, max_nodes: int) -> dict:
+    return graph_data(_G, _picture(_corpus, _G, key, color_by), max_nodes=max_nodes)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _cluster_names(_corpus: Corpus, _G: nx.Graph, key: str) -> dict[int, str]:
+    return cluster_labels(_corpus, _G)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
@@ -90,6 +122,15 @@ def _csv_tables(_G: nx.Graph, key: str) -> tuple[bytes, bytes]:
 @st.cache_data(show_spinner=False, max_entries=8)
 def _snapshot_bytes(_corpus: Corpus, key: str) -> bytes:
     return dumps_snapshot(_corpus, compress=True)
+
+
+@st.cache_resource(show_spinner=False)
+def _components() -> tuple:
+    """The graph's two v2 components (vis-network, and the drawing), registered once."""
+    return tuple(
+        st.components.v2.component(spec.name, html=spec.html, css=spec.css, js=spec.js)
+        for spec in (vis_spec(), graph_spec())
+    )
 
 
 # ---------------------------------------------------------------- what is on screen
@@ -531,6 +572,7 @@ def _render_metrics(screen: _Screen) -> None:
 
 
 def _render_graph_view(screen: _Screen) -> None:
+    """The clickable graph and, beside it, what is selected in it (kept in the URL)."""
     st.caption(graph_caption(screen.G, screen.view))
     notice = empty_graph_notice(screen.filtered, screen.G, screen.view)
     if notice:
@@ -538,7 +580,53 @@ def _render_graph_view(screen: _Screen) -> None:
         return
     for note in view_notes(screen.G):
         st.caption(note)
-    st.iframe(_html(screen.filtered, screen.G, screen.gkey, screen.color_by), height=700)
+    total = screen.G.number_of_nodes()
+    max_nodes = min(total, MAX_DRAWN_NODES)
+    if total > 1000:
+        max_nodes = int(st.number_input(
+            "Nodes drawn", 100, total, max_nodes, step=500, key=f"max_nodes_{screen.view}",
+            help="The largest nodes (seeds first) are drawn; a browser cannot usefully show "
+            "many more than 5,000. Tables and downloads hold every node.",
+        ))  # fmt: skip
+    selection = parse_selection(st.query_params.get("select"))
+    data = _graph_data(screen.filtered, screen.G, screen.gkey, screen.color_by, max_nodes)
+    data = {**data, "selected": selection, "test_hook": TEST_HOOKS}
+    key = f"graph_{screen.view}"
+    col_graph, col_details = st.columns([3, 2])
+    with col_graph:
+        vis, graph = _components()
+        vis(key="citegraph_vis", height=0)  # the same element every run: sent once
+        graph(data=data, key=key, default={"selected": None}, height=HEIGHT + 2,
+              on_selected_change=lambda: _on_graph_select(key))  # fmt: skip
+    with col_details, st.container(height=HEIGHT + 2, border=False):
+        _render_selection(screen, selection)
+
+
+def _on_graph_select(key: str) -> None:
+    """A click in the graph: the selection goes into the URL (restored when it is opened)."""
+    value = st.session_state.get(key) or {}
+    param = selection_param(value.get("selected"))
+    if param:
+        st.query_params["select"] = param
+    elif "select" in st.query_params:
+        del st.query_params["select"]
+
+
+def _render_selection(screen: _Screen, selection: dict | None) -> None:
+    details = None
+    if selection is not None:
+        names = _cluster_names(screen.filtered, screen.G, screen.gkey)
+        details = selection_details(screen.filtered, screen.G, selection, cluster_names=names)
+    if details is None:
+        st.caption("Click a node, an edge or a cluster in the legend to see the papers behind it.")
+        return
+    st.markdown(details.heading)
+    for paragraph in details.paragraphs:
+        st.markdown(paragraph)
+    for caption, table in details.tables:
+        st.markdown(f"**{caption}**")
+        if len(table):
+            st.dataframe(table, hide_index=True, width="stretch")
 
 
 def _render_works_table(screen: _Screen) -> None:
