@@ -550,7 +550,7 @@ def selection_details(
     >>> G = build_citation_graph(c)
     >>> d = selection_details(c, G, {"kind": "edge", "u": "w1", "v": "w2"})
     >>> d.heading, [caption for caption, _ in d.tables]
-    ('### Citation: One → Two', ['The citing work', 'The cited work'])
+    ('#### Citation: One → Two', ['The citing work', 'The cited work'])
     >>> selection_details(c, G, {"kind": "node", "id": "nope"}) is None
     True
     """
@@ -745,7 +745,7 @@ def merge_explanation(corpus: Corpus, author_id: str) -> str:
         text += " Name forms: " + ", ".join(md_text(v) for v in variants) + "."
     sources = [str(s) for s in row.get("sources") or ()]
     if sources and rule != "single":
-        text += " Sources: " + md_text(", ".join(sources)) + "."
+        text += " Sources: " + ", ".join(md_text(s) for s in sources) + "."
     return text
 
 
@@ -764,7 +764,7 @@ def _edge_details(corpus: Corpus, G: nx.Graph, u: Any, v: Any) -> Details:
         how = md_text(str(data.get("kind") or "references"))
         sources = md_text(str(data.get("sources") or "unknown"))
         return Details(
-            heading=f"### Citation: {md_text(_title(corpus, str(u)))} → {md_text(_title(corpus, str(v)))}",
+            heading=f"#### Citation: {md_text(_title(corpus, str(u)))} → {md_text(_title(corpus, str(v)))}",
             paragraphs=[f"Link kind: {how}; asserted by: {sources}."],
             tables=[("The citing work", _works_by_ids(corpus, [str(u)])),
                     ("The cited work", _works_by_ids(corpus, [str(v)]))],
