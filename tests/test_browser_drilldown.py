@@ -40,6 +40,7 @@ _NODE_XY = """(id) => {
   net.focus(id, {scale: Math.max(net.getScale(), 2.5), animation: false});
   const p = net.getPositions([id])[id];
   const d = net.canvasToDOM(p);
+  net.body.container.scrollIntoView({block: "center"});
   const r = net.body.container.getBoundingClientRect();
   return [r.left + d.x, r.top + d.y];
 }"""
