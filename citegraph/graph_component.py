@@ -133,6 +133,7 @@ function build(vis, root, data, setStateValue) {
     setStateValue("selected", sel);
   });
   network.once("afterDrawing", () => {
+    drawing.drawn = true;
     root.dataset.drawn = data.key;
     root.dispatchEvent(new CustomEvent("citegraph-drawn", {bubbles: true, composed: true}));
   });
