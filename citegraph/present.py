@@ -740,9 +740,9 @@ def merge_explanation(corpus: Corpus, author_id: str) -> str:
         text += f" Evidence: {evidence}."
     elif rule.startswith("name"):
         text += " The evidence is not in this (filtered) corpus."
-    variants = [str(v) for v in row.get("variants") or ()]
-    if len(variants) > 1:
-        text += " Name forms: " + ", ".join(md_text(v) for v in variants) + "."
+    variants = list(dict.fromkeys(md_text(v) for v in row.get("variants") or ()))
+    if len(variants) > 1:  # as shown: forms that differ only in invisible characters are one
+        text += " Name forms: " + ", ".join(variants) + "."
     sources = [str(s) for s in row.get("sources") or ()]
     if sources and rule != "single":
         text += " Sources: " + ", ".join(md_text(s) for s in sources) + "."

@@ -139,9 +139,12 @@ def _wait_selected(page, value: str) -> None:  # type: ignore[no-untyped-def]
 
 def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     """The whole drawing in view, no tooltip, then the page."""
-    page.evaluate("window.__citegraphNetwork.fit({animation: false})")
+    page.evaluate(
+        "() => { const net = window.__citegraphNetwork; net.fit({animation: false});"
+        " for (const t of net.body.container.querySelectorAll('.vis-tooltip'))"
+        " t.style.visibility = 'hidden'; }"
+    )
     page.mouse.move(5, 5)
-    page.wait_for_timeout(300)  # the tooltip's fade-out: a screenshot only, nothing asserted
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / name), full_page=True)
     if os.environ.get("CITEGRAPH_DOCS_SCREENSHOTS"):
