@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import networkx as nx
@@ -85,7 +85,8 @@ def _graph(
 
 @st.cache_data(show_spinner="Drawing the graph…", max_entries=32)
 def _html(_corpus: Corpus, _G: nx.Graph, key: str, color_by: str) -> str:
-    return view_html(_corpus, _G, pic=_picture(_corpus, _G, key, color_by))
+    # Physics off, as in the page's drawing: the file shows the nodes where the screen does.
+    return view_html(_corpus, _G, pic=replace(_picture(_corpus, _G, key, color_by), physics=False))
 
 
 @st.cache_resource(show_spinner="Laying out the graph…", max_entries=32)

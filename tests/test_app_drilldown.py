@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from citegraph.snapshot import save_snapshot
-from tests.corpora import small_corpus
+from tests.corpora import generated_corpus, small_corpus
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -63,3 +63,21 @@ def test_a_selection_not_in_the_view_asks_for_a_click(app: AppTest) -> None:
     at = app.run()
     assert not at.exception
     assert any("Click a node, an edge or a cluster" in c.value for c in at.caption)
+
+
+def test_a_big_graph_draws_the_top_nodes_with_a_control(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = generated_corpus(1100, seed=5)  # GENERATED data
+    seeds = [str(w) for w in corpus.works.loc[corpus.works["is_seed"], "id"]]
+    corpus.manifest.update(sources=["openalex"], seeds=seeds)
+    monkeypatch.setenv("CITEGRAPH_SNAPSHOT", str(save_snapshot(corpus, tmp_path / "big.json")))
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.query_params["view"] = "citation"
+    at.run()
+    assert not at.exception
+    data = json.loads(at.get("bidi_component")[1].proto.json)
+    assert (data["shown"], data["total"]) == (1100, 1100)
+    at.number_input(key="max_nodes_citation").set_value(500).run()
+    data = json.loads(at.get("bidi_component")[1].proto.json)
+    assert (data["shown"], data["total"]) == (500, 1100) and seeds[0] in data["ids"]
