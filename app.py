@@ -31,6 +31,7 @@ from citegraph.analysis import (
     works_per_year,
 )
 from citegraph.collect import Collector, gap_counts
+from citegraph.graph_component import HEIGHT, graph_spec, vis_spec
 from citegraph.graphs import journal_ids, journal_labels, year_bounds
 from citegraph.ids import ACCEPTED_FORMS
 from citegraph.model import Corpus, text_or_empty
@@ -58,14 +59,17 @@ from citegraph.present import (
     link_problems,
     md_text,
     missing_table,
+    parse_selection,
     provenance_table,
+    selection_details,
+    selection_param,
     top_authors,
     work_card,
     work_urls,
     works_of_authors,
 )
 from citegraph.ranking import RANKS, derivative_works, prior_works
-from citegraph.render import Picture
+from citegraph.render import MAX_DRAWN_NODES, Picture
 from citegraph.snapshot import dumps_snapshot, load_snapshot, loads_snapshot
 from citegraph.startup import (
     MAX_PER_KIND,
@@ -90,7 +94,9 @@ from citegraph.views import (
     PageOptions,
     ViewOptions,
     build_view,
+    cluster_labels,
     file_bytes,
+    view_graph_data,
     view_html,
     view_notes,
     view_picture,
@@ -104,6 +110,8 @@ RECENT_MAX = 8
 RECENT_SECONDS = 3600.0
 #: Settings widgets (keys stay in the browser session) → `make_clients` arguments.
 KEY_WIDGETS = {"ncbi_api_key": "ncbi_key", "openalex_api_key": "oa_key", "email": "email"}
+#: Browser tests set it: the drawing exposes its vis-network as window.__citegraphNetwork.
+TEST_HOOKS = os.environ.get("CITEGRAPH_TEST_HOOKS") == "1"
 
 
 # ---------------------------------------------------------------- cached loaders
@@ -134,13 +142,24 @@ def _graph(
 
 @st.cache_data(show_spinner="Drawing the graph…", max_entries=32)
 def _html(_corpus: Corpus, _G: nx.Graph, key: str, color_by: str) -> str:
+    # The file shows the nodes where the screen does (the picture has physics off).
     return view_html(_corpus, _G, pic=_picture(_corpus, _G, key, color_by))
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner="Laying out the graph…", max_entries=32)
 def _picture(_corpus: Corpus, _G: nx.Graph, key: str, color_by: str) -> Picture:
-    # One layout per drawing, shared by the page and every graph file (same positions).
+    # One picture per drawing, shared (read-only) by the page's graph and every file.
     return view_picture(_corpus, _G, color_by=color_by)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _graph_data(_corpus: Corpus, _G: nx.Graph, key: str, color_by: str, max_nodes: int) -> dict:
+    return view_graph_data(_G, _picture(_corpus, _G, key, color_by), max_nodes=max_nodes)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _cluster_names(_corpus: Corpus, _G: nx.Graph, key: str) -> dict[int, str]:
+    return cluster_labels(_corpus, _G)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -174,6 +193,15 @@ def _found(_corpus: Corpus, key: str, query: str) -> dict[str, str]:
 @st.cache_data(show_spinner=False, max_entries=16)
 def _clusters(_corpus: Corpus, _G: nx.Graph, key: str) -> pd.DataFrame:
     return cluster_table(_corpus, _G, {n: d["cluster"] for n, d in _G.nodes(data=True)})
+
+
+@st.cache_resource(show_spinner=False)
+def _components() -> tuple:
+    """The graph's two v2 components (vis-network, and the drawing), registered once."""
+    return tuple(
+        st.components.v2.component(spec.name, html=spec.html, css=spec.css, js=spec.js)
+        for spec in (vis_spec(), graph_spec())
+    )
 
 
 # ---------------------------------------------------------------- what is on screen
@@ -908,6 +936,7 @@ def _render_metrics(screen: _Screen) -> None:
 
 
 def _render_graph_view(screen: _Screen) -> None:
+    """The clickable graph and, beside it, what is selected in it (kept in the URL)."""
     st.caption(graph_caption(screen.G, screen.view))
     notice = empty_graph_notice(screen.filtered, screen.G, screen.view)
     if notice:
@@ -915,7 +944,53 @@ def _render_graph_view(screen: _Screen) -> None:
         return
     for note in view_notes(screen.G):
         st.caption(note)
-    st.iframe(_html(screen.filtered, screen.G, screen.gkey, screen.color_by), height=700)
+    total = screen.G.number_of_nodes()
+    max_nodes = min(total, MAX_DRAWN_NODES)
+    if total > 1000:
+        max_nodes = int(st.number_input(
+            "Nodes drawn", 100, total, max_nodes, step=500, key=f"max_nodes_{screen.view}",
+            help="The largest nodes (seeds first) are drawn; a browser cannot usefully show "
+            "many more than 5,000. Tables and downloads hold every node.",
+        ))  # fmt: skip
+    selection = parse_selection(st.query_params.get("select"))
+    data = _graph_data(screen.filtered, screen.G, screen.gkey, screen.color_by, max_nodes)
+    data = {**data, "selected": selection, "test_hook": TEST_HOOKS}
+    key = f"graph_{screen.view}"
+    col_graph, col_details = st.columns([3, 2])
+    with col_graph:
+        vis, graph = _components()
+        vis(key="citegraph_vis", height=0)  # the same element every run: sent once
+        graph(data=data, key=key, default={"selected": None}, height=HEIGHT + 2,
+              on_selected_change=lambda: _on_graph_select(key))  # fmt: skip
+    with col_details, st.container(height=HEIGHT + 2, border=False):
+        _render_selection(screen, selection)
+
+
+def _on_graph_select(key: str) -> None:
+    """A click in the graph: the selection goes into the URL (restored when it is opened)."""
+    value = st.session_state.get(key) or {}
+    param = selection_param(value.get("selected"))
+    if param:
+        st.query_params["select"] = param
+    elif "select" in st.query_params:
+        del st.query_params["select"]
+
+
+def _render_selection(screen: _Screen, selection: dict | None) -> None:
+    details = None
+    if selection is not None:
+        names = _cluster_names(screen.filtered, screen.G, screen.gkey)
+        details = selection_details(screen.filtered, screen.G, selection, cluster_names=names)
+    if details is None:
+        st.caption("Click a node, an edge or a cluster in the legend to see the papers behind it.")
+        return
+    st.markdown(details.heading)
+    for paragraph in details.paragraphs:
+        st.markdown(paragraph)
+    for caption, table in details.tables:
+        st.markdown(f"**{caption}**")
+        if len(table):
+            st.dataframe(table, hide_index=True, width="stretch")
 
 
 def _render_find(screen: _Screen) -> None:
@@ -932,6 +1007,9 @@ def _render_find(screen: _Screen) -> None:
     if not choices:
         return
     node = st.selectbox("Matches", list(choices), format_func=choices.get, key="find_pick")
+    if st.session_state.get("found_node") != node and node in screen.G:
+        # A new pick is selected in the graph too (highlighted there, its details beside it).
+        st.query_params["select"] = selection_param({"kind": "node", "id": node})
     st.session_state.found_node = node
     with st.container(border=True):
         if node in screen.filtered.works_by_id:

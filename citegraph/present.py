@@ -8,6 +8,7 @@ shows); plain-text messages are escaped with `md_text` where the page shows them
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from collections.abc import Iterable
@@ -18,7 +19,8 @@ from urllib.parse import quote, urlsplit
 import networkx as nx
 import pandas as pd
 
-from citegraph.analysis import works_table
+from citegraph.affiliations import affiliation_tokens
+from citegraph.analysis import author_table, works_table
 from citegraph.model import Corpus, is_missing, text_or_empty
 from citegraph.views import VIEWS, PageOptions
 
@@ -623,6 +625,396 @@ def _date(value: Any) -> str:
 
 def _n(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+# ---------------------------------------------------------------- what is selected in the graph
+#: How the merge joined records into one person, in words (rules of `citegraph.merge.authors`).
+MERGE_RULES = {
+    "single": "one record only: nothing was merged",
+    "orcid": "records carrying the same ORCID",
+    "openalex": "records carrying the same OpenAlex author id",
+    "same-work": "the same work's author lists from different sources, aligned by position "
+    "or by a name that occurs once in each list",
+    "name+affiliation": "the same family name and compatible given names, on works that "
+    "share an institution",
+    "name+coauthor": "the same family name and compatible given names, on works that "
+    "share a co-author",
+    "name-only": "the same name alone",
+}
+ORCID_URL = "https://orcid.org/{orcid}"
+OPENALEX_AUTHOR_URL = "https://openalex.org/{aid}"
+
+
+@dataclass(frozen=True)
+class Details:
+    """What the page shows about the selection in the graph.
+
+    ``heading`` and each of ``paragraphs`` are markdown (data escaped with `md_text`);
+    ``tables`` are (caption as markdown, table) pairs, plain-text cells.
+
+    Examples
+    --------
+    >>> Details("### x", ["text"], []).heading
+    '### x'
+    """
+
+    heading: str
+    paragraphs: list[str]
+    tables: list[tuple[str, pd.DataFrame]]
+
+
+def parse_selection(text: str | None) -> dict[str, Any] | None:
+    """The selection a URL's ``select`` value names (`selection_param` writes it), or None.
+
+    Examples
+    --------
+    >>> parse_selection("node:pmid:1"), parse_selection("cluster:3")
+    ({'kind': 'node', 'id': 'pmid:1'}, {'kind': 'cluster', 'id': 3})
+    >>> parse_selection('edge:["a","b"]'), parse_selection("edge:oops"), parse_selection(None)
+    ({'kind': 'edge', 'u': 'a', 'v': 'b'}, None, None)
+    """
+    kind, _, rest = str(text or "").partition(":")
+    if kind == "node" and rest:
+        return {"kind": "node", "id": rest}
+    if kind == "cluster" and re.fullmatch(r"-?\d{1,9}", rest):
+        return {"kind": "cluster", "id": int(rest)}
+    if kind == "edge":
+        try:
+            u, v = json.loads(rest)
+        except (ValueError, TypeError):
+            return None
+        if isinstance(u, str) and isinstance(v, str):
+            return {"kind": "edge", "u": u, "v": v}
+    return None
+
+
+def selection_param(selection: dict[str, Any] | None) -> str | None:
+    """The URL's ``select`` value for a selection from the graph (None: nothing selected).
+
+    Examples
+    --------
+    >>> selection_param({"kind": "edge", "u": "a", "v": "b"})
+    'edge:["a","b"]'
+    >>> selection_param({"kind": "node", "id": "W1"}), selection_param(None)
+    ('node:W1', None)
+    """
+    if not isinstance(selection, dict):
+        return None
+    kind = selection.get("kind")
+    if kind == "node" and isinstance(selection.get("id"), str):
+        return f"node:{selection['id']}"
+    if kind == "cluster" and isinstance(selection.get("id"), int):
+        return f"cluster:{selection['id']}"
+    if (
+        kind == "edge"
+        and isinstance(selection.get("u"), str)
+        and isinstance(selection.get("v"), str)
+    ):
+        return "edge:" + json.dumps([selection["u"], selection["v"]], separators=(",", ":"))
+    return None
+
+
+def selection_details(
+    corpus: Corpus,
+    G: nx.Graph,
+    selection: dict[str, Any] | None,
+    *,
+    cluster_names: dict[int, str] | None = None,
+) -> Details | None:
+    """What to show about ``selection`` (from the graph or the URL) in ``G``, a view of
+    ``corpus``; None when nothing is selected or the selection is not in ``G``.
+
+    - a work: its card (links, retraction status) and its references and citers in the corpus;
+    - an author: their works, co-authors, cluster and how their records were merged (ORCID,
+      OpenAlex id, or name with the evidence found in their authorships);
+    - an edge: the papers behind it: the citation; the shared references and shared citers and
+      what the services assert for a similarity edge; the shared works of two co-authors;
+    - a cluster: its members.
+
+    Ids in ``selection`` are the drawing's (`citegraph.render.graph_data`).
+
+    Examples
+    --------
+    >>> c = Corpus.from_rows(works=[{"id": "w1", "title": "One"}, {"id": "w2", "title": "Two"}],
+    ...     links=[{"source": "w1", "target": "w2", "kind": "references"}])
+    >>> from citegraph.graphs import build_citation_graph
+    >>> G = build_citation_graph(c)
+    >>> d = selection_details(c, G, {"kind": "edge", "u": "w1", "v": "w2"})
+    >>> d.heading, [caption for caption, _ in d.tables]
+    ('#### Citation: One → Two', ['The citing work', 'The cited work'])
+    >>> selection_details(c, G, {"kind": "node", "id": "nope"}) is None
+    True
+    """
+    from citegraph.render import node_for_id
+
+    if not isinstance(selection, dict):
+        return None
+    kind = selection.get("kind")
+    if kind == "cluster":
+        return _cluster_details(corpus, G, selection.get("id"), cluster_names or {})
+    if kind == "node":
+        node = node_for_id(G, str(selection.get("id")))
+        if node is None:
+            return None
+        if G.graph.get("view") == "coauthor" or (
+            node in corpus.authors_by_id and node not in corpus.works_by_id
+        ):
+            return _author_details(corpus, G, node, cluster_names or {})
+        return _work_details(corpus, str(node))
+    if kind == "edge":
+        u = node_for_id(G, str(selection.get("u")))
+        v = node_for_id(G, str(selection.get("v")))
+        if u is None or v is None or not G.has_edge(u, v):
+            return None
+        return _edge_details(corpus, G, u, v)
+    return None
+
+
+def _works_by_ids(corpus: Corpus, ids: Iterable[str]) -> pd.DataFrame:
+    wanted = set(ids)
+    table = works_table(corpus)
+    return table[table["id"].isin(wanted)].reset_index(drop=True)
+
+
+def _references(corpus: Corpus) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """(work → what it cites, work → what cites it) over the corpus' reference links."""
+    refs = corpus.links[corpus.links["kind"] == "references"]
+    cites: dict[str, set[str]] = {}
+    cited_by: dict[str, set[str]] = {}
+    for s, t in zip(refs["source"].astype(str), refs["target"].astype(str), strict=True):
+        if s != t:
+            cites.setdefault(s, set()).add(t)
+            cited_by.setdefault(t, set()).add(s)
+    return cites, cited_by
+
+
+def _title(corpus: Corpus, work_id: str) -> str:
+    row = corpus.works_by_id.get(work_id) or {}
+    return text_or_empty(row.get("title"), strip=True) or work_id
+
+
+def _work_details(corpus: Corpus, work_id: str) -> Details:
+    if work_id not in corpus.works_by_id:
+        return Details(f"### {md_text(work_id)}", ["This work is not in this corpus."], [])
+    row = corpus.works_by_id[work_id]
+    retracted = not is_missing(row.get("retracted")) and bool(row.get("retracted"))
+    status = (
+        "**Retraction status:** marked **retracted** by a source."
+        if retracted
+        else "**Retraction status:** no source marks this work as retracted."
+    )
+    cites, cited_by = _references(corpus)
+    works = set(corpus.works_by_id)
+    refs = sorted(cites.get(work_id, set()) & works)
+    citers = sorted(cited_by.get(work_id, set()) & works)
+    return Details(
+        heading="#### Selected work",
+        paragraphs=[work_card(corpus, work_id), status],
+        tables=[
+            (f"Its references in this corpus ({len(refs)})", _works_by_ids(corpus, refs)),
+            (f"Works in this corpus citing it ({len(citers)})", _works_by_ids(corpus, citers)),
+        ],
+    )
+
+
+def _author_details(
+    corpus: Corpus, G: nx.Graph, author_id: str, cluster_names: dict[int, str]
+) -> Details:
+    row = corpus.authors_by_id.get(author_id) or {}
+    data = G.nodes[author_id]
+    name = text_or_empty(row.get("name"), strip=True) or str(data.get("name") or author_id)
+    works = corpus.works_of(author_id)
+    lines = []
+    ids = []
+    orcid = text_or_empty(row.get("orcid"), strip=True)
+    if orcid:
+        ok = re.fullmatch(r"\d{4}-\d{4}-\d{4}-\d{3}[\dX]", orcid)
+        ids.append(md_link(f"ORCID {orcid}", ORCID_URL.format(orcid=orcid) if ok else None))
+    oaid = text_or_empty(row.get("openalex_id"), strip=True)
+    if oaid:
+        ok = re.fullmatch(r"A\d{1,15}", oaid)
+        ids.append(
+            md_link(f"OpenAlex {oaid}", OPENALEX_AUTHOR_URL.format(aid=oaid) if ok else None)
+        )
+    if ids:
+        lines.append(" · ".join(ids))
+    cluster = data.get("cluster")
+    if isinstance(cluster, int) and cluster:
+        label = cluster_names.get(cluster)
+        lines.append(f"**Cluster** {cluster}" + (f": {md_text(label)}" if label else ""))
+    insts = text_or_empty(data.get("institutions"), strip=True)
+    if insts:
+        lines.append(f"**Institutions:** {md_text(insts)}")
+    lines.append(merge_explanation(corpus, author_id))
+    neighbours = sorted(
+        G[author_id].items(), key=lambda kv: (-float(kv[1].get("weight", 1) or 1), str(kv[0]))
+    )
+    coauthors = pd.DataFrame(
+        [{"name": str(G.nodes[n].get("name") or n), "shared works": int(d.get("weight", 1) or 1),
+          "cluster": G.nodes[n].get("cluster"), "id": str(n)} for n, d in neighbours],
+        columns=["name", "shared works", "cluster", "id"],
+    )  # fmt: skip
+    return Details(
+        heading=f"#### {md_text(name)}",
+        paragraphs=lines,
+        tables=[
+            (f"Works in this corpus ({len(works)})", works_of_authors(corpus, [author_id])),
+            (f"Co-authors in this view ({len(coauthors)})", coauthors),
+        ],
+    )
+
+
+def merge_explanation(corpus: Corpus, author_id: str) -> str:
+    """How the merge made one person of this author's records, with the evidence, as markdown.
+
+    The rule is the weakest one the merge used for the person (``merge_rule``); the evidence
+    is read back from the authorships: the name forms printed on each work, and for the name
+    rules the institutions or co-authors that more than one of the works share.
+
+    Examples
+    --------
+    >>> c = Corpus.from_rows(works=[{"id": "w1"}, {"id": "w2"}, {"id": "w3"}],
+    ...     authors=[{"id": "a", "name": "Ann Lee", "merge_rule": "name+coauthor",
+    ...               "variants": ["Ann Lee", "A. Lee"]}, {"id": "b", "name": "Bo Chen"}],
+    ...     authorships=[{"work_id": "w1", "author_id": "a", "name": "Ann Lee"},
+    ...                  {"work_id": "w1", "author_id": "b", "name": "Bo Chen"},
+    ...                  {"work_id": "w2", "author_id": "a", "name": "A. Lee"},
+    ...                  {"work_id": "w2", "author_id": "b", "name": "Bo Chen"}])
+    >>> print(merge_explanation(c, "a"))  # doctest: +NORMALIZE_WHITESPACE
+    **Identity:** merged from the same family name and compatible given names, on works that
+    share a co-author. Evidence: co-author Bo Chen on 2 works. Name forms: Ann Lee, A\\. Lee.
+    """
+    row = corpus.authors_by_id.get(author_id) or {}
+    rule = text_or_empty(row.get("merge_rule"), strip=True) or "single"
+    orcid = text_or_empty(row.get("orcid"), strip=True)
+    oaid = text_or_empty(row.get("openalex_id"), strip=True)
+    text = f"**Identity:** merged from {MERGE_RULES.get(rule) or md_text(rule)}"
+    if rule == "orcid" and orcid:
+        text += f" ({md_text(orcid)})"
+    elif rule == "openalex" and oaid:
+        text += f" ({md_text(oaid)})"
+    text += "."
+    works = corpus.works_of(author_id)
+    evidence = ""
+    if rule == "name+affiliation":
+        seen: dict[str, set[str]] = {}
+        for wid in works:
+            for ship in corpus.authorships_of(wid):
+                if ship["author_id"] == author_id:
+                    for token in affiliation_tokens(list(ship["affiliations"] or ())):
+                        seen.setdefault(token, set()).add(wid)
+        shared = sorted(
+            (t for t, ws in seen.items() if len(ws) > 1), key=lambda t: (-len(seen[t]), t)
+        )
+        if shared:
+            evidence = "; ".join(
+                f"{md_text(t.split(':', 1)[-1])} on {len(seen[t])} works" for t in shared[:5]
+            )
+            evidence = f"institution {evidence}"
+    elif rule == "name+coauthor":
+        seen = {}
+        for wid in works:
+            for other in corpus.authors_of(wid):
+                if other != author_id:
+                    seen.setdefault(other, set()).add(wid)
+        shared = sorted(
+            (a for a, ws in seen.items() if len(ws) > 1), key=lambda a: (-len(seen[a]), a)
+        )
+        if shared:
+            names = corpus.authors_by_id
+            evidence = "; ".join(
+                f"co-author {md_text(text_or_empty((names.get(a) or {}).get('name')) or a)} "
+                f"on {len(seen[a])} works"
+                for a in shared[:5]
+            )
+    if evidence:
+        text += f" Evidence: {evidence}."
+    elif rule.startswith("name"):
+        text += " The evidence is not in this (filtered) corpus."
+    variants = list(dict.fromkeys(md_text(v) for v in row.get("variants") or ()))
+    if len(variants) > 1:  # as shown: forms that differ only in invisible characters are one
+        text += " Name forms: " + ", ".join(variants) + "."
+    sources = [str(s) for s in row.get("sources") or ()]
+    if sources and rule != "single":
+        text += " Sources: " + ", ".join(md_text(s) for s in sources) + "."
+    return text
+
+
+def _edge_details(corpus: Corpus, G: nx.Graph, u: Any, v: Any) -> Details:
+    data = G.edges[u, v]
+    view = G.graph.get("view") or G.graph.get("name")
+    if view == "coauthor":
+        shared = sorted(set(corpus.works_of(u)) & set(corpus.works_of(v)))
+        names = [md_text(str(G.nodes[n].get("name") or n)) for n in (u, v)]
+        return Details(
+            heading=f"#### Co-authors: {names[0]} and {names[1]}",
+            paragraphs=[f"{len(shared)} shared work(s) in this corpus."],
+            tables=[("Their shared works", _works_by_ids(corpus, shared))],
+        )
+    if G.is_directed():
+        how = md_text(str(data.get("kind") or "references"))
+        sources = md_text(str(data.get("sources") or "unknown"))
+        return Details(
+            heading=f"#### Citation: {md_text(_title(corpus, str(u)))} → {md_text(_title(corpus, str(v)))}",
+            paragraphs=[f"Link kind: {how}; asserted by: {sources}."],
+            tables=[("The citing work", _works_by_ids(corpus, [str(u)])),
+                    ("The cited work", _works_by_ids(corpus, [str(v)]))],
+        )  # fmt: skip
+    cites, cited_by = _references(corpus)
+    seeds = set(corpus.seed_ids())
+    # As the similarity graph counts them: not through a seed (everything is linked to it).
+    refs = sorted((cites.get(str(u), set()) & cites.get(str(v), set())) - seeds)
+    citers = sorted((cited_by.get(str(u), set()) & cited_by.get(str(v), set())) - seeds)
+    asserted = []
+    if data.get("similar"):
+        score = data.get("similar_score")
+        asserted.append("PubMed lists them as similar articles"
+                        + (f" (score {score:g})" if isinstance(score, float) else ""))  # fmt: skip
+    if data.get("related"):
+        asserted.append("OpenAlex lists them as related works")
+    weight = data.get("weight")
+    paragraphs = [
+        f"Weight {weight:g}: {len(refs)} shared reference(s), {len(citers)} shared citer(s)"
+        + (f"; {'; '.join(asserted)}" if asserted else "")
+        + "."
+        if isinstance(weight, int | float)
+        else f"{len(refs)} shared reference(s), {len(citers)} shared citer(s)."
+    ]
+    return Details(
+        heading=f"#### Similar: {md_text(_title(corpus, str(u)))} and {md_text(_title(corpus, str(v)))}",
+        paragraphs=paragraphs,
+        tables=[
+            ("The two works", _works_by_ids(corpus, [str(u), str(v)])),
+            (f"References both cite ({len(refs)})", _works_by_ids(corpus, refs)),
+            (f"Works citing both ({len(citers)})", _works_by_ids(corpus, citers)),
+        ],
+    )
+
+
+def _cluster_details(
+    corpus: Corpus, G: nx.Graph, cluster: Any, cluster_names: dict[int, str]
+) -> Details | None:
+    if not isinstance(cluster, int):
+        return None
+    members = [n for n, c in G.nodes(data="cluster") if c == cluster]
+    if not members:
+        return None
+    label = cluster_names.get(cluster)
+    heading = f"#### Cluster {cluster}" + (f": {md_text(label)}" if label else "")
+    if G.graph.get("view") == "coauthor":
+        authors = author_table(corpus, {n: cluster for n in members})
+        authors = authors[authors["id"].isin(set(members))].reset_index(drop=True)
+        return Details(
+            heading=heading,
+            paragraphs=[f"{len(members)} authors, highlighted in the graph."],
+            tables=[(f"Authors ({len(authors)})", authors),
+                    ("Their works", works_of_authors(corpus, members))],
+        )  # fmt: skip
+    return Details(
+        heading=heading,
+        paragraphs=[f"{len(members)} works, highlighted in the graph."],
+        tables=[(f"Works ({len(members)})", _works_by_ids(corpus, [str(m) for m in members]))],
+    )
 
 
 # ---------------------------------------------------------------- text from data as markdown

@@ -13,6 +13,7 @@ characters are dropped from all of it (they would reorder or hide what is shown)
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import math
@@ -413,3 +414,132 @@ def _empty_page(height: int) -> str:
         'justify-content:center;font:16px sans-serif;color:#555">No nodes to show'
         "</div></body></html>"
     )
+
+
+#: The page draws at most this many nodes by default: past it a browser spends seconds on a
+#: picture nobody can read; the top nodes by size (then degree) are drawn, and the page says so.
+MAX_DRAWN_NODES = 5000
+
+
+def graph_data(
+    G: nx.Graph,
+    pic: Picture,
+    *,
+    max_nodes: int | None = MAX_DRAWN_NODES,
+    selected: dict | None = None,
+    test_hook: bool = False,
+) -> dict[str, Any]:
+    """The drawing of ``G`` as plain data for the page's graph component
+    (`citegraph.graph_component`): the same positions, colours, sizes, labels, tooltips and
+    legend as `render_html`, column by column (edges as node indexes), JSON-ready.
+
+    Every text is data for the browser to draw on its canvas or put in an element with
+    ``textContent``; control and bidi-override characters are already removed. Node ids are
+    the file-safe ids (`citegraph.text.safe_ids`), which `node_for_id` maps back.
+
+    Parameters
+    ----------
+    G : networkx.Graph or DiGraph
+        The graph drawn by ``pic``.
+    pic : Picture
+        From `picture` (or `citegraph.views.view_picture`).
+    max_nodes : int, optional
+        Draw at most this many nodes: the seeds, then the largest (``pic.sizes``), then the
+        best connected; ``shown``/``total`` say how many. None draws all.
+    selected : dict, optional
+        The selection to show highlighted (``{"kind": "node", "id": ...}``, ``{"kind":
+        "edge", "u": ..., "v": ...}`` or ``{"kind": "cluster", "id": ...}``).
+    test_hook : bool
+        Let the browser expose the drawing as ``window.__citegraphNetwork`` (browser tests).
+
+    Examples
+    --------
+    >>> G = nx.Graph([("a", "b"), ("b", "c")])
+    >>> data = graph_data(G, picture(G), max_nodes=2)
+    >>> data["ids"], data["edges"], (data["shown"], data["total"])
+    (['b', 'a'], [[1, 0]], (2, 3))
+    >>> graph_data(G, picture(G))["physics"]
+    False
+    """
+    ids = safe_ids(G)
+    nodes = list(G)
+    if max_nodes is not None and len(nodes) > max_nodes:
+        degree = dict(G.degree())
+        nodes.sort(key=lambda n: (not _is_seed(G.nodes[n]), -pic.sizes.get(n, 0.0),
+                                  -degree[n], ids[n]))  # fmt: skip
+        nodes = nodes[: max(int(max_nodes), 0)]
+    index = {node: i for i, node in enumerate(nodes)}
+    palette = sorted(set(pic.colors[n] for n in nodes))
+    color_index = {c: i for i, c in enumerate(palette)}
+    edges: list[list[int]] = []
+    edge_titles: list[str] = []
+    widths: list[float] = []
+    kept = [(u, v, d) for u, v, d in G.edges(data=True) if u in index and v in index]
+    max_weight = max((float(d.get("weight", 1) or 1) for *_, d in kept), default=1.0)
+    with_titles = len(kept) <= MAX_EDGE_TOOLTIPS
+    for u, v, d in kept:
+        edges.append([index[u], index[v]])
+        if max_weight > 1:
+            widths.append(round(1 + 4 * math.sqrt(float(d.get("weight", 1) or 1) / max_weight), 2))
+        if with_titles:
+            edge_titles.append(_edge_tooltip(d))
+    legend = [{"name": name, "color": color, "count": count, "value": None}
+              for name, color, count in pic.legend]  # fmt: skip
+    if pic.color_by == "cluster":  # a legend entry names a cluster: clicking it selects one
+        value_of = {pic.colors[n]: G.nodes[n].get("cluster") for n in G}
+        for item in legend:
+            value = value_of.get(item["color"])
+            if item["color"] != OTHER_COLOR and isinstance(_native(value), int):
+                item["value"] = int(_native(value))
+    data: dict[str, Any] = {
+        "key": f"{G.number_of_nodes()}:{G.number_of_edges()}:{len(nodes)}:{pic.color_by}",
+        "directed": G.is_directed(),
+        "physics": False,
+        "ids": [ids[n] for n in nodes],
+        "labels": [_plain(_native(G.nodes[n].get("label", ids[n]))) for n in nodes],
+        "titles": [_tooltip(ids[n], G.nodes[n]) for n in nodes],
+        "x": [round(float(pic.positions[n][0]), 1) if n in pic.positions else 0.0 for n in nodes],
+        "y": [round(float(pic.positions[n][1]), 1) if n in pic.positions else 0.0 for n in nodes],
+        "sizes": [pic.sizes[n] for n in nodes],
+        "colors": [color_index[pic.colors[n]] for n in nodes],
+        "clusters": [_cluster_number(G.nodes[n].get("cluster")) for n in nodes],
+        "seeds": [i for i, n in enumerate(nodes) if _is_seed(G.nodes[n])],
+        "palette": palette,
+        "edges": edges,
+        "widths": widths,
+        "edge_titles": edge_titles,
+        "legend": legend,
+        "legend_by_cluster": pic.color_by == "cluster",
+        "shown": len(nodes),
+        "total": G.number_of_nodes(),
+        "selected": selected,
+        "test_hook": bool(test_hook),
+    }
+    # The key names the drawing: the browser redraws only when it changes, and keeps the
+    # view (zoom, pan) when only the selection does.
+    digest = hashlib.sha1(
+        json.dumps([data["ids"], data["edges"], data["colors"], data["x"], data["y"]]).encode()
+    ).hexdigest()[:16]
+    data["key"] = f"{data['key']}:{digest}"
+    return data
+
+
+def _cluster_number(value: Any) -> int | None:
+    value = _native(value)
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def node_for_id(G: nx.Graph, node_id: str) -> Any:
+    """The node of ``G`` whose file-safe id (as in `graph_data`) is ``node_id``, or None.
+
+    Examples
+    --------
+    >>> node_for_id(nx.Graph([(1, "a\\u202e")]), "a"), node_for_id(nx.Graph([(1, 2)]), "3")
+    ('a\\u202e', None)
+    """
+    if node_id in G and safe_ids([node_id])[node_id] == node_id:
+        return node_id
+    for node, safe in safe_ids(G).items():
+        if safe == node_id:
+            return node
+    return None

@@ -37,7 +37,7 @@ from citegraph.graphs import (
 from citegraph.layout import timeline_axis, timeline_positions
 from citegraph.model import Corpus
 from citegraph.ranking import RANK_ATTRIBUTES, RANKS, assign_ranks
-from citegraph.render import Picture, picture, render_html
+from citegraph.render import MAX_DRAWN_NODES, Picture, graph_data, picture, render_html
 
 #: Around one seed the similarity graph is dense (every citing work is coupled to every
 #: other through the seed: 159k edges at 2,000 works); keep the heaviest edges only.
@@ -471,8 +471,8 @@ def view_picture(
     """The picture of a view's graph (positions, colours, sizes, legend), coloured by
     ``color_by``; the legend names the clusters when colouring by cluster. Node size follows
     ``size_by`` (default: the view's rank, ``G.graph["rank"]``, see `ViewOptions.rank`); the
-    timeline view is drawn at `view_positions`. The page, its HTML download and the graph files
-    all draw from it.
+    timeline view is drawn at `view_positions`. Physics is off: the page, its HTML download and
+    the graph files all draw from it, so the nodes are where the files say.
 
     For a graph built by `build_view`, ``color_by`` must be one of ``COLOR_OPTIONS[view]``
     (else `citegraph.OptionError`); any node attribute is accepted for other graphs.
@@ -494,10 +494,10 @@ def view_picture(
         labels[None] = labels.pop(0)
     if size_by is None and G.graph.get("rank"):
         size_by = RANK_ATTRIBUTES.get(G.graph["rank"])
-    if view == "timeline":  # positions fixed: physics would pull the years apart
-        return picture(G, color_by=color_by, size_by=size_by, legend_labels=labels,
-                       positions=view_positions(G), physics_threshold=0)  # fmt: skip
-    return picture(G, color_by=color_by, size_by=size_by, legend_labels=labels)
+    # Physics off (threshold 0): nodes stay where the files put them, and the timeline's years
+    # stay apart.
+    return picture(G, color_by=color_by, size_by=size_by, legend_labels=labels,
+                   positions=view_positions(G), physics_threshold=0)  # fmt: skip
 
 
 def view_html(
@@ -519,6 +519,24 @@ def view_html(
     if G.graph.get("view") == "timeline" and G.number_of_nodes():
         page = page.replace("</body>", _timeline_axis_script(G) + "\n</body>", 1)
     return page
+
+
+def view_graph_data(G: nx.Graph, pic: Picture, *, max_nodes: int | None = MAX_DRAWN_NODES) -> dict:
+    """`citegraph.render.graph_data` for the page's clickable graph, plus the timeline view's
+    axis (years and lanes, numbers only) under ``"axis"``.
+
+    Examples
+    --------
+    >>> from citegraph.model import Corpus
+    >>> c = Corpus.from_rows(works=[{"id": "a", "year": 2020}, {"id": "b", "year": 2021}])
+    >>> G = build_view(c, "timeline")
+    >>> [year for _, year in view_graph_data(G, view_picture(c, G))["axis"]["years"]]
+    [2020, 2021]
+    """
+    data = graph_data(G, pic, max_nodes=max_nodes)
+    if G.graph.get("view") == "timeline" and G.number_of_nodes():
+        data["axis"] = timeline_axis(G)
+    return data
 
 
 def view_file(

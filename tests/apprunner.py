@@ -29,15 +29,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(*, env: dict[str, str] | None = None, timeout: float = 60.0) -> Iterator[str]:
-    """Run ``streamlit run app.py`` on 127.0.0.1 and yield its base URL once healthy.
+def running_app(
+    *, env: dict[str, str] | None = None, timeout: float = 60.0, script: Path | None = None
+) -> Iterator[str]:
+    """Run ``streamlit run app.py`` (or ``script``) on 127.0.0.1 and yield its base URL once
+    healthy.
 
     ``env`` is added to this process' environment, less `PRIVATE_ENV`; readiness is polled on
     Streamlit's health endpoint.
     """
     port = free_port()
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        sys.executable, "-m", "streamlit", "run", str(script or ROOT / "app.py"),
         "--server.port", str(port), "--server.address", "127.0.0.1",
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",

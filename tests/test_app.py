@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -42,6 +43,11 @@ def _table(at: AppTest, column: str) -> pd.DataFrame:
     raise AssertionError(f"no table with column {column!r}")
 
 
+def _graph_json(at: AppTest) -> dict:
+    """The data the page's graph component draws (citegraph.render.graph_data)."""
+    return json.loads(at.get("bidi_component")[1].proto.json)
+
+
 def _metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
@@ -65,10 +71,9 @@ def test_default_page_shows_the_bundled_seed(monkeypatch: pytest.MonkeyPatch) ->
     assert any("Offline snapshot" in w.value for w in at.warning)
     assert any("CAR T cell therapy for children" in m.value for m in at.markdown)
     assert _metric(at, "Works") == "1" and _metric(at, "Authors") == "24"
-    frames = at.get("iframe")
-    assert len(frames) == 1
-    html = frames[0].proto.srcdoc
-    assert "vis-network" in html and 'src="http' not in html and 'href="http' not in html
+    vis, graph = at.get("bidi_component")  # vis-network, then the drawing (data only)
+    assert "vis-network" in vis.proto.js_content and not vis.proto.json
+    assert len(_graph_json(at)["ids"]) == 24 and "http" not in graph.proto.js_content
     labels = {b.label for b in at.get("download_button")}
     assert {"GEXF 1.3 (Gephi)", "GraphML (Cytoscape, yEd, igraph)", "JSON node-link (networkx, D3)",
             "Cytoscape JSON (Cytoscape, Cytoscape.js)",
@@ -209,11 +214,11 @@ def test_colour_by_switches_without_errors(
     at = _run(monkeypatch, small_snapshot)
     at.selectbox(key="color_coauthor").set_value("institution").run()
     assert not at.exception
-    assert "Test University" in at.get("iframe")[0].proto.srcdoc
+    assert "Test University" in str(_graph_json(at)["legend"])
     at.radio(key="view").set_value("citation").run()
     at.selectbox(key="color_citation").set_value("journal").run()
     assert not at.exception
-    assert "Test Journal A" in at.get("iframe")[0].proto.srcdoc
+    assert "Test Journal A" in str(_graph_json(at)["legend"])
 
 
 @pytest.mark.reliability

@@ -63,6 +63,13 @@ def test_ranking_tab_lists_prior_and_derivative_works(
     assert len(central) == 9
 
 
+def _drawn(at: AppTest) -> dict:
+    """The data the page's clickable graph draws (the component's ``data`` argument)."""
+    import json
+
+    return json.loads(at.get("bidi_component")[1].proto.json)
+
+
 def test_works_table_has_rank_columns_and_node_size_follows_the_choice(
     monkeypatch: pytest.MonkeyPatch, snapshot: Path
 ) -> None:
@@ -73,10 +80,10 @@ def test_works_table_has_rank_columns_and_node_size_follows_the_choice(
     size = at.selectbox(key="opt_rank")
     assert size.options == ["Citations in this corpus", "Citations overall", "PageRank",
                             "Works (authors)"]  # fmt: skip
-    before = at.get("iframe")[0].proto.srcdoc
+    before = _drawn(at)["sizes"]
     size.set_value("works").run()
     assert not at.exception
-    after = at.get("iframe")[0].proto.srcdoc
+    after = _drawn(at)["sizes"]
     assert before != after  # sizes follow the works count now
     authors = _table(at, "name", "works", "pagerank")
     assert authors["works"].tolist() == sorted(authors["works"], reverse=True)
@@ -91,8 +98,11 @@ def test_find_box_shows_a_work_card_and_an_author(
     assert at.selectbox(key="find_pick").value == "pmid:900000004"
     assert any("Test work four" in m.value for m in at.markdown)
     assert at.session_state["found_node"] == "pmid:900000004"
+    assert "select" not in at.query_params  # a work is not a node of the co-author view
     at.text_input(key="find").set_value("testwright").run()
     assert any("Ada Testwright" in m.value and "2 work(s)" in m.value for m in at.markdown)
+    found = at.session_state["found_node"]  # an author: selected in the graph as well
+    assert at.query_params["select"] in (f"node:{found}", [f"node:{found}"])
     at.text_input(key="find").set_value("script").run()  # markup in a title stays text
     assert not any(XSS_TITLE in m.value for m in at.markdown)
     at.text_input(key="find").set_value("no such paper").run()
@@ -103,8 +113,8 @@ def test_timeline_view_and_charts(monkeypatch: pytest.MonkeyPatch, snapshot: Pat
     at = _run(monkeypatch, snapshot)
     at.radio(key="view").set_value("timeline").run()
     assert not at.exception
-    html = at.get("iframe")[0].proto.srcdoc
-    assert '"fixed": true' in html and 'src="http' not in html
+    drawn = _drawn(at)  # drawn where the timeline puts it (physics off), with its year axis
+    assert drawn["physics"] is False and drawn["axis"]["years"]
     charts = at.get("vega_lite_chart")
     assert len(charts) == 2
     assert any(s.value == "Works per year" for s in at.subheader)

@@ -92,6 +92,8 @@ def _settled(page, *, timeout: float = 60_000) -> None:
     page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
         timeout=timeout
     )
+    if page.locator(".cg-wrap").count():  # the graph component (in its shadow root)
+        page.locator(".cg-wrap[data-drawn]").first.wait_for(state="attached", timeout=timeout)
     frames = page.locator("iframe")
     if frames.count():
         frame = frames.first.element_handle().content_frame()
@@ -132,12 +134,11 @@ def test_app_shows_seed_and_coauthor_graph_without_leaving_loopback(page_with_gu
     page.get_by_text("CAR T cell therapy for children with rheumatic disease").first.wait_for(
         timeout=60_000
     )
-    frame = page.frame_locator("iframe").first
-    frame.locator("canvas").first.wait_for(timeout=60_000)
+    page.locator(".cg-canvas canvas").first.wait_for(timeout=60_000)
     # Colour by institution: the seed's authors are one cluster, their institutions differ.
     page.get_by_role("combobox", name="Colour by").click()
     page.get_by_role("option", name="Institution").click()
-    frame.get_by_text("Ohio State University").first.wait_for(timeout=30_000)
+    page.locator(".cg-legend").get_by_text("Ohio State University").first.wait_for(timeout=30_000)
     _settled(page)
     shot = _shot(page, "screenshot-coauthor.png")
     assert shot.stat().st_size > 10_000

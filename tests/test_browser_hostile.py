@@ -83,6 +83,7 @@ def app(tmp_path_factory, snapshot_bytes):  # type: ignore[no-untyped-def]
     folder = tmp_path_factory.mktemp("hostile")
     (folder / FILE_NAME).write_bytes(snapshot_bytes)
     env = {
+        "CITEGRAPH_TEST_HOOKS": "1",  # the drawing's DataSets, to check tooltips and labels
         "CITEGRAPH_SNAPSHOT": str(folder / FILE_NAME),
         "CITEGRAPH_CACHE_DIR": str(tmp_path_factory.mktemp("app-http-cache")),
     }
@@ -125,14 +126,38 @@ def _check(page, seen: dict[str, list[str]], *, errors: int = 0) -> None:  # typ
     expect(page.locator('[data-testid="stAlertContentError"]')).to_have_count(errors)
     hosts = sorted(OUR_HOSTS)
     assert page.evaluate(_INJECTED, [hosts, True]) == []
-    for frame in page.frames[1:]:  # the graph's page
+    for frame in page.frames[1:]:  # any framed page
         assert frame.evaluate(_INJECTED, [hosts, False]) == [], frame.url
+    assert page.evaluate(_SHADOW) == []  # the graph component's own DOM
     assert seen["dialogs"] == [], seen["dialogs"]
     assert seen["outside"] == [], f"requests left loopback: {seen['outside']}"
 
 
-def _graph_frame(page):  # type: ignore[no-untyped-def]
-    return page.locator("iframe").first.element_handle().content_frame()
+#: Inside the graph component's shadow roots (which querySelectorAll("*") does not enter):
+#: only the elements the component itself makes, no handler attribute, no URL, and every
+#: node's tooltip a text-only element.
+_SHADOW = r"""() => {
+  const bad = [];
+  const allowed = new Set(["DIV", "SPAN", "CANVAS", "STYLE"]);
+  for (const host of document.querySelectorAll("*")) {
+    if (!host.shadowRoot) continue;
+    for (const el of host.shadowRoot.querySelectorAll("*")) {
+      if (!allowed.has(el.tagName)) bad.push("element " + el.tagName);
+      for (const a of el.attributes) {
+        if (a.name.toLowerCase().startsWith("on")) bad.push(`${el.tagName} ${a.name}`);
+        if (/evil\.example|javascript:|alert\(/i.test(a.value)) bad.push(`${el.tagName} ${a.name}`);
+      }
+    }
+  }
+  return bad;
+}"""
+
+
+def _drawing(page, script: str):  # type: ignore[no-untyped-def]
+    """Evaluate ``script`` on the drawn graph's DataSets (exposed by the test hook)."""
+    return page.evaluate(
+        f"(() => {{ const nodes = window.__citegraphDrawing.nodes; return {script}; }})()"
+    )
 
 
 def _show_view(page, label: str) -> None:  # type: ignore[no-untyped-def]
@@ -165,17 +190,34 @@ def test_every_payload_in_every_field_is_shown_as_text_in_every_view(guarded) ->
     _check(page, seen)
     for label in ("Citation", "Similarity", "Co-author"):
         _show_view(page, label)
-        frame = _graph_frame(page)
-        # Tooltips are text nodes only; the legend names clusters with payloads, as text.
-        assert frame.evaluate(
-            "nodes.get().every(n => !(n.title instanceof HTMLElement)"
-            " || n.title.children.length === 0)"
+        # Tooltips are text-only elements; labels are drawn on the canvas, as given.
+        assert _drawing(
+            page,
+            "nodes.get().every(n => n.title instanceof HTMLElement"
+            " && n.title.children.length === 0)",
         )
-        assert frame.evaluate("nodes.get().length") == len(PAYLOADS)
+        assert _drawing(page, "nodes.get().length") == len(PAYLOADS)
+        labels = _drawing(page, "nodes.get().map(n => n.label)")
+        assert "<script>alert(1)</script>" in " ".join(labels)
         _check(page, seen)
+    # Drill down on a hostile author: the details beside the graph show the payloads as text.
+    node = _drawing(page, "nodes.getIds()[0]")
+    x, y = page.evaluate(
+        """(id) => { const net = window.__citegraphNetwork;
+          net.focus(id, {scale: 2, animation: false});
+          const d = net.canvasToDOM(net.getPositions([id])[id]);
+          net.body.container.scrollIntoView({block: "center"});
+          const r = net.body.container.getBoundingClientRect();
+          return [r.left + d.x, r.top + d.y]; }""",
+        node,
+    )
+    page.mouse.click(x, y)
+    page.get_by_text("Identity:").first.wait_for(timeout=60_000)
+    _settled(page)
+    _check(page, seen)
     page.get_by_role("combobox", name="Colour by").click()
     page.get_by_role("option", name="Institution").click()
-    legend = page.frame_locator("iframe").first.locator("#citegraph-legend")
+    legend = page.locator(".cg-legend")
     legend.get_by_text('"><script>alert(6)</script>').first.wait_for(timeout=60_000)
     _settled(page)
     legend = _words(legend.inner_text())

@@ -47,6 +47,7 @@ RANKS = {
     "citegraph.ranking": 9.5,  # PageRank, prior/derivative works, find
     "citegraph.analysis": 10,
     "citegraph.render": 11,
+    "citegraph.graph_component": 11.5,  # the page's clickable drawing of render.graph_data
     "citegraph.export": 12,
     "citegraph.views": 13,
     "citegraph.present": 14,  # the page's texts, over the views
