@@ -281,12 +281,16 @@ class _LimitedSession(requests.Session):
 class CitegraphSession(CacheMixin, _LimitedSession):
     """requests-cache in front of the rate limiter: cache hits never reach `_LimitedSession`.
 
-    Attributes: ``service``, ``keys`` (`Keys`), ``offline``, ``limiter``, ``real_requests``.
+    Attributes: ``service``, ``keys`` (`Keys`), ``offline``, ``limiter``, ``rate`` (requests
+    per second its limiter allows; 0 = none), ``real_requests``.
     """
 
     service: str = ""
     keys: Keys = Keys()
     offline: bool = False
+    rate: float = 0.0
+    #: The `make_session` arguments it was made with, for `sibling_session` (never logged).
+    _recipe: dict[str, Any] | None = None
 
 
 class QueryAuth(requests.auth.AuthBase):
@@ -439,6 +443,12 @@ def make_session(
         rate = DEFAULT_RATES[service][1 if keys.api_key else 0]
     session.limiter = make_limiter(service, rate)
     session.limiter_name = service
+    session.rate = float(rate) if session.limiter is not None else 0.0
+    session._recipe = {
+        "service": service, "api_key": api_key, "email": email, "cache_dir": path.parent,
+        "offline": offline, "rate": rate, "retries": retries, "backoff": backoff,
+        "timeout": timeout, "expire_after": expire_after, "use_env": use_env,
+    }  # fmt: skip
     retry_class = _OpenAlexRetry if service == "openalex" else _CountingRetry
     retry = retry_class(
         total=retries,
@@ -459,6 +469,33 @@ def make_session(
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
+
+
+def sibling_session(session: requests.Session) -> requests.Session | None:
+    """A new session for another thread that behaves as ``session`` does: the same service,
+    keys, cache file, rate limiter (process-wide, so both count against one limit), timeout and
+    retries. None when ``session`` was not made by `make_session` (callers then share it behind
+    a lock). requests' `Session` is not documented as thread-safe, so a crawl that asks one
+    service from several threads gives each thread its own.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> s = make_session("pubmed", cache_dir=tempfile.mkdtemp(), rate=3)
+    >>> t = sibling_session(s)
+    >>> t is not s, t.limiter is s.limiter, t.cache.cache_name == s.cache.cache_name
+    (True, True, True)
+    >>> sibling_session(requests.Session()) is None
+    True
+    """
+    recipe = getattr(session, "_recipe", None)
+    if not isinstance(session, CitegraphSession) or not recipe:
+        return None
+    twin = make_session(**recipe)
+    twin.limiter = session.limiter  # a test or caller may have changed it on the original
+    twin.rate = session.rate
+    twin.default_timeout = session.default_timeout
+    return twin
 
 
 class _RedactFilter(logging.Filter):
