@@ -40,7 +40,7 @@ from typing import Any
 import requests
 from pyrate_limiter import Duration, Limiter, Rate
 from requests.adapters import HTTPAdapter
-from requests_cache import CacheMixin
+from requests_cache import BaseCache, CacheMixin
 from urllib3.util import Retry
 
 from citegraph import __version__
@@ -385,6 +385,7 @@ def make_session(
     timeout: Timeout = DEFAULT_TIMEOUT,
     expire_after: timedelta | int | None = None,
     use_env: bool = True,
+    cache: BaseCache | None = None,
 ) -> CitegraphSession:
     """Make a cached, retrying, rate-limited session for one service.
 
@@ -409,6 +410,10 @@ def make_session(
     timeout
         Seconds to connect and to wait for each read, as a ``(connect, read)`` pair or one
         number for both, unless the caller passes one; default `DEFAULT_TIMEOUT`.
+    cache
+        An open requests-cache backend to share instead of opening ``cache_dir`` (what
+        `sibling_session` passes: one SQLite connection, serialised by its lock, for every
+        thread, rather than connections that wait on each other's write locks).
 
     Examples
     --------
@@ -420,11 +425,13 @@ def make_session(
     _check_service(service)
     keys = resolve_keys(service, api_key=api_key, email=email, use_env=use_env)
     path = cache_path(cache_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if cache is None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        where: dict[str, Any] = {"cache_name": str(path), "backend": "sqlite", "wal": True}
+    else:
+        where = {"backend": cache}
     session = CitegraphSession(
-        cache_name=str(path),
-        backend="sqlite",
-        wal=True,
+        **where,
         expire_after=expire_after if expire_after is not None else DEFAULT_EXPIRY[service],
         urls_expire_after=URL_EXPIRY if service == "pubmed" else None,
         allowable_codes=(200,),
@@ -491,7 +498,7 @@ def sibling_session(session: requests.Session) -> requests.Session | None:
     recipe = getattr(session, "_recipe", None)
     if not isinstance(session, CitegraphSession) or not recipe:
         return None
-    twin = make_session(**recipe)
+    twin = make_session(**recipe, cache=session.cache)
     twin.limiter = session.limiter  # a test or caller may have changed it on the original
     twin.rate = session.rate
     twin.default_timeout = session.default_timeout

@@ -233,6 +233,9 @@ def parse_single(text: str | bytes, *, url: str | None = None) -> WorkRecord:
     return parse_work(data, url=url)
 
 
+_TRUNCATED_RE = re.compile(rb'"is_authors_truncated"\s*:\s*true')
+
+
 def authors_truncated(text: str | bytes) -> list[str]:
     """W-ids of the works in a ``/works`` list answer whose authorships were cut at 100
     (``is_authors_truncated: true``); their singletons list every author.
@@ -242,6 +245,9 @@ def authors_truncated(text: str | bytes) -> list[str]:
     >>> authors_truncated('{"results": [{"id": "W11", "is_authors_truncated": true}, {"id": "W22"}]}')
     ['W11']
     """
+    raw = text.encode() if isinstance(text, str) else text
+    if not _TRUNCATED_RE.search(raw):
+        return []  # the usual case, found without parsing the whole answer a second time
     data = _load_json(text)
     return [
         normalize_openalex_id(r.get("id"))
@@ -539,11 +545,8 @@ class OpenAlexClient(SourceClient):
     ) -> list[WorkRecord]:
         """Works whose list answer cut the authors at 100 (``is_authors_truncated``), fetched
         again as free singletons, which list every author."""
-        cut = [
-            w.openalex_id
-            for w in works
-            if w.openalex_id in set(self._parse(resp, authors_truncated, ident))
-        ]
+        truncated = set(self._parse(resp, authors_truncated, ident))
+        cut = [w.openalex_id for w in works if w.openalex_id in truncated]
         if not cut:
             return works
         # Free singletons, asked at once (each thread has its own session): a cut list costs
