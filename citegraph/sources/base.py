@@ -243,8 +243,19 @@ class SourceClient:
         with self._twins_lock:
             twin = self._twins.get(ident)
             if twin is None:
+                self._drop_dead_twins()
                 twin = self._twins[ident] = sibling_session(self._root) or self._root
         return twin
+
+    def _drop_dead_twins(self) -> None:
+        """Close the sessions of threads that have ended (a page serves for days; its crawls
+        come and go with their threads). Called with ``_twins_lock`` held."""
+        alive = {t.ident for t in threading.enumerate()}
+        for ident in [i for i in self._twins if i not in alive]:
+            twin = self._twins.pop(ident)
+            if twin is not self._root:
+                self._retired += int(getattr(twin, "real_requests", 0) or 0)
+                twin.close()
 
     @session.setter
     def session(self, value: requests.Session) -> None:
