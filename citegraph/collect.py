@@ -755,8 +755,10 @@ class _Scheduler:
       requests than the step-by-step one; a full batch goes at once;
     - other id kinds (OpenAlex by DOI) are asked only when every service is idle and no
       source has a best id left, as in the step-by-step crawl;
-    - after a failed call a service has one call out at a time until one succeeds, so a
-      dead service still rests after ``give_up_after`` failures in a row.
+    - a source has at most its ``max_in_flight`` calls out (one for a source that does not
+      say: it may not be safe to call from several threads), and after a failed call one at
+      a time until one succeeds, so a dead service still rests after ``give_up_after``
+      failures in a row.
 
     Then depth 2 and the retry passes, each once the crawl before it is idle.
     """
@@ -782,6 +784,9 @@ class _Scheduler:
         self.settled: list[bool] = [False] * n
         self.groups: list[list[str] | None] = [None] * n
         self.seed_of: list[str | None] = [None] * n
+        #: Calls of one source out at once: HTTP clients say how many they take
+        #: (``max_in_flight``, a session per thread); any other source gets one at a time.
+        self.limits = {src.name: max(1, int(getattr(src, "max_in_flight", 1))) for src in sources}
         self.pool = ThreadPoolExecutor(
             max_workers=c.options.workers, thread_name_prefix="citegraph-crawl"
         )
@@ -1055,8 +1060,8 @@ class _Scheduler:
                     task.failed()
             return
         out = sum(1 for t in self.running.values() if t.service == task.service)
-        if c._in_a_row.get(task.service, 0) and out:
-            self.backlog.setdefault(task.service, []).append(task)  # one at a time after a failure
+        if out and (c._in_a_row.get(task.service, 0) or out >= self.limits[task.service]):
+            self.backlog.setdefault(task.service, []).append(task)  # waits for one to end
             return
         self._send(task)
 

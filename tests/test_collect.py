@@ -454,12 +454,15 @@ def test_any_source_joins_the_crawl_and_a_failed_call_lists_every_id() -> None:
     assert len(fetched) == 1 + 8 - 2  # later batches were still asked
 
 
-def test_a_refused_key_stops_asking_that_source_and_lists_what_was_not_asked() -> None:
+@pytest.mark.parametrize("workers", [1, 8])
+def test_a_refused_key_stops_asking_that_source_and_lists_what_was_not_asked(workers) -> None:  # type: ignore[no-untyped-def]
     from citegraph.collect import Clients
     from citegraph.sources import AuthError
 
+    # One call at a time (a source that does not say it takes more gets one at a time in a
+    # concurrent crawl too): the calls after the refusal are not sent.
     source = _ListSource({"pmid:13": AuthError("key refused; check it", service="listed")})
-    options = FetchOptions(workers=1)  # one call at a time: the calls after it are not sent
+    options = FetchOptions(workers=workers)
     corpus = Collector(["1"], Clients(extra=[source]), options).run()
     assert source.asked[-1] == ["pmid:13", "pmid:14"]  # nothing asked after the refusal
     notes = {m["id"]: m["reason"] for m in corpus.manifest["missing"]}
@@ -474,6 +477,7 @@ def test_a_refused_key_in_a_concurrent_crawl_loses_only_what_it_refused() -> Non
     # The four batches go out together; the refusal arrives when the others are already
     # answered, so only the refused batch is missing, and nothing is asked after it.
     source = _ListSource({"pmid:13": AuthError("key refused; check it", service="listed")})
+    source.max_in_flight = 4  # says it can be asked from several threads at once
     corpus = Collector(["1"], Clients(extra=[source]), FetchOptions(workers=4)).run()
     assert len(source.asked) == 1 + 4  # the seed, then the four batches of its citing works
     notes = {m["id"]: m["reason"] for m in corpus.manifest["missing"]}

@@ -212,6 +212,9 @@ class SourceClient:
     id_kinds: ClassVar[tuple[str, ...]] = ()
     link_kinds: ClassVar[tuple[str, ...]] = ()
     max_batch: ClassVar[Mapping[str, int]] = {}
+    #: Calls a crawl may have out at once (each thread gets its own session): the rate limit,
+    #: not this, decides how fast requests go.
+    max_in_flight: ClassVar[int] = 8
 
     def __init__(
         self,
