@@ -6,6 +6,7 @@ live have the same shape and the same provenance rules.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -28,6 +29,8 @@ from citegraph.sources import (
 from citegraph.sources.base import Source, id_kind, missing_id
 from citegraph.sources.facts import FACTS_GAPS, FACTS_MISSING_REASON, read_facts
 from citegraph.sources.registry import ALL_SOURCES, PLAN_ORDER, Clients, make_clients
+
+_log = logging.getLogger(__name__)
 
 __all__ = [
     "ALL_SOURCES",
@@ -1066,6 +1069,7 @@ class _Scheduler:
         self._send(task)
 
     def _send(self, task: _Task) -> None:
+        _log.debug("send %s %s (%d ids)", task.service, task.query, len(task.ids))
         self.sent += 1
         self.c._step(task.stage, self.answered, self.sent)
         self.running[self.pool.submit(task.call)] = task
@@ -1082,8 +1086,10 @@ class _Scheduler:
         try:
             res = future.result()
         except SourceError as exc:
+            _log.debug("failed %s %s: %s", service, task.query, exc)
             self._failed(task, exc)
             return
+        _log.debug("answer %s %s (%d ids)", service, task.query, len(task.ids))
         c._in_a_row[service] = 0
         task.take(res)
 
