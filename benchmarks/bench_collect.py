@@ -72,6 +72,7 @@ class Emulator:
             self.proc.kill()
             raise RuntimeError(f"the emulator did not start: {line!r}")
         self.base = line.rsplit(" ", 1)[1].strip()
+        self.latency_s = latency_ms / 1000
         self.seed = line.split("seed PMID ", 1)[1].split(")", 1)[0]
 
     def reset(self) -> None:
@@ -92,9 +93,11 @@ class Emulator:
 
 
 def crawl(emulator: Emulator, *, workers: int, key: bool) -> dict[str, Any]:
-    """One cold crawl: wall seconds, client CPU seconds, merge seconds, requests per service."""
+    """One cold crawl: wall seconds, client CPU seconds, merge seconds, requests per service,
+    the emulator's own time per answer beyond the injected latency, the load average."""
     _settle()
     emulator.reset()
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as cache_dir:
         os.environ["CITEGRAPH_CACHE_DIR"] = cache_dir
         clients = make_clients(**emulator.urls(), ncbi_api_key=BENCH_KEY if key else None,
@@ -110,9 +113,10 @@ def crawl(emulator: Emulator, *, workers: int, key: bool) -> dict[str, Any]:
             getattr(src, "close_twins", lambda: None)()
     if corpus.manifest["state"] != "done":
         raise RuntimeError(f"the crawl ended {corpus.manifest['state']}: {corpus.manifest}")
-    sent = len(emulator.log())
+    log = emulator.log()
+    server = statistics.median(r["duration_ms"] for r in log) / 1000 - emulator.latency_s
     return {"wall": wall, "cpu": cpu, "merge": merge, "requests": corpus.manifest["requests"],
-            "sent": sent, "works": len(corpus.works)}  # fmt: skip
+            "sent": len(log), "works": len(corpus.works), "server": server, "load": load}  # fmt: skip
 
 
 def naive(emulator: Emulator, *, key: bool, limit: int | None) -> dict[str, Any]:
@@ -200,6 +204,9 @@ def section(results: dict[str, dict[str, Any]], args: argparse.Namespace, argv: 
     lines.append(row("… of which client CPU (parsing, cache, planning) / merging the corpus",
                      [f"{r[m]['concurrent']['cpu']:.2f} s / {r[m]['concurrent']['merge']:.2f} s"
                       for m in modes]))  # fmt: skip
+    lines.append(row("… emulator's own time per answer beyond the latency (median) / load average",
+                     [f"{r[m]['concurrent']['server']:.2f} s / {r[m]['concurrent']['load']:.1f}"
+                      for m in modes]))  # fmt: skip
     lines.append(row("crawl one call at a time (`workers=1`, the crawl before this change)",
                      [f"{r[m]['sequential']['wall']:.2f} s ({r[m]['sequential']['wall'] / r[m]['floor']['floor']:.2f}× floor; "
                       f"{r[m]['sequential']['wall'] / r[m]['concurrent']['wall']:.1f}× the side-by-side crawl)"
@@ -261,6 +268,8 @@ def main(argv: list[str] | None = None) -> str:
                 out[name] = {"wall": statistics.median(x["wall"] for x in rs),
                              "cpu": statistics.median(x["cpu"] for x in rs),
                              "merge": statistics.median(x["merge"] for x in rs),
+                             "server": statistics.median(x["server"] for x in rs),
+                             "load": statistics.median(x["load"] for x in rs),
                              "requests": rs[0]["requests"], "works": rs[0]["works"]}  # fmt: skip
             out["same"] = all(
                 x["requests"] == runs["concurrent"][0]["requests"] and x["works"] == out["concurrent"]["works"]
