@@ -528,13 +528,26 @@ def test_a_concurrent_crawl_gives_the_sequential_crawls_snapshot(  # type: ignor
 ) -> None:
     """Same seed, same emulator (GENERATED corpus), each crawl in a cold cache of its own: the
     snapshots are the same bytes apart from when they were made, request counts included."""
+    _assert_same_snapshots(emulator, tmp_path, monkeypatch, [emulator.seed], options)
+
+
+def test_two_seeds_by_doi_and_openalex_id_give_the_same_snapshot_both_ways(  # type: ignore[no-untyped-def]
+    emulator, tmp_path: Path, monkeypatch
+) -> None:
+    # Seeds that PubMed and iCite can only ask once OpenAlex has told their PMIDs.
+    seed = emulator.index.works[emulator.index.seed_key]
+    other = next(w for w in emulator.corpus["works"] if w["pmid"] and w["openalex_id"]
+                 and w["pmid"] != emulator.seed)  # fmt: skip
+    seeds = [f"doi:{seed['doi']}", other["openalex_id"]]
+    _assert_same_snapshots(emulator, tmp_path, monkeypatch, seeds, FetchOptions())
+
+
+def _assert_same_snapshots(emulator, tmp_path, monkeypatch, seeds, options) -> None:  # type: ignore[no-untyped-def]
     snapshots = []
     for workers in (1, 8):
         monkeypatch.setenv("CITEGRAPH_CACHE_DIR", str(tmp_path / f"cache-{workers}"))
         emulator.reset()
-        corpus = Collector(
-            [emulator.seed], _clients(emulator), replace(options, workers=workers)
-        ).run()
+        corpus = Collector(seeds, _clients(emulator), replace(options, workers=workers)).run()
         assert corpus.manifest["state"] == "done"
         assert corpus.manifest["requests"] == _sent_per_service(emulator)
         doc = json.loads(dumps_snapshot(corpus))
