@@ -122,6 +122,15 @@ class FetchOptions:
     at OpenAlex) and,
     at depth 2, the works added per kind (chosen by how many depth-1 works they connect to).
     References are not capped: a reference list is bounded by the paper itself.
+
+    Examples
+    --------
+    >>> FetchOptions().workers, FetchOptions(workers=1).workers  # side by side, one at a time
+    (8, 1)
+    >>> FetchOptions(workers=0)
+    Traceback (most recent call last):
+    ...
+    citegraph.CitegraphError: workers must be at least 1, got 0.
     """
 
     depth: int = 1
@@ -190,6 +199,11 @@ class Collector:
 
     Links between two non-seed works are kept only when both ends are in the corpus, so the
     reference lists of hundreds of neighbours do not flood the graph with stubs.
+
+    With ``options.workers`` above 1 (the default) these steps overlap: the services are asked
+    side by side and each step starts for a source as soon as its input has arrived (see
+    `_Scheduler`); the corpus, its manifest and the requests sent are the same as with
+    ``workers=1``, which asks one call at a time in the order above.
 
     Examples
     --------
