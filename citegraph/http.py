@@ -411,9 +411,9 @@ def make_session(
         Seconds to connect and to wait for each read, as a ``(connect, read)`` pair or one
         number for both, unless the caller passes one; default `DEFAULT_TIMEOUT`.
     cache
-        An open requests-cache backend to share instead of opening ``cache_dir`` (what
-        `sibling_session` passes: one SQLite connection, serialised by its lock, for every
-        thread, rather than connections that wait on each other's write locks).
+        An open requests-cache backend to use instead of opening ``cache_dir`` (e.g. a memory
+        backend in a test). Not for sharing between threads: each thread's session opens its
+        own connection (`sibling_session`).
 
     Examples
     --------
@@ -490,7 +490,7 @@ def sibling_session(session: requests.Session) -> requests.Session | None:
     >>> import tempfile
     >>> s = make_session("pubmed", cache_dir=tempfile.mkdtemp(), rate=3)
     >>> t = sibling_session(s)
-    >>> t is not s, t.limiter is s.limiter, t.cache.cache_name == s.cache.cache_name
+    >>> t is not s, t.limiter is s.limiter, t.cache.responses.db_path == s.cache.responses.db_path
     (True, True, True)
     >>> sibling_session(requests.Session()) is None
     True
@@ -498,7 +498,10 @@ def sibling_session(session: requests.Session) -> requests.Session | None:
     recipe = getattr(session, "_recipe", None)
     if not isinstance(session, CitegraphSession) or not recipe:
         return None
-    twin = make_session(**recipe, cache=session.cache)
+    # Its own connection to the same SQLite file (WAL: readers never wait, writers take turns):
+    # requests-cache lets threads read through one shared connection at once, which sqlite3
+    # refuses ("bad parameter or other API misuse").
+    twin = make_session(**recipe)
     twin.limiter = session.limiter  # a test or caller may have changed it on the original
     twin.rate = session.rate
     twin.default_timeout = session.default_timeout

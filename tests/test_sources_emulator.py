@@ -370,7 +370,8 @@ def test_a_client_asked_from_several_threads_gives_each_its_own_session(emulator
         thread.join()
     sessions = set(map(id, seen.values()))
     assert len(sessions) == len(pmids) and id(client.session) not in sessions
-    assert all(s.cache is client.session.cache for s in seen.values())  # one cache
+    path = client.session.cache.responses.db_path
+    assert all(s.cache.responses.db_path == path for s in seen.values())  # one cache file
     assert all(s.limiter is client.session.limiter for s in seen.values())  # one limit
     assert client.requests_made == len(emulator.requests()) == len(pmids)
     emulator.reset()
