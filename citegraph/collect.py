@@ -6,8 +6,10 @@ live have the same shape and the same provenance rules.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,8 @@ from citegraph.sources import (
 from citegraph.sources.base import Source, id_kind, missing_id
 from citegraph.sources.facts import FACTS_GAPS, FACTS_MISSING_REASON, read_facts
 from citegraph.sources.registry import ALL_SOURCES, PLAN_ORDER, Clients, make_clients
+
+_log = logging.getLogger(__name__)
 
 __all__ = [
     "ALL_SOURCES",
@@ -118,6 +122,15 @@ class FetchOptions:
     at OpenAlex) and,
     at depth 2, the works added per kind (chosen by how many depth-1 works they connect to).
     References are not capped: a reference list is bounded by the paper itself.
+
+    Examples
+    --------
+    >>> FetchOptions().workers, FetchOptions(workers=1).workers  # side by side, one at a time
+    (8, 1)
+    >>> FetchOptions(workers=0)
+    Traceback (most recent call last):
+    ...
+    citegraph.CitegraphError: workers must be at least 1, got 0.
     """
 
     depth: int = 1
@@ -132,6 +145,10 @@ class FetchOptions:
     #: After this many failed calls in a row, a service is not asked again in the same pass
     #: (its remaining calls wait for the next one), so a dead service costs seconds.
     give_up_after: int = 2
+    #: Calls asked at once. With more than one, the services run side by side, each at its own
+    #: rate limit, and each step starts as soon as what it needs has arrived; 1 asks one call
+    #: at a time, in the order of the steps below. Both give the same corpus.
+    workers: int = 8
 
     def __post_init__(self) -> None:
         if self.depth not in (1, 2):
@@ -143,6 +160,8 @@ class FetchOptions:
                 "retry_passes and retry_wait_max must be at least 0 and give_up_after at least 1; "
                 f"got {self.retry_passes}, {self.retry_wait_max}, {self.give_up_after}."
             )
+        if self.workers < 1:
+            raise CitegraphError(f"workers must be at least 1, got {self.workers}.")
         unknown = sorted(set(self.sources) - set(ALL_SOURCES))
         if unknown or not self.sources:
             raise CitegraphError(
@@ -181,6 +200,11 @@ class Collector:
     Links between two non-seed works are kept only when both ends are in the corpus, so the
     reference lists of hundreds of neighbours do not flood the graph with stubs.
 
+    With ``options.workers`` above 1 (the default) these steps overlap: the services are asked
+    side by side and each step starts for a source as soon as its input has arrived (see
+    `_Scheduler`); the corpus, its manifest and the requests sent are the same as with
+    ``workers=1``, which asks one call at a time in the order above.
+
     Examples
     --------
     >>> c = Collector(["40603629"], Clients())
@@ -215,6 +239,7 @@ class Collector:
     _resting: dict[str, SourceError] = field(default_factory=dict)  # not asked this pass
     _gaps: dict[str, int] = field(default_factory=dict)  # what failed: works, link_lists, seeds
     _requests_before: dict[str, int] = field(default_factory=dict)  # sent before this crawl
+    _neighboured: set[int] = field(default_factory=set)  # seed records whose links joined
 
     # -- public
 
@@ -258,8 +283,12 @@ class Collector:
         )
 
     def corpus(self) -> Corpus:
-        """Merge everything gathered so far (usable at any point, also after a failure)."""
-        missing = list(self.missing)
+        """Merge everything gathered so far (usable at any point, also after a failure).
+
+        The manifest lists its notes in one order (by id, service, reason), whatever order the
+        answers arrived in, so a crawl asked concurrently and one asked call by call give the
+        same snapshot."""
+        missing = sorted(self.missing, key=_entry_key)
         if self.state in ("cancelled", "running", "failed"):
             missing.append(
                 {"id": "*", "source": "all", "reason": f"crawl {self.state} during: {self.stage}"}
@@ -276,8 +305,8 @@ class Collector:
                 for name, n in self.clients.requests_made().items()
             },
             state=self.state,
-            gaps=dict(self._gaps),
-            not_found=list(self.unknown),
+            gaps=dict(sorted(self._gaps.items())),
+            not_found=sorted(self.unknown, key=_entry_key),
         )
         for src in self.clients.sources():
             cost = getattr(src, "cost_usd", None)
@@ -291,6 +320,9 @@ class Collector:
     def _crawl(self) -> None:
         seeds = [parse_seed(s) if isinstance(s, str) else s for s in self.seeds]
         sources = self.clients.sources()
+        if self.options.workers > 1:
+            _Scheduler(self, seeds, sources).run()
+            return
         groups = self._resolve(seeds, sources)
         if not groups:
             self._fail(seeds)
@@ -402,8 +434,9 @@ class Collector:
         """The works the seed records name join the crawl at hop 1 (citing works capped)."""
         k = self.options.max_per_kind
         for i, rec in enumerate(self.records):
-            if not set(work_keys(rec)) & self._seed_keys:
+            if i in self._neighboured or not set(work_keys(rec)) & self._seed_keys:
                 continue
+            self._neighboured.add(i)
             if len(rec.cited_by) > k:  # a landmark seed can have thousands of citing works
                 self._note(work_keys(rec)[0], rec.source,
                            f"cited by {len(rec.cited_by)} works; the {k} newest are kept (max per "
@@ -501,7 +534,8 @@ class Collector:
         for table in (cited, citing):
             for node in sorted(table, key=lambda c: (-len(table[c]), c))[:k]:
                 self._hop.setdefault(node, 2)
-        self._fetch_all(sources, hop=2)
+        if sources:
+            self._fetch_all(sources, hop=2)
 
     # -- bookkeeping
 
@@ -705,6 +739,402 @@ class Collector:
 
 
 @dataclass
+class _Task:
+    """One source call the scheduler sends: what it asks, and what to do with the answer."""
+
+    service: str
+    ids: list[str]
+    query: str
+    call: Callable[[], Any]
+    take: Callable[[Any], None]
+    stage: str
+    #: Resolving a seed: ask again soon (up to ``retry_passes`` times), never in a later pass;
+    #: ``failed`` runs when it finally fails.
+    resolving: bool = False
+    failed: Callable[[], None] | None = None
+    attempt: int = 0
+
+
+class _Scheduler:
+    """`Collector`'s steps with the services asked side by side (``FetchOptions.workers`` > 1).
+
+    Worker threads only send calls (each with its own session, see `citegraph.sources.base`);
+    every answer is taken, and every next call planned, here in the calling thread, so the
+    bookkeeping, the progress callback and Cancel work as in the step-by-step crawl. Each
+    service is held back only by its own rate limit (in its session) and by its input:
+
+    - a source resolves a seed as soon as it has an id it can look up, and starts on the
+      seed's records and links as soon as it knows the seed (PubMed's efetch and elinks go
+      out while OpenAlex is still resolving the PMID);
+    - a source asks for the works at the current hop by its best id once no other service
+      has a call out that may name more works for it (anything but works asked by ids of
+      that same kind): waiting for them keeps its batches full, so the crawl sends no more
+      requests than the step-by-step one; a full batch goes at once;
+    - other id kinds (OpenAlex by DOI) are asked only when every service is idle and no
+      source has a best id left, as in the step-by-step crawl;
+    - a source has at most its ``max_in_flight`` calls out (one for a source that does not
+      say: it may not be safe to call from several threads), and after a failed call one at
+      a time until one succeeds, so a dead service still rests after ``give_up_after``
+      failures in a row.
+
+    Then depth 2 and the retry passes, each once the crawl before it is idle.
+    """
+
+    def __init__(self, c: Collector, seeds: list[SeedId], sources: list[Source]) -> None:
+        self.c = c
+        self.seeds = seeds
+        self.sources = sources
+        self.running: dict[Future[Any], _Task] = {}
+        self.later: list[tuple[float, _Task]] = []
+        self.backlog: dict[str, list[_Task]] = {}
+        self.sent = self.answered = 0
+        self.hop = 1
+        self.depth2_done = False
+        self.changed = True  # something arrived or was sent since the last plan
+        self.started: set[str] = set()
+        n = len(seeds)
+        self.aliases: list[list[str]] = [[str(seed)] for seed in seeds]
+        self.found: list[dict[str, list[str]]] = [{} for _ in range(n)]
+        self.resolving: list[dict[str, str]] = [
+            {src.name: "waiting" for src in sources} for _ in range(n)
+        ]
+        self.settled: list[bool] = [False] * n
+        self.groups: list[list[str] | None] = [None] * n
+        self.seed_of: list[str | None] = [None] * n
+        #: Calls of one source out at once: HTTP clients say how many they take
+        #: (``max_in_flight``, a session per thread); any other source gets one at a time.
+        self.limits = {src.name: max(1, int(getattr(src, "max_in_flight", 1))) for src in sources}
+        self.pool = ThreadPoolExecutor(
+            max_workers=c.options.workers, thread_name_prefix="citegraph-crawl"
+        )
+
+    def run(self) -> None:
+        try:
+            self._loop()
+        finally:
+            # Calls still out (after Cancel or an error) finish in the background; their
+            # answers land in the HTTP cache, where a resumed crawl finds them.
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            for src in self.sources:
+                close = getattr(src, "close_twins", None)
+                if close is not None and not self.running:
+                    close()
+
+    # -- the loop
+
+    def _loop(self) -> None:
+        c = self.c
+        while True:
+            if self.changed:
+                self.changed = False
+                self._plan()
+            if not self.running and not self.later and not self._backlogged():
+                if self._when_idle():
+                    self.changed = True
+                    continue
+                break
+            self._wait()
+        found = {key for rec in c.records for key in work_keys(rec)}
+        if not found & set(c.seed_ids):
+            c._fail(self.seeds)
+        c._step("merging", 1, 1)
+
+    def _wait(self) -> None:
+        """Until a call ends (or a delayed one is due), polling Cancel every 0.1 s."""
+        now = time.monotonic()
+        due = min((t for t, _ in self.later), default=now + 0.1)
+        if self.running:
+            done, _ = wait(list(self.running), timeout=max(0.0, min(0.1, due - now)),
+                           return_when=FIRST_COMPLETED)  # fmt: skip
+        else:
+            done = set()
+            time.sleep(max(0.0, min(0.1, due - now)))
+        self.c._step(self.c.stage, self.answered, max(self.sent, 1))
+        now = time.monotonic()
+        ready = [task for t, task in self.later if t <= now]
+        self.later = [(t, task) for t, task in self.later if t > now]
+        for task in ready:
+            self.changed = True
+            self._send(task)
+        # Answers are taken in the order their calls were sent, not as they happen to end.
+        for future in [f for f in self.running if f in done]:
+            self.changed = True
+            task = self.running.pop(future)
+            self.answered += 1
+            self._finish(task, future)
+            self._release(task.service)
+
+    def _plan(self) -> None:
+        self._plan_resolving()
+        for src in self.sources:
+            if src.name not in self.started and self._knows_seeds(src):
+                self.started.add(src.name)
+                self._seed_calls(src)
+        self.c._seed_neighbours()
+        for src in self.sources:
+            if src.name in self.started:
+                self._ask_works(src, kinds=src.id_kinds[:1], wait_for_others=True)
+
+    def _when_idle(self) -> bool:
+        """Everything asked so far has been answered: other id kinds, then depth 2, then a
+        retry pass. False when the crawl is over."""
+        c = self.c
+        if not all(self.settled):
+            return False  # nothing out and a seed unsettled: cannot happen; do not spin
+        for src in self.sources:
+            if self._ask_works(src, kinds=src.id_kinds, wait_for_others=False):
+                return True
+        if c.options.depth == 2 and not self.depth2_done:
+            self.depth2_done = True
+            c._depth2([])
+            self.hop = 2
+            return True
+        if c._queue and c._pass < c.options.retry_passes:
+            c._pass += 1
+            queue, c._queue = c._queue, []
+            c._in_a_row.clear()
+            c._resting.clear()
+            c._pause(c._wait(queue))
+            self.hop = c.options.depth
+            for call in queue:
+                stage = f"asking {call.service} again (pass {c._pass})"
+                self._submit(_Task(call.service, call.ids, call.query, call.call, call.take,
+                                   stage))  # fmt: skip
+            return True
+        for call in c._queue:  # only when retry_passes is 0
+            c._gap(call.service, call.ids, call.query, str(call.error), sent=call.error.query)
+        c._queue = []
+        return False
+
+    # -- step 1: resolve
+
+    def _plan_resolving(self) -> None:
+        for i in range(len(self.seeds)):
+            if self.settled[i]:
+                continue
+            states = self.resolving[i]
+            for src in self.sources:
+                if states[src.name] != "waiting":
+                    continue
+                cands = [a for a in self.aliases[i] if id_kind(a) in src.resolve_kinds]
+                if cands:
+                    states[src.name] = "asking"
+                    self._resolve(i, src, cands, 0)
+            if "asking" not in states.values():
+                self._settle(i)
+        if all(self.settled) and not self.c.seed_ids:
+            self.c._fail(self.seeds)
+
+    def _resolve(self, i: int, src: Source, cands: list[str], pos: int) -> None:
+        cand = cands[pos]
+
+        def take(res: Any) -> None:
+            self.c._take(src, res.works, hop=0)
+            if cand in res.ids:
+                found = [res.ids[cand]] + [k for w in res.works for k in work_keys(w)]
+                self.found[i].setdefault(src.name, []).extend(found)
+                self.aliases[i].extend(k for k in dict.fromkeys(found) if k not in self.aliases[i])
+                # The seed's ids are at hop 0 before any link naming them can arrive.
+                self.c._join([cand, *found], hop=0)
+                self.c._seed_keys.update([cand, *found])
+                self.resolving[i][src.name] = "hit"
+            elif pos + 1 < len(cands):
+                self._resolve(i, src, cands, pos + 1)
+            else:
+                self.resolving[i][src.name] = "missed"
+                self.c.missing.extend(res.missing)
+
+        def failed() -> None:
+            self.resolving[i][src.name] = "missed"  # the failure is already noted
+
+        self._submit(_Task(src.name, [cand], "resolve", lambda: src.resolve([cand]), take,
+                           "resolving seeds", resolving=True, failed=failed))  # fmt: skip
+
+    def _settle(self, i: int) -> None:
+        """No source is resolving seed ``i`` any more: name its ids, as `Collector._resolve`."""
+        c = self.c
+        self.settled[i] = True
+        asked = str(self.seeds[i])
+        for src in self.sources:
+            if self.resolving[i][src.name] == "waiting":
+                kinds = " or ".join(src.resolve_kinds)
+                c._note(asked, src.name,
+                        f"no {kinds} id is known for this work, so {src.label} skips it")  # fmt: skip
+        confirmed = [k for src in self.sources for k in self.found[i].get(src.name, [])]
+        ids = {id_kind(k): k for k in reversed(confirmed)}
+        pmid, wid, doi = ids.get("pmid"), ids.get("openalex"), ids.get("doi")
+        if not (pmid or wid or doi):
+            c._note(asked, "all", "not found in any enabled source")
+        else:
+            seed_id = work_id(pmid=pmid and pmid[5:], doi=doi and doi[4:], openalex_id=wid)
+            group = [seed_id] + [a for a in dict.fromkeys(confirmed) if a != seed_id]
+            c._join(group, hop=0)
+            c._seed_keys.update(group)
+            self.groups[i], self.seed_of[i] = group, seed_id
+        c.seed_ids[:] = [s for s in self.seed_of if s is not None]
+
+    # -- step 2: the seeds' records and links
+
+    def _knows_seeds(self, src: Source) -> bool:
+        hit = all(states[src.name] == "hit" for states in self.resolving)
+        return hit or all(self.settled)
+
+    def _seed_calls(self, src: Source) -> None:
+        c = self.c
+        groups = [
+            self.groups[i] or (self.aliases[i] if self.resolving[i][src.name] == "hit" else None)
+            for i in range(len(self.seeds))
+        ]
+        ids = [i for i in (c._pick(src, g) for g in groups if g) if i]
+        if not ids:
+            return
+        self._fetch(src, c._unasked(src, ids), hop=0, stage=f"{src.label} seed records")
+        k = c.options.max_per_kind
+        for kind in src.link_kinds:
+            limit = None if kind == "references" else k  # a reference list is bounded
+            size = max(1, src.max_batch.get(kind, len(ids)))
+            for batch in [ids[j : j + size] for j in range(0, len(ids), size)]:
+                self._submit(_Task(
+                    src.name, batch, f"fetch_links {kind}",
+                    lambda s=src, b=batch, kd=kind, n=limit: s.fetch_links(kd, b, limit=n),
+                    lambda res, s=src: c._take_links(s, res),
+                    f"{src.label} {kind.replace('_', ' ')}",
+                ))  # fmt: skip
+
+    # -- step 3: works
+
+    def _ask_works(self, src: Source, *, kinds: tuple[str, ...], wait_for_others: bool) -> bool:
+        """Ask ``src`` for the works at the current hop it has not been asked about, by
+        ``kinds``: full batches at once, the rest when no other service has a call out."""
+        c = self.c
+        best = src.id_kinds[0] if src.id_kinds else None
+        others = any(
+            t.service != src.name
+            # works asked by ids this source already holds bring it no new ones
+            and not (t.query == "fetch_works" and all(id_kind(i) == best for i in t.ids))
+            for t in self._pending()
+        )
+        frontier = [i for i, h in c._hop.items() if h <= self.hop]
+        todo = self._todo(src, frontier, kinds)
+        size = max(1, src.max_batch.get("fetch_works", len(todo) or 1))
+        if wait_for_others and others:
+            todo = todo[: len(todo) // size * size]  # only full batches now
+        if not todo:
+            return False
+        self._fetch(src, c._unasked(src, todo, kinds=kinds), hop=self.hop,
+                    stage=f"{src.label} works")  # fmt: skip
+        return True
+
+    def _todo(self, src: Source, ids: list[str], kinds: Iterable[str]) -> list[str]:
+        """What `Collector._unasked` would return, without marking anything asked."""
+        asked = self.c._asked.get(src.name, set())
+        todo, seen = [], set()
+        for ident in dict.fromkeys(ids):
+            group = frozenset(self.c._group.get(ident, {ident}))
+            if group & asked or group in seen:
+                continue
+            if self.c._pick(src, group, kinds=kinds) is not None:
+                seen.add(group)
+                todo.append(ident)
+        return todo
+
+    def _fetch(self, src: Source, ids: list[str], *, hop: int, stage: str) -> None:
+        # The same works make the same batches (and so the same cached requests) in whatever
+        # order their ids arrived: a second crawl is answered from the cache.
+        ids = sorted(ids)
+        size = max(1, src.max_batch.get("fetch_works", len(ids) or 1))
+        for batch in [ids[j : j + size] for j in range(0, len(ids), size)]:
+            self._submit(_Task(
+                src.name, batch, "fetch_works", lambda b=batch: src.fetch_works(b),
+                lambda res, b=batch: self.c._take_works(src, b, res, hop=hop), stage,
+            ))  # fmt: skip
+
+    # -- sending and answers (what `Collector._try` does, split at the wait)
+
+    def _pending(self) -> list[_Task]:
+        out = list(self.running.values()) + [task for _, task in self.later]
+        return out + [task for tasks in self.backlog.values() for task in tasks]
+
+    def _backlogged(self) -> bool:
+        return any(self.backlog.values())
+
+    def _submit(self, task: _Task) -> None:
+        c = self.c
+        if task.service in c._disabled:
+            c._gap(task.service, task.ids, task.query, f"not asked: {c._disabled[task.service]}")
+            if task.failed:
+                task.failed()
+            return
+        if task.service in c._resting:
+            exc = c._resting[task.service]
+            if not task.resolving and c._pass < c.options.retry_passes:
+                c._queue.append(_Call(task.service, task.ids, task.query, task.call,
+                                      task.take, exc))  # fmt: skip
+            else:
+                c._gap(task.service, task.ids, task.query, f"not asked again in this crawl "
+                       f"after {c.options.give_up_after} failed calls in a row: {exc}")  # fmt: skip
+                if task.failed:
+                    task.failed()
+            return
+        out = sum(1 for t in self.running.values() if t.service == task.service)
+        if out and (c._in_a_row.get(task.service, 0) or out >= self.limits[task.service]):
+            self.backlog.setdefault(task.service, []).append(task)  # waits for one to end
+            return
+        self._send(task)
+
+    def _send(self, task: _Task) -> None:
+        _log.debug("send %s %s (%d ids)", task.service, task.query, len(task.ids))
+        self.sent += 1
+        self.c._step(task.stage, self.answered, self.sent)
+        self.running[self.pool.submit(task.call)] = task
+
+    def _release(self, service: str) -> None:
+        """A call of ``service`` ended: send what waited behind it."""
+        waiting = self.backlog.pop(service, [])
+        for task in waiting:
+            self._submit(task)
+
+    def _finish(self, task: _Task, future: Future[Any]) -> None:
+        c = self.c
+        service = task.service
+        try:
+            res = future.result()
+        except SourceError as exc:
+            _log.debug("failed %s %s: %s", service, task.query, exc)
+            self._failed(task, exc)
+            return
+        _log.debug("answer %s %s (%d ids)", service, task.query, len(task.ids))
+        c._in_a_row[service] = 0
+        task.take(res)
+
+    def _failed(self, task: _Task, exc: SourceError) -> None:
+        c = self.c
+        service = task.service
+        if isinstance(exc, NotCachedError):
+            c._not_cached.add(service)
+        elif isinstance(exc, OfflineError) and not isinstance(exc, TimedOutError):
+            c._offline.add(service)
+        elif isinstance(exc, (BudgetExceededError, AuthError)):
+            c._disabled[service] = str(exc)
+        if task.resolving and exc.transient and task.attempt < c.options.retry_passes:
+            wait_s = min(2.0**task.attempt, c.options.retry_wait_max)
+            task.attempt += 1
+            self.later.append((time.monotonic() + wait_s, task))
+            return
+        last = c._pass >= c.options.retry_passes
+        if exc.transient:
+            c._in_a_row[service] = c._in_a_row.get(service, 0) + 1
+            if c._in_a_row[service] >= c.options.give_up_after:
+                c._resting[service] = exc
+            if not task.resolving and not last:
+                c._queue.append(_Call(service, task.ids, task.query, task.call, task.take, exc))
+                return
+        c._gap(service, task.ids, task.query, str(exc), sent=exc.query)
+        if task.failed:
+            task.failed()
+
+
+@dataclass
 class _Call:
     """A failed source call kept to be asked again: what it asked, how, and what went wrong."""
 
@@ -714,6 +1144,10 @@ class _Call:
     call: Callable[[], Any]
     take: Callable[[Any], None]
     error: SourceError
+
+
+def _entry_key(entry: dict[str, str]) -> tuple[str, ...]:
+    return tuple(str(entry.get(k, "")) for k in ("id", "source", "reason", "query"))
 
 
 def gap_counts(manifest: dict[str, Any]) -> dict[str, int]:

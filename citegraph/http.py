@@ -40,7 +40,7 @@ from typing import Any
 import requests
 from pyrate_limiter import Duration, Limiter, Rate
 from requests.adapters import HTTPAdapter
-from requests_cache import CacheMixin
+from requests_cache import BaseCache, CacheMixin
 from urllib3.util import Retry
 
 from citegraph import __version__
@@ -281,12 +281,16 @@ class _LimitedSession(requests.Session):
 class CitegraphSession(CacheMixin, _LimitedSession):
     """requests-cache in front of the rate limiter: cache hits never reach `_LimitedSession`.
 
-    Attributes: ``service``, ``keys`` (`Keys`), ``offline``, ``limiter``, ``real_requests``.
+    Attributes: ``service``, ``keys`` (`Keys`), ``offline``, ``limiter``, ``rate`` (requests
+    per second its limiter allows; 0 = none), ``real_requests``.
     """
 
     service: str = ""
     keys: Keys = Keys()
     offline: bool = False
+    rate: float = 0.0
+    #: The `make_session` arguments it was made with, for `sibling_session` (never logged).
+    _recipe: dict[str, Any] | None = None
 
 
 class QueryAuth(requests.auth.AuthBase):
@@ -381,6 +385,7 @@ def make_session(
     timeout: Timeout = DEFAULT_TIMEOUT,
     expire_after: timedelta | int | None = None,
     use_env: bool = True,
+    cache: BaseCache | None = None,
 ) -> CitegraphSession:
     """Make a cached, retrying, rate-limited session for one service.
 
@@ -405,6 +410,10 @@ def make_session(
     timeout
         Seconds to connect and to wait for each read, as a ``(connect, read)`` pair or one
         number for both, unless the caller passes one; default `DEFAULT_TIMEOUT`.
+    cache
+        An open requests-cache backend to use instead of opening ``cache_dir`` (e.g. a memory
+        backend in a test). Not for sharing between threads: each thread's session opens its
+        own connection (`sibling_session`).
 
     Examples
     --------
@@ -416,11 +425,13 @@ def make_session(
     _check_service(service)
     keys = resolve_keys(service, api_key=api_key, email=email, use_env=use_env)
     path = cache_path(cache_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if cache is None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        where: dict[str, Any] = {"cache_name": str(path), "backend": "sqlite", "wal": True}
+    else:
+        where = {"backend": cache}
     session = CitegraphSession(
-        cache_name=str(path),
-        backend="sqlite",
-        wal=True,
+        **where,
         expire_after=expire_after if expire_after is not None else DEFAULT_EXPIRY[service],
         urls_expire_after=URL_EXPIRY if service == "pubmed" else None,
         allowable_codes=(200,),
@@ -439,6 +450,12 @@ def make_session(
         rate = DEFAULT_RATES[service][1 if keys.api_key else 0]
     session.limiter = make_limiter(service, rate)
     session.limiter_name = service
+    session.rate = float(rate) if session.limiter is not None else 0.0
+    session._recipe = {
+        "service": service, "api_key": api_key, "email": email, "cache_dir": path.parent,
+        "offline": offline, "rate": rate, "retries": retries, "backoff": backoff,
+        "timeout": timeout, "expire_after": expire_after, "use_env": use_env,
+    }  # fmt: skip
     retry_class = _OpenAlexRetry if service == "openalex" else _CountingRetry
     retry = retry_class(
         total=retries,
@@ -459,6 +476,36 @@ def make_session(
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
+
+
+def sibling_session(session: requests.Session) -> requests.Session | None:
+    """A new session for another thread that behaves as ``session`` does: the same service,
+    keys, cache file, rate limiter (process-wide, so both count against one limit), timeout and
+    retries. None when ``session`` was not made by `make_session` (callers then share it behind
+    a lock). requests' `Session` is not documented as thread-safe, so a crawl that asks one
+    service from several threads gives each thread its own.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> s = make_session("pubmed", cache_dir=tempfile.mkdtemp(), rate=3)
+    >>> t = sibling_session(s)
+    >>> t is not s, t.limiter is s.limiter, t.cache.responses.db_path == s.cache.responses.db_path
+    (True, True, True)
+    >>> sibling_session(requests.Session()) is None
+    True
+    """
+    recipe = getattr(session, "_recipe", None)
+    if not isinstance(session, CitegraphSession) or not recipe:
+        return None
+    # Its own connection to the same SQLite file (WAL: readers never wait, writers take turns):
+    # requests-cache lets threads read through one shared connection at once, which sqlite3
+    # refuses ("bad parameter or other API misuse").
+    twin = make_session(**recipe)
+    twin.limiter = session.limiter  # a test or caller may have changed it on the original
+    twin.rate = session.rate
+    twin.default_timeout = session.default_timeout
+    return twin
 
 
 class _RedactFilter(logging.Filter):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,7 +19,7 @@ from citegraph.collect import (
     make_clients,
 )
 from citegraph.ids import work_id
-from citegraph.snapshot import load_snapshot
+from citegraph.snapshot import dumps_snapshot, load_snapshot
 from tests.conftest import SEED_FACTS
 
 
@@ -452,16 +454,36 @@ def test_any_source_joins_the_crawl_and_a_failed_call_lists_every_id() -> None:
     assert len(fetched) == 1 + 8 - 2  # later batches were still asked
 
 
-def test_a_refused_key_stops_asking_that_source_and_lists_what_was_not_asked() -> None:
+@pytest.mark.parametrize("workers", [1, 8])
+def test_a_refused_key_stops_asking_that_source_and_lists_what_was_not_asked(workers) -> None:  # type: ignore[no-untyped-def]
     from citegraph.collect import Clients
     from citegraph.sources import AuthError
 
+    # One call at a time (a source that does not say it takes more gets one at a time in a
+    # concurrent crawl too): the calls after the refusal are not sent.
     source = _ListSource({"pmid:13": AuthError("key refused; check it", service="listed")})
-    corpus = Collector(["1"], Clients(extra=[source])).run()
+    options = FetchOptions(workers=workers)
+    corpus = Collector(["1"], Clients(extra=[source]), options).run()
     assert source.asked[-1] == ["pmid:13", "pmid:14"]  # nothing asked after the refusal
     notes = {m["id"]: m["reason"] for m in corpus.manifest["missing"]}
     assert set(notes) == {f"pmid:{n}" for n in range(13, 19)}
     assert notes["pmid:17"].startswith("not asked: ") and "key refused" in notes["pmid:17"]
+
+
+def test_a_refused_key_in_a_concurrent_crawl_loses_only_what_it_refused() -> None:
+    from citegraph.collect import Clients
+    from citegraph.sources import AuthError
+
+    # The four batches go out together; the refusal arrives when the others are already
+    # answered, so only the refused batch is missing, and nothing is asked after it.
+    source = _ListSource({"pmid:13": AuthError("key refused; check it", service="listed")})
+    source.max_in_flight = 4  # says it can be asked from several threads at once
+    corpus = Collector(["1"], Clients(extra=[source]), FetchOptions(workers=4)).run()
+    assert len(source.asked) == 1 + 4  # the seed, then the four batches of its citing works
+    notes = {m["id"]: m["reason"] for m in corpus.manifest["missing"]}
+    assert set(notes) == {"pmid:13", "pmid:14"}
+    assert all("key refused" in reason for reason in notes.values())
+    assert corpus.manifest["state"] == "partial"
 
 
 def test_ids_a_source_does_not_know_are_listed_apart_from_gaps(emulator) -> None:  # type: ignore[no-untyped-def]
@@ -498,3 +520,44 @@ def test_ids_asked_for_and_not_returned_reach_the_manifest_as_not_found() -> Non
     assert [m["id"] for m in not_found] == ["pmid:15"]
     assert "returned no record" in not_found[0]["reason"]
     assert gap_counts(corpus.manifest) == {"works": 0, "link_lists": 0, "seeds": 0, "not_found": 1}
+
+
+@pytest.mark.parametrize("options", [FetchOptions(), FetchOptions(depth=2, max_per_kind=5)])
+def test_a_concurrent_crawl_gives_the_sequential_crawls_snapshot(  # type: ignore[no-untyped-def]
+    emulator, tmp_path: Path, monkeypatch, options: FetchOptions
+) -> None:
+    """Same seed, same emulator (GENERATED corpus), each crawl in a cold cache of its own: the
+    snapshots are the same bytes apart from when they were made, request counts included."""
+    _assert_same_snapshots(emulator, tmp_path, monkeypatch, [emulator.seed], options)
+
+
+def test_two_seeds_by_doi_and_openalex_id_give_the_same_snapshot_both_ways(  # type: ignore[no-untyped-def]
+    emulator, tmp_path: Path, monkeypatch
+) -> None:
+    # Seeds that PubMed and iCite can only ask once OpenAlex has told their PMIDs.
+    seed = emulator.index.works[emulator.index.seed_key]
+    other = next(w for w in emulator.corpus["works"] if w["pmid"] and w["openalex_id"]
+                 and w["pmid"] != emulator.seed)  # fmt: skip
+    seeds = [f"doi:{seed['doi']}", other["openalex_id"]]
+    _assert_same_snapshots(emulator, tmp_path, monkeypatch, seeds, FetchOptions())
+
+
+def _assert_same_snapshots(emulator, tmp_path, monkeypatch, seeds, options) -> None:  # type: ignore[no-untyped-def]
+    snapshots = []
+    for workers in (1, 8):
+        monkeypatch.setenv("CITEGRAPH_CACHE_DIR", str(tmp_path / f"cache-{workers}"))
+        emulator.reset()
+        corpus = Collector(seeds, _clients(emulator), replace(options, workers=workers)).run()
+        assert corpus.manifest["state"] == "done"
+        assert corpus.manifest["requests"] == _sent_per_service(emulator)
+        doc = json.loads(dumps_snapshot(corpus))
+        doc["manifest"].pop("created_at")
+        snapshots.append(json.dumps(doc, sort_keys=False).encode())
+    assert snapshots[0] == snapshots[1]
+
+
+def _sent_per_service(emulator) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    counts: dict[str, int] = {}
+    for req in emulator.requests():
+        counts[req["service"]] = counts.get(req["service"], 0) + 1
+    return counts

@@ -10,7 +10,7 @@ injected latency keeps that answer pending) and sends SIGKILL. Then:
   half-written one replaced it (saves go to ``OUT.part`` and are renamed);
 - a rerun with the same cache completes, gives the same corpus as an uninterrupted run (counts
   and every work, author, authorship and link id), and sends fewer requests than a cold run:
-  at most the cold count less the answers that were complete before the kill.
+  at most the cold count less the answers the killed run had cached.
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def test_kill_9_then_rerun_gives_the_same_corpus(
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        seen = _wait_for_requests(emulator, proc, n)
+        _wait_for_requests(emulator, proc, n)
         assert proc.poll() is None, "the fetch ended before its kill point"
         os.kill(proc.pid, signal.SIGKILL)
     finally:
@@ -141,10 +141,6 @@ def test_kill_9_then_rerun_gives_the_same_corpus(
             proc.kill()
         proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
-    # Answers before the last logged request were complete (the crawl sends one request at a
-    # time; a concurrent crawl would need this figure from the cache alone).
-    answered = seen - 1
-
     # The cache survived: SQLite recovers its WAL and finds nothing wrong.
     db = cache_dir / "http.sqlite"
     assert db.exists()
@@ -152,7 +148,10 @@ def test_kill_9_then_rerun_gives_the_same_corpus(
         assert con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         cached = con.execute("SELECT count(*) FROM responses").fetchone()[0]
     con.close()
-    assert cached >= answered
+    # The crawl asks the services side by side: several requests are out at once, so the log
+    # cannot tell which answers were complete at the kill. The cache can (one row per whole
+    # answer, and the file is intact).
+    answered = cached
 
     # Nothing half-written where the snapshot goes: the earlier snapshot is still there, whole
     # (a stray OUT.part may hold a partial write; nothing reads it).

@@ -350,3 +350,30 @@ def test_an_openalex_429_is_a_rate_limit_unless_the_daily_budget_is_spent(emulat
     with pytest.raises(BudgetExceededError, match="daily OpenAlex budget") as spent:
         client.fetch_works([seed_w])
     assert not spent.value.transient
+
+
+def test_a_client_asked_from_several_threads_gives_each_its_own_session(emulator) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    client = _icite(emulator)
+    pmids = _pmids(emulator)[:6]
+    seen: dict[str, object] = {}
+
+    def ask(pmid: str) -> None:
+        client.fetch([pmid])
+        seen[pmid] = client.session
+
+    threads = [threading.Thread(target=ask, args=(p,)) for p in pmids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    sessions = set(map(id, seen.values()))
+    assert len(sessions) == len(pmids) and id(client.session) not in sessions
+    path = client.session.cache.responses.db_path
+    assert all(s.cache.responses.db_path == path for s in seen.values())  # one cache file
+    assert all(s.limiter is client.session.limiter for s in seen.values())  # one limit
+    assert client.requests_made == len(emulator.requests()) == len(pmids)
+    emulator.reset()
+    client.fetch(pmids[:1])  # answered from the cache another thread filled
+    assert emulator.requests() == [] and client.requests_made == len(pmids)

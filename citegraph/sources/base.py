@@ -56,7 +56,9 @@ True
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, runtime_checkable
 from urllib.parse import urlencode
@@ -64,7 +66,7 @@ from urllib.parse import urlencode
 import requests
 
 from citegraph.http import base_url as _base_url
-from citegraph.http import make_session, redact
+from citegraph.http import make_session, redact, sibling_session
 from citegraph.model import LinkRecord, WorkRecord
 from citegraph.sources import SourceError, evict, send_request
 
@@ -210,6 +212,9 @@ class SourceClient:
     id_kinds: ClassVar[tuple[str, ...]] = ()
     link_kinds: ClassVar[tuple[str, ...]] = ()
     max_batch: ClassVar[Mapping[str, int]] = {}
+    #: Calls a crawl may have out at once (each thread gets its own session): the rate limit,
+    #: not this, decides how fast requests go.
+    max_in_flight: ClassVar[int] = 8
 
     def __init__(
         self,
@@ -222,18 +227,69 @@ class SourceClient:
     ) -> None:
         if session is None:
             session = make_session(self.name, api_key=api_key, email=email, offline=offline)
+        self._twins_lock = threading.Lock()
+        self._shared_lock = threading.RLock()  # for a session that cannot be twinned
         self.session = session
         self.base_url = _base_url(self.name, base_url)
         self._calls = 0  # for sessions that do not count (a test's plain requests.Session)
         self._sent_before = self._sent()
 
+    @property
+    def session(self) -> requests.Session:
+        """The session of the calling thread: the one given, in the thread that gave it; in
+        any other thread its `citegraph.http.sibling_session` (same cache, limiter and keys),
+        made once per thread. A session that cannot be twinned (a test's plain Session) is
+        shared, one request at a time."""
+        ident = threading.get_ident()
+        if ident == self._owner:
+            return self._root
+        with self._twins_lock:
+            twin = self._twins.get(ident)
+            if twin is None:
+                self._drop_dead_twins()
+                twin = self._twins[ident] = sibling_session(self._root) or self._root
+        return twin
+
+    def _drop_dead_twins(self) -> None:
+        """Close the sessions of threads that have ended (a page serves for days; its crawls
+        come and go with their threads). Called with ``_twins_lock`` held."""
+        alive = {t.ident for t in threading.enumerate()}
+        for ident in [i for i in self._twins if i not in alive]:
+            twin = self._twins.pop(ident)
+            if twin is not self._root:
+                self._retired += int(getattr(twin, "real_requests", 0) or 0)
+                twin.close()
+
+    @session.setter
+    def session(self, value: requests.Session) -> None:
+        self.close_twins()
+        self._root = value
+        self._owner = threading.get_ident()
+        self._twinnable = getattr(value, "_recipe", None) is not None
+
+    def close_twins(self) -> None:
+        """Close the sessions made for other threads (their requests stay counted)."""
+        with self._twins_lock:
+            twins = getattr(self, "_twins", {})
+            self._twins = {}
+            self._retired = getattr(self, "_retired", 0)
+            for twin in twins.values():
+                if twin is not getattr(self, "_root", None):
+                    self._retired += int(getattr(twin, "real_requests", 0) or 0)
+                    twin.close()
+
     def _sent(self) -> int | None:
-        sent = getattr(self.session, "real_requests", None)
-        return sent if isinstance(sent, int) else None
+        sent = getattr(self._root, "real_requests", None)
+        if not isinstance(sent, int):
+            return None
+        with self._twins_lock:
+            twins = [t for t in self._twins.values() if t is not self._root]
+        return sent + self._retired + sum(int(getattr(t, "real_requests", 0)) for t in twins)
 
     @property
     def requests_made(self) -> int:
-        """HTTP requests this client sent so far (retries included, cache hits not)."""
+        """HTTP requests this client sent so far, from every thread (retries included, cache
+        hits not)."""
         sent = self._sent()
         if sent is None or self._sent_before is None:
             return self._calls
@@ -256,12 +312,15 @@ class SourceClient:
     ) -> requests.Response:
         """One request to ``base_url + path``: counted, and checked by `_check_status`. An
         error raised says in ``query`` exactly what was asked (`describe_query`)."""
+        guard = nullcontext() if self._twinnable else self._shared_lock
         try:
-            resp = send_request(self.session, self.name, method, f"{self.base_url}{path}",
-                                params=params, data=data, ident=ident)  # fmt: skip
+            with guard:
+                resp = send_request(self.session, self.name, method, f"{self.base_url}{path}",
+                                    params=params, data=data, ident=ident)  # fmt: skip
             if not getattr(resp, "from_cache", False):
-                self._calls += 1
-                self._seen(resp)
+                with self._twins_lock:
+                    self._calls += 1
+                    self._seen(resp)
             self._check_status(resp, ident)
         except SourceError as exc:
             exc.query = describe_query(method, f"{self.base_url}{path}", params=params, data=data)

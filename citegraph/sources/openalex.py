@@ -17,6 +17,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -231,6 +233,9 @@ def parse_single(text: str | bytes, *, url: str | None = None) -> WorkRecord:
     return parse_work(data, url=url)
 
 
+_TRUNCATED_RE = re.compile(rb'"is_authors_truncated"\s*:\s*true')
+
+
 def authors_truncated(text: str | bytes) -> list[str]:
     """W-ids of the works in a ``/works`` list answer whose authorships were cut at 100
     (``is_authors_truncated: true``); their singletons list every author.
@@ -240,6 +245,9 @@ def authors_truncated(text: str | bytes) -> list[str]:
     >>> authors_truncated('{"results": [{"id": "W11", "is_authors_truncated": true}, {"id": "W22"}]}')
     ['W11']
     """
+    raw = text.encode() if isinstance(text, str) else text
+    if not _TRUNCATED_RE.search(raw):
+        return []  # the usual case, found without parsing the whole answer a second time
     data = _load_json(text)
     return [
         normalize_openalex_id(r.get("id"))
@@ -430,7 +438,8 @@ class OpenAlexClient(SourceClient):
                 service=SERVICE, ident=str(ident),
             ) from None  # fmt: skip
         resp = self._send("GET", path, ident=str(ident))
-        return self._parse(resp, lambda t: parse_single(t, url=resp.url), str(ident))
+        work = self._parse(resp, lambda t: parse_single(t, url=resp.url), str(ident))
+        return self._own_url(work) if id_kind(str(ident)) == "openalex" else work
 
     def works(self, openalex_ids: Iterable[str]) -> list[WorkRecord]:
         """Works by OpenAlex id: one list call per 100 ids (a single id uses the free singleton)."""
@@ -518,7 +527,7 @@ class OpenAlexClient(SourceClient):
                 params["sort"] = sort
             resp = self._send("GET", "/works", params=params, ident=ident)
             works, answer = self._parse(resp, lambda t: parse_list(t, url=resp.url), ident)
-            works = self._complete(works, resp, ident)
+            works = [self._own_url(w) for w in self._complete(works, resp, ident)]
             if meta is not None:
                 meta.update(answer)  # the caller sees the last page's meta (count)
             seen[0] += len(works)
@@ -536,10 +545,25 @@ class OpenAlexClient(SourceClient):
     ) -> list[WorkRecord]:
         """Works whose list answer cut the authors at 100 (``is_authors_truncated``), fetched
         again as free singletons, which list every author."""
-        cut = set(self._parse(resp, authors_truncated, ident))
+        truncated = set(self._parse(resp, authors_truncated, ident))
+        cut = [w.openalex_id for w in works if w.openalex_id in truncated]
         if not cut:
             return works
-        return [self.work(w.openalex_id) if w.openalex_id in cut else w for w in works]
+        # Free singletons, asked at once (each thread has its own session): a cut list costs
+        # one round trip, not one per work.
+        with ThreadPoolExecutor(
+            max_workers=min(4, len(cut)), thread_name_prefix="openalex"
+        ) as pool:
+            full = dict(zip(cut, pool.map(self.work, cut), strict=True))
+        return [full.get(w.openalex_id, w) if w.openalex_id else w for w in works]
+
+    def _own_url(self, work: WorkRecord) -> WorkRecord:
+        """``work`` with its own API page as its URL (``/works/W…``), whether it came alone or
+        in a list: a list's URL names every id of its batch, so it would make a work's
+        provenance depend on which works happened to be asked with it."""
+        if not work.openalex_id:
+            return work
+        return replace(work, url=f"{self.base_url}/works/{work.openalex_id}")
 
     def _seen(self, resp: requests.Response) -> None:
         headers = rate_limit_headers(resp.headers)

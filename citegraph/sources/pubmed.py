@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -578,6 +579,9 @@ class PubMedClient(SourceClient):
         super().__init__(session, **kwargs)
         # elink answers references and cited-in in one call: keep the last answer for the other.
         self._both: tuple[tuple[str, ...], dict[str, dict[str, list[Any]]]] | None = None
+        # A crawl asks for references and cited-by from two threads at once: one asks, the
+        # other waits for that answer instead of sending the same request.
+        self._both_lock = threading.Lock()
 
     # -- the source contract
 
@@ -647,9 +651,10 @@ class PubMedClient(SourceClient):
         if kind not in ("references", "cited_by"):
             raise ValueError(f"PubMed answers {', '.join(self.link_kinds)} links, not {kind!r}")
         key = tuple(pmids)
-        if self._both is None or self._both[0] != key:
-            self._both = (key, self._elink(pmids, [LINK_CITEDIN, LINK_REFS], ask=None))
-        both = self._both[1]
+        with self._both_lock:
+            if self._both is None or self._both[0] != key:
+                self._both = (key, self._elink(pmids, [LINK_CITEDIN, LINK_REFS], ask=None))
+            both = self._both[1]
         if kind == "references":
             for pmid, items in both[LINK_REFS].items():
                 out.links.extend(
