@@ -77,9 +77,8 @@ def test_ranking_timeline_charts_and_find_stay_on_loopback(browser, app) -> None
         caption = "Timeline: the citation network with year across and clusters as lanes —"
         page.get_by_text(caption).first.wait_for(timeout=60_000)
         _settled(page)
-        frame = page.frame_locator("iframe").first
-        frame.locator("#citegraph-legend").wait_for(timeout=30_000)
-        legend = frame.locator("#citegraph-legend").inner_text()
+        page.locator(".cg-wrap[data-drawn]").first.wait_for(state="attached", timeout=30_000)
+        legend = page.locator(".cg-legend").first.inner_text()
         assert " · " in legend  # clusters named by their terms
         _shot(page, "screenshot-timeline.png")
 

@@ -69,7 +69,7 @@ def test_a_link_sets_the_options_and_a_clicked_download_equals_the_cli_file(
                             "method": "leiden", "resolution": "1.5"}  # fmt: skip
 
     page.get_by_role("tab", name="Downloads").click()
-    button = page.get_by_role("button", name="GEXF 1.2 (Gephi)")
+    button = page.get_by_role("button", name="GEXF 1.3 (Gephi)")
     button.wait_for(timeout=60_000)
     with page.expect_download(timeout=60_000) as info:
         button.click()

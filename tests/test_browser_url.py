@@ -85,6 +85,9 @@ def test_a_copied_link_opens_the_same_corpus_and_view_in_a_fresh_browser(
     page.get_by_text("Fetched live from pubmed, icite, openalex").first.wait_for(timeout=90_000)
     page.get_by_text("Similarity", exact=True).first.click()
     page.get_by_text("Similarity network").first.wait_for(timeout=30_000)
+    # Drawn: the graph and the counts are on screen (not the skeletons of a run in progress).
+    page.locator(".cg-wrap[data-drawn]").first.wait_for(state="attached", timeout=60_000)
+    page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=60_000)
     _settled(page)
     _no_errors(page)
     expect(page).to_have_url(re.compile(rf"[?&]seed={emulator.seed}(&|$)"), timeout=30_000)
@@ -102,6 +105,9 @@ def test_a_copied_link_opens_the_same_corpus_and_view_in_a_fresh_browser(
     page.goto(link, wait_until="domcontentloaded")
     page.get_by_text("Opened from the local cache").first.wait_for(timeout=90_000)
     page.get_by_text("Similarity network").first.wait_for(timeout=30_000)
+    # Drawn: the graph and the counts are on screen (not the skeletons of a run in progress).
+    page.locator(".cg-wrap[data-drawn]").first.wait_for(state="attached", timeout=60_000)
+    page.locator('[data-testid="stMetricValue"]').first.wait_for(timeout=60_000)
     _settled(page)
     _no_errors(page)
     assert _metrics(page) == seen_a and int(seen_a["Works"]) > 100
