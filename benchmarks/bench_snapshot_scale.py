@@ -281,7 +281,7 @@ def api_projection(members: list[tuple[str, str, str]], n_seeds: int) -> dict:
 def _members(folder: Path) -> list[tuple]:
     import duckdb
 
-    return duckdb.sql(f"SELECT seed_id, work_id, relation FROM read_parquet('{folder}') "
+    return duckdb.connect().execute(f"SELECT seed_id, work_id, relation FROM read_parquet('{folder}') "
                       "WHERE relation <> 'cited_by' OR rank <= 100").fetchall()  # fmt: skip
 
 
@@ -331,8 +331,13 @@ def main(argv: list[str] | None = None) -> str:
                      f"{conv['peak_mib']:,.0f}", du(parquet)))  # fmt: skip
         import duckdb
 
-        gen["references"] = duckdb.sql(f"SELECT sum(len(referenced_works)) FROM read_parquet("
-                                       f"'{parquet}/**/*.parquet')").fetchone()[0]  # fmt: skip
+        gen["references"] = (
+            duckdb.connect()
+            .execute(
+                f"SELECT sum(len(referenced_works)) FROM read_parquet('{parquet}/**/*.parquet')"
+            )
+            .fetchone()[0]
+        )
         seeds_file = work / "seeds.txt"
         seeds = pick_seeds(args.works, args.seeds, args.generator_seed)
         seeds_file.write_text("\n".join(seeds) + "\n")
@@ -354,8 +359,13 @@ def main(argv: list[str] | None = None) -> str:
             times, peaks, disk = [], [], ""
             for r in range(args.runs):
                 target = work / f"out-{worker}-{data.name}-{r}"
-                result = measure(["--worker", worker, "--snapshot", str(data), "--target",
-                                  str(target), "--seeds-file", str(seeds_file), *common])  # fmt: skip
+                try:
+                    result = measure(["--worker", worker, "--snapshot", str(data), "--target",
+                                      str(target), "--seeds-file", str(seeds_file), *common])  # fmt: skip
+                except RuntimeError as exc:  # one engine failing still reports the others
+                    print(exc, file=sys.stderr)
+                    rows.append((label, "failed: " + str(exc).splitlines()[0], "", ""))
+                    break
                 times.append(result["seconds"])
                 peaks.append(result["peak_mib"])
                 if target.exists():
@@ -366,7 +376,8 @@ def main(argv: list[str] | None = None) -> str:
                     elif r < args.runs - 1:
                         shutil.rmtree(target)
                 details.setdefault(worker, result)
-            rows.append((label, _fmt_s(times), f"{max(peaks):,.0f}", disk))
+            if times:
+                rows.append((label, _fmt_s(times), f"{max(peaks):,.0f}", disk))
         if members_dir is None and "duckdb" in details:
             members_dir = (
                 work / f"out-duckdb-{parquet.name}-{args.runs - 1}" / "neighbourhoods.parquet"
