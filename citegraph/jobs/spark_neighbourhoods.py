@@ -172,7 +172,13 @@ def _write_text(spark: SparkSession, path: str, text: str) -> None:
 def find_works(spark: SparkSession, snapshot: str) -> tuple[str, list[str], str]:
     """(``"jsonl"`` or ``"parquet"``, the files, the works folder) of a snapshot folder, found
     as `citegraph.sources.openalex_snapshot.find_works` finds them (same folders, same manifest
-    check), on any file system Spark reads."""
+    check), on any file system Spark reads.
+
+    Examples
+    --------
+    >>> find_works(spark, "s3a://bucket/openalex")  # doctest: +SKIP
+    ('jsonl', ['s3a://bucket/openalex/data/works/updated_date=2026-09-14/part_000.gz', ...], ...)
+    """
     root = snapshot.rstrip("/")
     for works in (f"{root}/data/works", f"{root}/works", root):
         parquet = _glob(spark, f"{works}/updated_date=*/*.parquet") or _glob(
@@ -218,7 +224,13 @@ def _nonempty(column: Column) -> Column:
 
 def read_works(spark: SparkSession, snapshot: str) -> DataFrame:
     """The works of a snapshot with the converted Parquet's columns (`SLICE_COLUMNS`) and
-    ``updated_date``, ids normalised as the DuckDB source normalises them."""
+    ``updated_date``, ids normalised as the DuckDB source normalises them.
+
+    Examples
+    --------
+    >>> read_works(spark, "/data/openalex").select("id", "pmid").first()  # doctest: +SKIP
+    Row(id='W2741809807', pmid='29456894')
+    """
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
@@ -269,7 +281,13 @@ def read_works(spark: SparkSession, snapshot: str) -> DataFrame:
 
 
 def citation_edges(works: DataFrame) -> DataFrame:
-    """Distinct (``citing``, ``cited``) W-id pairs from every work's ``referenced_works``."""
+    """Distinct (``citing``, ``cited``) W-id pairs from every work's ``referenced_works``.
+
+    Examples
+    --------
+    >>> citation_edges(read_works(spark, "/data/openalex")).count()  # doctest: +SKIP
+    19943885
+    """
     from pyspark.sql import functions as F
 
     return (
@@ -309,6 +327,14 @@ def build_neighbourhoods(
     ``seeds`` has ``seed`` (the text given), ``column`` and ``value`` (`parse_seed`); seeds no
     work matches have no rows. A seed that matches several works (a PMID twice) takes the
     smallest W-id, as the DuckDB source does.
+
+    Examples
+    --------
+    >>> works = read_works(spark, "/data/openalex")  # doctest: +SKIP
+    >>> seeds = spark.createDataFrame([("pmid:7", "pmid", "7")], "seed string, column string, "
+    ...                               "value string")  # doctest: +SKIP
+    >>> build_neighbourhoods(works, seeds, citation_edges(works), max_per_kind=100)  # doctest: +SKIP
+    DataFrame[seed: string, seed_id: string, work_id: string, relation: string, rank: int]
     """
     from pyspark.sql import Window
     from pyspark.sql import functions as F
@@ -495,7 +521,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """The command line (see `_parser`); 0 on success, 2 when the input is unusable."""
+    """The command line (see `_parser`); 0 on success, 2 when the input is unusable.
+
+    Examples
+    --------
+    >>> main(["--snapshot", "/data/openalex", "--seeds", "seeds.txt",
+    ...       "--out", "/data/slice"])  # doctest: +SKIP
+    0
+    """
     args = _parser().parse_args(argv)
     from pyspark.sql import SparkSession
 
