@@ -33,7 +33,16 @@ $(CHROMIUM):
 		echo "chromium is missing and we are not root: browser tests will be skipped"; \
 	fi
 
-test: $(VENV)/.installed-dev | $(CHROMIUM)
+# The Spark job's test needs a Java 17+ runtime: Debian's, installed here when missing (else skipped).
+JAVA := /usr/bin/java
+$(JAVA):
+	@if [ "$$(id -u)" = "0" ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	else \
+		echo "java is missing and we are not root: the Spark job's test will be skipped"; \
+	fi
+
+test: $(VENV)/.installed-dev | $(CHROMIUM) $(JAVA)
 	$(PY) -m ruff check citegraph tests app.py benchmarks
 	$(PY) -m pytest -q
 

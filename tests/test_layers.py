@@ -34,6 +34,9 @@ RANKS = {
     "citegraph.sources.registry": 7.8,  # builds the API sources' clients
     # DuckDB over the snapshot; above openalex because it reuses its parser (same WorkRecords)
     "citegraph.sources.openalex_snapshot": 7.5,
+    # Spark job: imports only CitegraphError, so the file ships to a cluster alone
+    "citegraph.jobs": 1,
+    "citegraph.jobs.spark_neighbourhoods": 1,
     "citegraph.merge.rules": 5,
     "citegraph.merge.works": 6,
     "citegraph.merge.authors": 6,
