@@ -151,6 +151,12 @@ def _parser(*, command: str | None = None) -> argparse.ArgumentParser:
         help="cap on similar articles, citing works per source (newest first) and depth-2 works per kind",
     )
     fetch.add_argument(
+        "--workers", type=int, default=1, metavar="N",
+        help="calls out at once (default 1, one at a time); above 1 the services are asked side "
+        "by side (1.7x faster cold, benchmarks/RESULTS.md P1), but which calls are batched "
+        "together then depends on answer order, so a rerun or --offline may miss the cache",
+    )  # fmt: skip
+    fetch.add_argument(
         "--sources",
         default="pubmed,icite,openalex",
         help="comma-separated subset of pubmed,icite,openalex,openalex-snapshot",
@@ -268,7 +274,7 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
     snapshot = _snapshot_source(args, sources)
     sources = tuple(s for s in sources if s != "openalex-snapshot")
     # FetchOptions names the API sources only; with the snapshot alone, its default stands in.
-    options = FetchOptions(depth=args.depth, max_per_kind=args.max_per_kind,
+    options = FetchOptions(depth=args.depth, max_per_kind=args.max_per_kind, workers=args.workers,
                            **({"sources": sources} if sources or not snapshot else {}))  # fmt: skip
     clients = make_clients(
         sources,

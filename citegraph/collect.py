@@ -125,8 +125,8 @@ class FetchOptions:
 
     Examples
     --------
-    >>> FetchOptions().workers, FetchOptions(workers=1).workers  # side by side, one at a time
-    (8, 1)
+    >>> FetchOptions().workers, FetchOptions(workers=8).workers  # one at a time, side by side
+    (1, 8)
     >>> FetchOptions(workers=0)
     Traceback (most recent call last):
     ...
@@ -147,8 +147,12 @@ class FetchOptions:
     give_up_after: int = 2
     #: Calls asked at once. With more than one, the services run side by side, each at its own
     #: rate limit, and each step starts as soon as what it needs has arrived; 1 asks one call
-    #: at a time, in the order of the steps below. Both give the same corpus.
-    workers: int = 8
+    #: at a time, in the order of the steps below. Both give the same corpus on a cold crawl,
+    #: but side by side the ids a batch holds depend on which answers came first, so the
+    #: requests (the HTTP cache's keys) can differ between runs and a resumed or offline crawl
+    #: may miss answers the cache holds (seen in tests/test_collect.py): one at a time stays
+    #: the default until batches are made independent of answer order.
+    workers: int = 1
 
     def __post_init__(self) -> None:
         if self.depth not in (1, 2):
@@ -769,7 +773,8 @@ class _Scheduler:
     - a source asks for the works at the current hop by its best id once no other service
       has a call out that may name more works for it (anything but works asked by ids of
       that same kind): waiting for them keeps its batches full, so the crawl sends no more
-      requests than the step-by-step one; a full batch goes at once;
+      requests than the step-by-step one, and the same works make the same batches (so the
+      same cached requests: a resumed or offline crawl is answered from the cache);
     - other id kinds (OpenAlex by DOI) are asked only when every service is idle and no
       source has a best id left, as in the step-by-step crawl;
     - a source has at most its ``max_in_flight`` calls out (one for a source that does not
@@ -1018,7 +1023,10 @@ class _Scheduler:
         todo = self._todo(src, frontier, kinds)
         size = max(1, src.max_batch.get("fetch_works", len(todo) or 1))
         if wait_for_others and others:
-            todo = todo[: len(todo) // size * size]  # only full batches now
+            # Not even a full batch early: which ids fill it would depend on which answers
+            # came first, and the same works must always make the same requests (a resumed or
+            # offline crawl finds them in the cache only then).
+            return False
         if not todo:
             return False
         self._fetch(src, c._unasked(src, todo, kinds=kinds), hop=self.hop,
