@@ -1010,7 +1010,7 @@ class _Scheduler:
 
     def _ask_works(self, src: Source, *, kinds: tuple[str, ...], wait_for_others: bool) -> bool:
         """Ask ``src`` for the works at the current hop it has not been asked about, by
-        ``kinds``: full batches at once, the rest when no other service has a call out."""
+        ``kinds``, once no other service has a call out that may name more of them."""
         c = self.c
         best = src.id_kinds[0] if src.id_kinds else None
         others = any(
@@ -1021,7 +1021,6 @@ class _Scheduler:
         )
         frontier = [i for i, h in c._hop.items() if h <= self.hop]
         todo = self._todo(src, frontier, kinds)
-        size = max(1, src.max_batch.get("fetch_works", len(todo) or 1))
         if wait_for_others and others:
             # Not even a full batch early: which ids fill it would depend on which answers
             # came first, and the same works must always make the same requests (a resumed or
