@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 import networkx as nx  # noqa: E402
 
+from benchmarks.results import write_section  # noqa: E402
 from citegraph.analysis import cluster_table, ranked_works_table  # noqa: E402
 from citegraph.layout import timeline_positions  # noqa: E402
 from citegraph.ranking import (  # noqa: E402
@@ -118,13 +119,7 @@ def section(rows: list[dict[str, Any]], runs: int, argv: list[str]) -> str:
 
 def write_results(text: str, path: Path = RESULTS) -> None:
     """Replace this benchmark's section of RESULTS.md, keeping the other sections."""
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    if BEGIN in old and END in old:
-        head, rest = old.split(BEGIN, 1)
-        new = head + text + rest.split(END, 1)[1]
-    else:
-        new = old.rstrip("\n") + "\n\n" + text + "\n"
-    path.write_text(new, encoding="utf-8")
+    write_section(text, BEGIN, END, path)
 
 
 def main(argv: list[str] | None = None) -> str:

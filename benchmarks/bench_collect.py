@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.naive_crawl import naive_crawl  # noqa: E402
+from benchmarks.results import write_section  # noqa: E402
 from citegraph.collect import Collector, FetchOptions, make_clients  # noqa: E402
 from citegraph.http import DEFAULT_RATES  # noqa: E402
 
@@ -252,13 +253,7 @@ def section(results: dict[str, dict[str, Any]], args: argparse.Namespace, argv: 
 
 def write_results(text: str, path: Path = RESULTS) -> None:
     """Replace this benchmark's section of RESULTS.md, keeping the other sections."""
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    if BEGIN in old and END in old:
-        head, rest = old.split(BEGIN, 1)
-        new = head + text + rest.split(END, 1)[1]
-    else:
-        new = old.rstrip("\n") + "\n\n" + text + "\n"
-    path.write_text(new, encoding="utf-8")
+    write_section(text, BEGIN, END, path)
 
 
 def main(argv: list[str] | None = None) -> str:

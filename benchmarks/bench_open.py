@@ -28,6 +28,7 @@ from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
+from benchmarks.results import write_section  # noqa: E402
 from citegraph.startup import FetchRequest, cached_corpus, probe_network
 from tests.emulator.server import EmulatorServer
 
@@ -126,13 +127,7 @@ def render(rows: list[tuple[str, str]], argv: Sequence[str]) -> str:
 
 def write_results(section: str, out: Path) -> None:
     """Replace this benchmark's section of ``out`` (or append it)."""
-    text = out.read_text(encoding="utf-8") if out.exists() else "# Benchmark results\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    out.write_text(text, encoding="utf-8")
+    write_section(section, BEGIN, END, out)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 from streamlit.runtime.media_file_manager import MediaFileManager  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from benchmarks.results import write_section  # noqa: E402
 from citegraph.graphs import year_bounds  # noqa: E402
 from citegraph.snapshot import save_snapshot  # noqa: E402
 from tests.corpora import generated_corpus  # noqa: E402
@@ -158,13 +159,7 @@ def section(rows: dict[str, Any], args: argparse.Namespace, argv: list[str]) -> 
 
 def write_results(text: str, path: Path = RESULTS) -> None:
     """Replace this benchmark's section of RESULTS.md, keeping the other sections."""
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    if BEGIN in old and END in old:
-        head, rest = old.split(BEGIN, 1)
-        new = head + text + rest.split(END, 1)[1]
-    else:
-        new = old.rstrip("\n") + "\n\n" + text + "\n"
-    path.write_text(new, encoding="utf-8")
+    write_section(text, BEGIN, END, path)
 
 
 def main(argv: list[str] | None = None) -> str:

@@ -41,6 +41,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.results import write_section  # noqa: E402
 from citegraph.snapshot import save_snapshot  # noqa: E402
 from tests.apprunner import CHROMIUM, CHROMIUM_ARGS, running_app  # noqa: E402
 from tests.corpora import generated_corpus  # noqa: E402
@@ -190,13 +191,7 @@ def section(p2: dict, p4: dict, args: argparse.Namespace, argv: list[str], notes
 
 def write_results(text: str, path: Path = RESULTS) -> None:
     """Replace this benchmark's section of RESULTS.md, keeping the other sections."""
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    if BEGIN in old and END in old:
-        head, rest = old.split(BEGIN, 1)
-        new = head + text + rest.split(END, 1)[1]
-    else:
-        new = old.rstrip("\n") + "\n\n" + text + "\n"
-    path.write_text(new, encoding="utf-8")
+    write_section(text, BEGIN, END, path)
 
 
 def main(argv: list[str] | None = None) -> str:

@@ -46,6 +46,7 @@ import networkx as nx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.results import write_section  # noqa: E402
 from citegraph.analysis import author_clusters  # noqa: E402
 from citegraph.graphs import (  # noqa: E402
     _KIND_NAMES,
@@ -350,13 +351,7 @@ def section(rows: list[dict[str, Any]], runs: int, argv: list[str]) -> str:
 
 def write_results(text: str, path: Path = RESULTS) -> None:
     """Replace this benchmark's section of RESULTS.md, keeping the other sections."""
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    if BEGIN in old and END in old:
-        head, rest = old.split(BEGIN, 1)
-        new = head + text + rest.split(END, 1)[1]
-    else:
-        new = old.rstrip("\n") + "\n\n" + text + "\n"
-    path.write_text(new, encoding="utf-8")
+    write_section(text, BEGIN, END, path)
 
 
 def main(argv: list[str] | None = None) -> str:

@@ -44,6 +44,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from benchmarks.results import write_section  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 BEGIN, END = "<!-- bench_snapshot_scale: begin -->", "<!-- bench_snapshot_scale: end -->"
@@ -442,13 +444,7 @@ def report(args, argv, gen, rows, details, load) -> str:  # type: ignore[no-unty
 
 def write_results(text: str, path: Path = RESULTS) -> None:
     """Replace this benchmark's section of RESULTS.md, keeping the other sections."""
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    if BEGIN in old and END in old:
-        head, rest = old.split(BEGIN, 1)
-        new = head + text + rest.split(END, 1)[1]
-    else:
-        new = old.rstrip("\n") + "\n\n" + text + "\n"
-    path.write_text(new, encoding="utf-8")
+    write_section(text, BEGIN, END, path)
 
 
 if __name__ == "__main__":
