@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 from pathlib import Path
-
-from tests.conftest import ROOT
 
 
 def test_bench_analysis_runs_and_writes_only_its_section(tmp_path: Path) -> None:
-    path = ROOT / "benchmarks" / "bench_analysis.py"
-    spec = importlib.util.spec_from_file_location("bench_analysis", path)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = importlib.import_module("benchmarks.bench_analysis")
     out = tmp_path / "RESULTS.md"
     out.write_text("# Benchmark results\n\n## another benchmark's section\n", encoding="utf-8")
     bench.main(["--sizes", "40", "--runs", "1", "--out", str(out)])

@@ -3,17 +3,12 @@ and its naive baseline never rot."""
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 from pathlib import Path
-
-from tests.conftest import ROOT
 
 
 def _bench():  # type: ignore[no-untyped-def]
-    path = ROOT / "benchmarks" / "bench_collect.py"
-    spec = importlib.util.spec_from_file_location("bench_collect", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = importlib.import_module("benchmarks.bench_collect")
     return module
 
 

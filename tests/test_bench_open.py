@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 from pathlib import Path
-
-from tests.conftest import ROOT
 
 
 def test_bench_open_runs_and_writes_its_section(tmp_path: Path) -> None:
-    spec = importlib.util.spec_from_file_location(
-        "bench_open", ROOT / "benchmarks" / "bench_open.py"
-    )
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = importlib.import_module("benchmarks.bench_open")
     out = tmp_path / "RESULTS.md"
     out.write_text("# Benchmark results\n\n## another benchmark's section\n", encoding="utf-8")
     bench.main(["--runs", "1", "--latency-ms", "0", "--out", str(out)])

@@ -3,7 +3,7 @@ rots."""
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import re
 from pathlib import Path
 
@@ -11,10 +11,7 @@ from tests.conftest import ROOT
 
 
 def test_bench_options_runs_and_writes_its_section(tmp_path: Path) -> None:
-    path = ROOT / "benchmarks" / "bench_options.py"
-    spec = importlib.util.spec_from_file_location("bench_options", path)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = importlib.import_module("benchmarks.bench_options")
     out = tmp_path / "RESULTS.md"
     out.write_text("# Benchmark results\n\n## another benchmark's section\n", encoding="utf-8")
     bench.main(["--works", "40", "--runs", "1", "--out", str(out)])

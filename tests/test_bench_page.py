@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 from pathlib import Path
 
 import pytest
 
 from tests.apprunner import CHROMIUM
-from tests.conftest import ROOT
 
 pytestmark = [
     pytest.mark.browser,
@@ -17,11 +16,7 @@ pytestmark = [
 
 
 def test_bench_page_runs_and_writes_its_section(tmp_path: Path) -> None:
-    spec = importlib.util.spec_from_file_location(
-        "bench_page", ROOT / "benchmarks" / "bench_page.py"
-    )
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = importlib.import_module("benchmarks.bench_page")
     out = tmp_path / "RESULTS.md"
     out.write_text("# Benchmark results\n\n## another benchmark's section\n", encoding="utf-8")
     bench.main(["--works", "30", "--p4-works", "40", "--runs", "1", "--out", str(out)])

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 from pathlib import Path
 
 from citegraph.analysis import author_clusters
 from citegraph.graphs import build_coauthor_graph, build_similarity_graph
-from tests.conftest import ROOT
 
 
 def _bench():
-    path = ROOT / "benchmarks" / "bench_scale.py"
-    spec = importlib.util.spec_from_file_location("bench_scale", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = importlib.import_module("benchmarks.bench_scale")
     return module
 
 

@@ -4,6 +4,7 @@ never rots; its DuckDB SQL and the Spark job must find the same neighbourhoods."
 from __future__ import annotations
 
 import gzip
+import importlib
 import importlib.util
 import json
 import os
@@ -13,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from citegraph.sources.openalex_snapshot import OpenAlexSnapshotSource
-from tests.conftest import ROOT
 
 SPARK = bool(importlib.util.find_spec("pyspark")) and bool(
     shutil.which("java") or os.environ.get("JAVA_HOME")
@@ -21,10 +21,7 @@ SPARK = bool(importlib.util.find_spec("pyspark")) and bool(
 
 
 def _bench():
-    path = ROOT / "benchmarks" / "bench_snapshot_scale.py"
-    spec = importlib.util.spec_from_file_location("bench_snapshot_scale", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = importlib.import_module("benchmarks.bench_snapshot_scale")
     return module
 
 
