@@ -41,6 +41,19 @@ def _is_local(url: str) -> bool:
         return False
 
 
+def guard_loopback(context, outside: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Record in ``outside`` and abort every request of ``context`` that would leave loopback."""
+
+    def route(route):  # type: ignore[no-untyped-def]
+        if _is_local(route.request.url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", route)
+
+
 @pytest.fixture(scope="module")
 def app(emulator_server, tmp_path_factory):  # type: ignore[no-untyped-def]
     """The base URL of the module's one app server (started once, healthy before first use)."""
@@ -55,15 +68,7 @@ def page_with_guard(browser, app):
     """A page on the app whose every non-loopback request is recorded and aborted."""
     context = browser.new_context(viewport={"width": 1500, "height": 2300})
     outside: list[str] = []
-
-    def route(route):
-        if _is_local(route.request.url):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", route)
+    guard_loopback(context, outside)
     context.on("websocket", lambda ws: None if _is_local(ws.url) else outside.append(ws.url))
     page = context.new_page()
     page.goto(app, wait_until="domcontentloaded")

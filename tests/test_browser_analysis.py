@@ -16,7 +16,7 @@ import pytest
 
 from tests.apprunner import CHROMIUM, ROOT, running_app
 from tests.emulator.fixtures import EmulatorHandle
-from tests.test_browser import _is_local, _no_errors, _settled, _shot
+from tests.test_browser import _no_errors, _settled, _shot, guard_loopback
 
 pytestmark = [
     pytest.mark.browser,
@@ -44,15 +44,7 @@ def app(emulator_server, tmp_path_factory):  # type: ignore[no-untyped-def]
 def test_ranking_timeline_charts_and_find_stay_on_loopback(browser, app) -> None:  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 1500, "height": 2300})
     outside: list[str] = []
-
-    def route(route):  # type: ignore[no-untyped-def]
-        if _is_local(route.request.url):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", route)
+    guard_loopback(context, outside)
     page = context.new_page()
     try:
         page.goto(app, wait_until="domcontentloaded")

@@ -25,7 +25,7 @@ from citegraph.snapshot import save_snapshot
 from citegraph.views import build_view, view_picture
 from tests.apprunner import CHROMIUM, ROOT, running_app
 from tests.emulator.fixtures import EmulatorHandle
-from tests.test_browser import _is_local, _no_errors
+from tests.test_browser import _no_errors, guard_loopback
 
 pytestmark = [
     pytest.mark.browser,
@@ -71,15 +71,7 @@ def guarded(browser):  # type: ignore[no-untyped-def]
     """A fresh context (its own Streamlit session) whose requests must stay on loopback."""
     context = browser.new_context(viewport={"width": 1500, "height": 1900})
     outside: list[str] = []
-
-    def route(route):  # type: ignore[no-untyped-def]
-        if _is_local(route.request.url):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", route)
+    guard_loopback(context, outside)
     yield context, outside
     context.close()
 

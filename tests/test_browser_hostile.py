@@ -19,7 +19,7 @@ import pytest
 from citegraph.snapshot import dumps_snapshot
 from tests.apprunner import CHROMIUM, running_app
 from tests.hostile_text import EVIL, HOSTILE_FIELDS, PAYLOADS, hostile_corpus, shown
-from tests.test_browser import _is_local, _settled
+from tests.test_browser import _is_local, _settled, guard_loopback
 
 pytestmark = [
     pytest.mark.browser,
@@ -97,15 +97,7 @@ def guarded(browser, app):  # type: ignore[no-untyped-def]
     dialog; it is ready once the hostile snapshot's banner is shown."""
     context = browser.new_context(viewport={"width": 1500, "height": 2000})
     seen: dict[str, list[str]] = {"outside": [], "dialogs": []}
-
-    def route(route):  # type: ignore[no-untyped-def]
-        if _is_local(route.request.url):
-            route.continue_()
-        else:
-            seen["outside"].append(route.request.url)
-            route.abort()
-
-    context.route("**/*", route)
+    guard_loopback(context, seen["outside"])
     context.on(
         "websocket", lambda ws: None if _is_local(ws.url) else seen["outside"].append(ws.url)
     )

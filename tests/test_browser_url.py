@@ -16,7 +16,7 @@ import pytest
 
 from tests.apprunner import CHROMIUM, running_app
 from tests.emulator.fixtures import EmulatorHandle
-from tests.test_browser import _is_local, _no_errors, _settled, _shot
+from tests.test_browser import _no_errors, _settled, _shot, guard_loopback
 
 pytestmark = [
     pytest.mark.browser,
@@ -38,15 +38,7 @@ def _context(browser, outside: list[str]):  # type: ignore[no-untyped-def]
     """A fresh browser context (no cookies, no storage) whose non-loopback requests are
     recorded and aborted."""
     context = browser.new_context(viewport={"width": 1500, "height": 2300})
-
-    def route(route):  # type: ignore[no-untyped-def]
-        if _is_local(route.request.url):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", route)
+    guard_loopback(context, outside)
     return context
 
 

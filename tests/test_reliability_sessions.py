@@ -30,7 +30,7 @@ from citegraph.snapshot import load_snapshot, save_snapshot
 from citegraph.views import ViewOptions, build_view
 from tests.apprunner import CHROMIUM, ROOT, running_app
 from tests.emulator.fixtures import EmulatorHandle
-from tests.test_browser import _is_local, _no_errors, _settled
+from tests.test_browser import _is_local, _no_errors, _settled, guard_loopback
 
 pytestmark = [
     pytest.mark.browser,
@@ -123,15 +123,7 @@ def _open(browser, app: str, name: str) -> Session:  # type: ignore[no-untyped-d
     aborted; the page starts loading without waiting for it."""
     context = browser.new_context(viewport={"width": 1500, "height": 1800})
     session = Session(name=name, page=None)
-
-    def route(route):  # type: ignore[no-untyped-def]
-        if _is_local(route.request.url):
-            route.continue_()
-        else:
-            session.outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", route)
+    guard_loopback(context, session.outside)
     context.on(
         "websocket", lambda ws: None if _is_local(ws.url) else session.outside.append(ws.url)
     )
