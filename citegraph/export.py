@@ -36,7 +36,6 @@ import unicodedata
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -625,8 +624,9 @@ def generate_json(
     data = nx.node_link_data(H, edges="links")
     header = dict(drawn.header)
     header.update({
+        # No creation time: the same options give the same bytes on the page and in the CLI
+        # (the snapshot the graph comes from records when it was fetched).
         "name": _strip_all(name) or header.get("name") or "graph",
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
     })  # fmt: skip
     data["graph"] = header
     return json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")

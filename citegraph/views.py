@@ -552,8 +552,7 @@ def view_file(
     exactly as the page draws it: positions, colours and sizes from ``pic`` (default:
     `view_picture` with ``color_by``), clusters named as in the legend, and ``filters`` (what
     `citegraph.graphs.filter_corpus` was given) in the file's header. The page and the CLI
-    both call this, so the same options give the same bytes (the node-link JSON excepted: it
-    records when it was made).
+    both call this, so the same options give the same bytes.
 
     Examples
     --------

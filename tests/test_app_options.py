@@ -36,21 +36,6 @@ def small_snapshot(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Files that carry their creation time (the JSON header) are compared at one instant."""
-    from datetime import UTC, datetime
-
-    from citegraph import export
-
-    class Frozen(datetime):
-        @classmethod
-        def now(cls, tz=None):  # type: ignore[no-untyped-def]
-            return datetime(2026, 1, 2, 3, 4, 5, tzinfo=tz or UTC)
-
-    monkeypatch.setattr(export, "datetime", Frozen)
-
-
-@pytest.fixture
 def deferred(monkeypatch: pytest.MonkeyPatch) -> dict[str, Callable[[], bytes]]:
     """Every callable the page hands to a download button, by the button's deferred file id
     (Streamlit calls it when the button is clicked; here the test does)."""
@@ -102,7 +87,6 @@ def test_each_download_equals_the_cli_file_for_the_same_options(
     small_snapshot: Path,
     tmp_path: Path,
     deferred,
-    frozen_clock,
     state: str,
 ) -> None:  # type: ignore[no-untyped-def]
     query, flags = PAGE_STATES[state]
