@@ -134,6 +134,9 @@ function build(vis, root, data, setStateValue) {
     setStateValue("selected", sel);
   });
   network.once("afterDrawing", () => {
+    // The whole graph in view at first (the canvas may have had no size when vis-network
+    // fitted it at construction); later zooming and panning are the reader's.
+    network.fit({animation: false});
     drawing.drawn = true;
     root.dataset.drawn = data.key;
     root.dispatchEvent(new CustomEvent("citegraph-drawn", {bubbles: true, composed: true}));
