@@ -545,6 +545,10 @@ class Collector:
 
     def _fetch(self, src: Source, ids: list[str], *, hop: int, stage: str) -> None:
         """``src.fetch_works`` in batches of its ``max_batch``; what arrives is kept."""
+        # Sorted: the same works make the same batches, and so the same requests (the HTTP
+        # cache's keys), however their ids arrived (a set's order changes between processes,
+        # and a rerun after a kill is another process).
+        ids = sorted(ids)
         size = max(1, src.max_batch.get("fetch_works", len(ids) or 1))
         batches = [ids[i : i + size] for i in range(0, len(ids), size)]
         for n, batch in enumerate(batches):
