@@ -8,7 +8,7 @@ answers do not compete with the client for one interpreter lock, with ``--latenc
 every answer and the services' real limits enforced (NCBI 3 requests/s, 10 with a key; OpenAlex
 100/s); the client keeps to its own defaults (`citegraph.http.DEFAULT_RATES`: PubMed 3 or 10/s,
 iCite 5/s, OpenAlex 10/s). Every run starts from an empty HTTP cache. Per key mode it times,
-median of ``--runs``: the crawl with the services side by side (``FetchOptions(workers=8)``, ``fetch --workers 8``; not the default, see FetchOptions.workers),
+median of ``--runs``: the crawl with the services side by side (``FetchOptions(workers=8)``, the default),
 the same crawl one call at a time (``workers=1``), and ``benchmarks/naive_crawl.py`` (one request
 per work; ``--naive-runs`` runs, it is slow by design). The floor:
 
@@ -220,7 +220,7 @@ def section(results: dict[str, dict[str, Any]], args: argparse.Namespace, argv: 
     lines.append(
         row("**floor** (the larger)", [f"**{r[m]['floor']['floor']:.2f} s**" for m in modes])
     )
-    lines.append(row("**crawl, services side by side** (`FetchOptions(workers=8)`, `fetch --workers 8`)",
+    lines.append(row("**crawl, services side by side** (the default, `FetchOptions(workers=8)`)",
                      [f"**{r[m]['concurrent']['wall']:.2f} s ({r[m]['concurrent']['wall'] / r[m]['floor']['floor']:.2f}× floor)**"
                       for m in modes]))  # fmt: skip
     lines.append(row("… of which client CPU (parsing, cache, planning) / merging the corpus",
@@ -229,7 +229,7 @@ def section(results: dict[str, dict[str, Any]], args: argparse.Namespace, argv: 
     lines.append(row("… emulator's own time per answer beyond the latency (median) / load average",
                      [f"{r[m]['concurrent']['server']:.2f} s / {r[m]['concurrent']['load']:.1f}"
                       for m in modes]))  # fmt: skip
-    lines.append(row("crawl one call at a time (`workers=1`, the crawl before this change)",
+    lines.append(row("crawl one call at a time (`fetch --workers 1`)",
                      [f"{r[m]['sequential']['wall']:.2f} s ({r[m]['sequential']['wall'] / r[m]['floor']['floor']:.2f}× floor; "
                       f"{r[m]['sequential']['wall'] / r[m]['concurrent']['wall']:.1f}× the side-by-side crawl)"
                       for m in modes]))  # fmt: skip

@@ -125,8 +125,8 @@ class FetchOptions:
 
     Examples
     --------
-    >>> FetchOptions().workers, FetchOptions(workers=8).workers  # one at a time, side by side
-    (1, 8)
+    >>> FetchOptions().workers, FetchOptions(workers=1).workers  # side by side, one at a time
+    (8, 1)
     >>> FetchOptions(workers=0)
     Traceback (most recent call last):
     ...
@@ -147,12 +147,11 @@ class FetchOptions:
     give_up_after: int = 2
     #: Calls asked at once. With more than one, the services run side by side, each at its own
     #: rate limit, and each step starts as soon as what it needs has arrived; 1 asks one call
-    #: at a time, in the order of the steps below. Both give the same corpus on a cold crawl,
-    #: but side by side the ids a batch holds depend on which answers came first, so the
-    #: requests (the HTTP cache's keys) can differ between runs and a resumed or offline crawl
-    #: may miss answers the cache holds (seen in tests/test_collect.py): one at a time stays
-    #: the default until batches are made independent of answer order.
-    workers: int = 1
+    #: at a time, in the order of the steps below. Both send the same requests and give the
+    #: same corpus: a source asks for works only once no call that may name more of them is
+    #: out, and a batch's ids are sorted, so the same works make the same requests (the HTTP
+    #: cache's keys) whichever answer came first (tests/test_collect.py checks both ways).
+    workers: int = 8
 
     def __post_init__(self) -> None:
         if self.depth not in (1, 2):
@@ -774,9 +773,9 @@ class _Scheduler:
     - a source resolves a seed as soon as it has an id it can look up, and starts on the
       seed's records and links as soon as it knows the seed (PubMed's efetch and elinks go
       out while OpenAlex is still resolving the PMID);
-    - a source asks for the works at the current hop by its best id once no other service
-      has a call out that may name more works for it (anything but works asked by ids of
-      that same kind): waiting for them keeps its batches full, so the crawl sends no more
+    - a source asks for the works at the current hop by its best id once no call is out, its
+      own or another service's, that may name more works for it (anything but works asked
+      by ids of that same kind): waiting for them keeps its batches full, so the crawl sends no more
       requests than the step-by-step one, and the same works make the same batches (so the
       same cached requests: a resumed or offline crawl is answered from the cache);
     - other id kinds (OpenAlex by DOI) are asked only when every service is idle and no
@@ -1018,9 +1017,9 @@ class _Scheduler:
         c = self.c
         best = src.id_kinds[0] if src.id_kinds else None
         others = any(
-            t.service != src.name
-            # works asked by ids this source already holds bring it no new ones
-            and not (t.query == "fetch_works" and all(id_kind(i) == best for i in t.ids))
+            # works asked by ids this source already holds bring it no new ones; anything
+            # else may, its own links calls too (OpenAlex's citing works arrive as records)
+            not (t.query == "fetch_works" and all(id_kind(i) == best for i in t.ids))
             for t in self._pending()
         )
         frontier = [i for i, h in c._hop.items() if h <= self.hop]

@@ -162,7 +162,9 @@ def test_kill_9_then_rerun_gives_the_same_corpus(
         assert _identity(out) == cold["identity"], "a killed fetch left a different snapshot"
 
     # The rerun runs the same CLI in this process (a second interpreter start-up per case would
-    # double the file's run time and test nothing more).
+    # double the file's run time and test nothing more). The killed run's requests still in the
+    # emulator's injected latency end first, so the rerun's count holds only its own.
+    assert emulator.wait_idle(), "the emulator is still answering the killed fetch"
     emulator.reset()
     emulator.configure(latency_ms=LATENCY_MS)
     monkeypatch.setenv("CITEGRAPH_CACHE_DIR", str(cache_dir))

@@ -73,6 +73,10 @@ class EmulatorHandle:
         """Service requests since the last reset, oldest first (control calls left out)."""
         return self.server.requests()
 
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until the emulator handles no request (see `EmulatorServer.wait_idle`)."""
+        return self.server.wait_idle(timeout)
+
     def reset(self) -> None:
         """Clear the log and all injected behaviour."""
         self.server.reset()

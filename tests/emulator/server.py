@@ -184,6 +184,7 @@ class EmulatorServer:
         self._lock = threading.Lock()
         self._log_path = Path(log_path) if log_path else None
         self._log: list[dict[str, Any]] = []
+        self._handling = 0  # requests being handled now (see `wait_idle`)
         self._reset_state()
         self._httpd = ThreadingHTTPServer((host, port), _Handler)
         self._httpd.daemon_threads = True
@@ -287,6 +288,24 @@ class EmulatorServer:
         if include_control:
             return entries
         return [e for e in entries if e["service"] != "emulator"]
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until no request is being handled (True) or ``timeout`` s have passed (False).
+
+        A client killed mid-request leaves its request running here (in the injected latency);
+        it is logged when it ends. Waiting keeps it out of the log of whatever comes next.
+        """
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._handling:
+                    return True
+            time.sleep(0.01)
+        return False
+
+    def _busy(self, step: int) -> None:
+        with self._lock:
+            self._handling += step
 
     def _record(self, entry: dict[str, Any]) -> None:
         with self._lock:
@@ -396,6 +415,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- plumbing ----------------------------------------------------------------------------
     def _handle(self, method: str) -> None:
+        self.emulator._busy(+1)
+        try:
+            self._handle_request(method)
+        finally:
+            self.emulator._busy(-1)
+
+    def _handle_request(self, method: str) -> None:
         started = time.monotonic()
         parts = urlsplit(self.path)
         path = parts.path
