@@ -12,6 +12,7 @@ it, so what is downloaded is exactly what is shown.
 from __future__ import annotations
 
 import math
+import weakref
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from itertools import combinations, product
@@ -502,15 +503,21 @@ def first_authors(corpus: Corpus) -> dict[str, str]:
     out: dict[str, str] = {}
     last_names = {str(a): text_or_empty(n, strip=True) for a, n in zip(corpus.authors["id"],
                                                   corpus.authors["last_name"], strict=True)}  # fmt: skip
-    for wid in corpus.works["id"]:
-        for ship in corpus.authorships_of(str(wid)):
-            family = (
-                last_names.get(ship["author_id"])
-                or parse_name(text_or_empty(ship["name"], strip=True)).family
-            )
-            if family:
-                out[str(wid)] = family
-                break
+    ships = corpus.authorships
+    # The byline order of `Corpus.authorships_of` (position, unknown last; then author id),
+    # over the whole table at once: 0.85 s → 0.1 s at 30k authorships.
+    rows = pd.DataFrame({
+        "work": ships["work_id"].astype(str),
+        "position": pd.to_numeric(ships["position"], errors="coerce").fillna(1 << 30),
+        "author": ships["author_id"].astype(str),
+        "name": ships["name"],
+    }).sort_values(["work", "position", "author"], kind="stable")  # fmt: skip
+    for wid, author, name in zip(rows["work"], rows["author"], rows["name"], strict=True):
+        if wid in out:
+            continue
+        family = last_names.get(author) or parse_name(text_or_empty(name, strip=True)).family
+        if family:
+            out[wid] = family
     for wid, collective in zip(corpus.works["id"], corpus.works["collective_author"], strict=True):
         if str(wid) not in out and text_or_empty(collective, strip=True):
             out[str(wid)] = text_or_empty(collective, strip=True)
@@ -523,34 +530,60 @@ def _flag(value: Any) -> bool:
 
 
 def _add_work_nodes(G: nx.Graph, corpus: Corpus, *, local_degree: bool = True) -> None:
+    extra = {"in_degree_local": 0} if local_degree else {}
+    # add_nodes_from copies each dict: graphs never share an attribute dict with the memo.
+    G.add_nodes_from((wid, {**attrs, **extra}) for wid, attrs in _work_node_attrs(corpus))
+
+
+#: The work nodes' attributes, computed once per corpus (a corpus is frozen, see
+#: `citegraph.model.Corpus`) and shared by the views built from it: at 10k works they took
+#: 1.8 s per graph (benchmarks/RESULTS.md, P3).
+_WORK_NODE_ATTRS: weakref.WeakKeyDictionary[Corpus, list[tuple[str, dict[str, Any]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _work_node_attrs(corpus: Corpus) -> list[tuple[str, dict[str, Any]]]:
+    """``(work id, attributes)`` of every work, in table order (see `build_citation_graph`)."""
+    cached = _WORK_NODE_ATTRS.get(corpus)
+    if cached is not None:
+        return cached
     firsts = first_authors(corpus)
     # One label per journal (not per spelling), so colour-by-journal gives a journal one colour.
     journal_ids, labels = _journal_labels(corpus.works)
-    for jid, row in zip(journal_ids, corpus.works.to_dict("records"), strict=True):
-        wid = str(row["id"])
-        year = None if is_missing(row["year"]) else int(row["year"])
-        title = text_or_empty(row["title"], strip=True)
-        sources = sorted(str(s) for s in row["sources"] or ())
+    works = corpus.works
+    n = len(works)
+    retracted = works["retracted"] if "retracted" in works.columns else [None] * n
+    out: list[tuple[str, dict[str, Any]]] = []
+    for jid, wid, year, title, sources, doi, pmid, oa, seed, gone, cited in zip(
+        journal_ids, works["id"], works["year"], works["title"], works["sources"],
+        works["doi"], works["pmid"], works["openalex_id"], works["is_seed"], retracted,
+        works["cited_by_count"], strict=True,
+    ):  # fmt: skip
+        wid = str(wid)
+        year = None if is_missing(year) else int(year)
+        title = text_or_empty(title, strip=True)
+        names = sorted(str(s) for s in sources or ())
         attrs: dict[str, Any] = {
             "label": work_label(firsts.get(wid), year, _short(title) or wid),
             "title": title,
             "journal": labels.get(jid or "", ""),
             "journal_id": jid or "",
-            "doi": text_or_empty(row["doi"], strip=True),
-            "pmid": text_or_empty(row["pmid"], strip=True),
-            "openalex_id": text_or_empty(row["openalex_id"], strip=True),
-            "is_seed": bool(row["is_seed"]),
-            "retracted": _flag(row.get("retracted")),
-            "sources": "; ".join(sources),
-            "n_sources": len(sources),
+            "doi": text_or_empty(doi, strip=True),
+            "pmid": text_or_empty(pmid, strip=True),
+            "openalex_id": text_or_empty(oa, strip=True),
+            "is_seed": bool(seed),
+            "retracted": _flag(gone),
+            "sources": "; ".join(names),
+            "n_sources": len(names),
         }
         if year is not None:
             attrs["year"] = year
-        if not is_missing(row["cited_by_count"]):
-            attrs["cited_by_count"] = int(row["cited_by_count"])
-        if local_degree:
-            attrs["in_degree_local"] = 0
-        G.add_node(wid, **attrs)
+        if not is_missing(cited):
+            attrs["cited_by_count"] = int(cited)
+        out.append((wid, attrs))
+    _WORK_NODE_ATTRS[corpus] = out
+    return out
 
 
 _KIND_NAMES = {

@@ -63,7 +63,7 @@ VIEWS = {
 class ViewOptions:
     """Options that change how a view's graph is built (part of the cache key on the page)."""
 
-    cluster_method: str = "louvain"
+    cluster_method: str = "leiden"
     resolution: float = 1.0
     seed: int = 42
     #: Similarity view: pairs whose summed evidence is below this are left out.
@@ -150,7 +150,7 @@ class PageOptions:
     min_citations: int = 0
     min_weight: float = 1.0
     color_by: str = "cluster"
-    cluster_method: str = "louvain"
+    cluster_method: str = "leiden"
     resolution: float = 1.0
     rank: str = "citations"
 
@@ -273,9 +273,9 @@ class PageOptions:
         >>> options, problems = PageOptions.from_query(
         ...     {"view": "citation", "color": "journal", "method": "kmeans", "seed": "1"})
         >>> options.view, options.color_by, options.cluster_method
-        ('citation', 'journal', 'louvain')
+        ('citation', 'journal', 'leiden')
         >>> problems
-        ["The link's method='kmeans' was not used: Unknown clustering method 'kmeans'. Choose one of: louvain, leiden."]
+        ["The link's method='kmeans' was not used: Unknown clustering method 'kmeans'. Choose one of: leiden, louvain."]
         """
         options, problems = cls(), []
         for name, key in QUERY_KEYS.items():
@@ -301,7 +301,7 @@ class PageOptions:
         >>> parser = argparse.ArgumentParser()
         >>> PageOptions.add_cli_arguments(parser)
         >>> PageOptions.from_cli(parser.parse_args(["--graph", "citation", "--resolution", "2"]))
-        PageOptions(view='citation', journals=(), year_from=None, year_to=None, min_citations=0, min_weight=1.0, color_by='cluster', cluster_method='louvain', resolution=2.0, rank='citations')
+        PageOptions(view='citation', journals=(), year_from=None, year_to=None, min_citations=0, min_weight=1.0, color_by='cluster', cluster_method='leiden', resolution=2.0, rank='citations')
         """
         d = PageOptions()
         add = parser.add_argument
@@ -322,7 +322,7 @@ class PageOptions:
         add("--color-by", default=d.color_by, metavar="KEY",
             help=f"what the HTML drawing is coloured by ({colours}; default cluster)")  # fmt: skip
         add("--cluster-method", choices=list(CLUSTER_METHODS), default=d.cluster_method,
-            help="community detection (default louvain)")  # fmt: skip
+            help="community detection (default leiden)")  # fmt: skip
         add("--resolution", type=float, default=d.resolution, metavar="R",
             help=f"clustering resolution, {RESOLUTION_RANGE[0]:g}-{RESOLUTION_RANGE[1]:g}; higher "
             "gives more, smaller clusters (default 1)")  # fmt: skip

@@ -144,7 +144,7 @@ def test_directed_edges_add_up_and_the_graph_is_not_changed():
 
 
 def test_unknown_method_is_a_clear_error():
-    with pytest.raises(OptionError, match="Unknown clustering method 'kmeans'.*louvain, leiden"):
+    with pytest.raises(OptionError, match="Unknown clustering method 'kmeans'.*leiden, louvain"):
         author_clusters(_two_cliques(), method="kmeans")
     assert issubclass(OptionError, CitegraphError) and issubclass(OptionError, ValueError)
 

@@ -66,11 +66,11 @@ def _query(at: AppTest) -> dict[str, str]:
 PAGE_STATES = {
     "similarity": (
         {"view": "similarity", "journals": "title:test journal a,title:test journal b",
-         "year_from": "2020", "min_weight": "2", "color": "journal", "method": "leiden",
+         "year_from": "2020", "min_weight": "2", "color": "journal", "method": "louvain",
          "resolution": "1.5"},
         ["--graph", "similarity", "--journal", "Test Journal A", "--journal", "Test Journal B",
          "--year-from", "2020", "--min-weight", "2", "--color-by", "journal",
-         "--cluster-method", "leiden", "--resolution", "1.5"],
+         "--cluster-method", "louvain", "--resolution", "1.5"],
     ),
     "coauthor": (
         {"view": "coauthor", "year_to": "2024", "min_citations": "2", "color": "institution",
@@ -132,17 +132,17 @@ def test_the_url_follows_every_widget_and_keeps_other_keys(
     at.sidebar.multiselect[0].set_value(["Test Journal A"]).run()
     at.sidebar.slider(key="opt_years").set_value((2021, 2025)).run()
     at.selectbox(key="color_citation").set_value("year").run()
-    at.selectbox(key="opt_method").set_value("leiden").run()
+    at.selectbox(key="opt_method").set_value("louvain").run()
     at.slider(key="opt_resolution").set_value(2.0).run()
     at.number_input(key="opt_min_citations").set_value(5).run()
     assert not at.exception
     assert _query(at) == {
         "view": "citation", "node": "pmid:900000002", "journals": "title:test journal a",
-        "year_from": "2021", "color": "year", "method": "leiden", "resolution": "2",
+        "year_from": "2021", "color": "year", "method": "louvain", "resolution": "2",
         "min_citations": "5",
     }  # fmt: skip
     at.slider(key="opt_years").set_value((2019, 2025)).run()  # back to the corpus's bounds
-    at.selectbox(key="opt_method").set_value("louvain").run()
+    at.selectbox(key="opt_method").set_value("leiden").run()
     assert "year_from" not in _query(at) and "method" not in _query(at)
     # A fresh page from that URL shows the same options.
     again = _page(monkeypatch, small_snapshot, _query(at))

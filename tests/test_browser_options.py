@@ -58,7 +58,7 @@ def test_a_link_sets_the_options_and_a_clicked_download_equals_the_cli_file(
 ) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
-    link = f"{app}/?view=citation&min_citations=2&color=year&method=leiden&resolution=1.5"
+    link = f"{app}/?view=citation&min_citations=2&color=year&method=louvain&resolution=1.5"
     context = browser.new_context(viewport={"width": 1500, "height": 2000}, accept_downloads=True)
     page = context.new_page()
     page.goto(link, wait_until="domcontentloaded")
@@ -66,7 +66,7 @@ def test_a_link_sets_the_options_and_a_clicked_download_equals_the_cli_file(
     _settled(page)
     expect(page.get_by_role("spinbutton", name="Min. citations")).to_have_value("2")
     assert _query(page) == {"view": "citation", "min_citations": "2", "color": "year",
-                            "method": "leiden", "resolution": "1.5"}  # fmt: skip
+                            "method": "louvain", "resolution": "1.5"}  # fmt: skip
 
     page.get_by_role("tab", name="Downloads").click()
     button = page.get_by_role("button", name="GEXF 1.3 (Gephi)")
@@ -77,7 +77,7 @@ def test_a_link_sets_the_options_and_a_clicked_download_equals_the_cli_file(
     info.value.save_as(got)
     out = tmp_path / "cli.gexf"
     args = ["export", str(snapshot), "--graph", "citation", "--format", "gexf", "--min-citations",
-            "2", "--color-by", "year", "--cluster-method", "leiden", "--resolution", "1.5",
+            "2", "--color-by", "year", "--cluster-method", "louvain", "--resolution", "1.5",
             "-o", str(out)]  # fmt: skip
     assert cli(args) == 0
     assert got.read_bytes() == out.read_bytes()

@@ -10,6 +10,7 @@ from citegraph.graphs import (
     build_citation_graph,
     build_coauthor_graph,
     build_similarity_graph,
+    first_authors,
     filter_corpus,
     journal_options,
     year_bounds,
@@ -280,3 +281,29 @@ def test_unknown_link_kind_is_an_option_error() -> None:
 
     with pytest.raises(OptionError, match="Unknown link kind 'cites'. Choose one of: references"):
         build_citation_graph(small_corpus(), kinds=("cites",))
+
+
+def test_views_of_one_corpus_share_node_values_but_not_attribute_dicts():
+    # The work nodes' attributes are computed once per corpus; each graph gets its own dicts.
+    corpus = small_corpus()
+    citation = build_citation_graph(corpus)
+    similarity = build_similarity_graph(corpus)
+    node = next(iter(citation))
+    shared = {k: v for k, v in citation.nodes[node].items() if k != "in_degree_local"}
+    assert shared == similarity.nodes[node]
+    citation.nodes[node]["label"] = "changed by a caller"
+    similarity.nodes[node]["title"] = "changed too"
+    again = build_citation_graph(corpus)
+    assert again.nodes[node]["label"] == shared["label"]
+    assert again.nodes[node]["title"] == shared["title"]
+    assert "in_degree_local" not in similarity.nodes[node]
+
+
+def test_first_authors_follow_byline_order_whatever_the_table_order():
+    corpus = generated_corpus(60, seed=3)
+    shuffled = corpus.with_tables(authorships=corpus.authorships.sample(frac=1, random_state=1))
+    firsts = first_authors(corpus)
+    assert firsts == first_authors(shuffled)
+    for wid, family in list(firsts.items())[:20]:
+        lead = corpus.authors_by_id[corpus.authors_of(wid)[0]]
+        assert family == lead["last_name"]

@@ -126,7 +126,7 @@ def _every_option_set() -> PageOptions:
     return PageOptions(
         view="similarity", journals=("title:test journal b", "title:test journal a"),
         year_from=2020, year_to=2024, min_citations=2, min_weight=2.0, color_by="journal",
-        cluster_method="leiden", resolution=1.5, rank="pagerank",
+        cluster_method="louvain", resolution=1.5, rank="pagerank",
     )  # fmt: skip
 
 
