@@ -74,3 +74,12 @@ def running_app(
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def open_tab(at, name: str):  # type: ignore[no-untyped-def]
+    """Open one of the page's tabs in an AppTest run and run the page again.
+
+    Only the open tab is built (``app._open``), as a user's click on it does.
+    """
+    at.session_state["tab"] = name
+    return at.run()

@@ -14,6 +14,7 @@ from citegraph import collect
 from citegraph.collect import FetchOptions, fetch_corpus, make_clients
 from citegraph.present import md_text
 from citegraph.snapshot import save_snapshot
+from tests.apprunner import open_tab
 from tests.corpora import small_corpus
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -74,6 +75,7 @@ def test_default_page_shows_the_bundled_seed(monkeypatch: pytest.MonkeyPatch) ->
     vis, graph = at.get("bidi_component")  # vis-network, then the drawing (data only)
     assert "vis-network" in vis.proto.js_content and not vis.proto.json
     assert len(_graph_json(at)["ids"]) == 24 and "http" not in graph.proto.js_content
+    open_tab(at, "Downloads")
     labels = {b.label for b in at.get("download_button")}
     assert {"GEXF 1.3 (Gephi)", "GraphML (Cytoscape, yEd, igraph)", "JSON node-link (networkx, D3)",
             "Cytoscape JSON (Cytoscape, Cytoscape.js)",
@@ -82,7 +84,7 @@ def test_default_page_shows_the_bundled_seed(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_filters_change_every_table(monkeypatch: pytest.MonkeyPatch, small_snapshot: Path) -> None:
-    at = _run(monkeypatch, small_snapshot)
+    at = open_tab(_run(monkeypatch, small_snapshot), "Works")
     assert not at.exception
     assert len(_table(at, "title")) == 8
     at.sidebar.multiselect[0].set_value(["Test Journal A"]).run()
@@ -106,7 +108,7 @@ def test_filters_that_leave_nothing_show_an_empty_state(
 def test_views_switch_and_downloads_follow_the_view(
     monkeypatch: pytest.MonkeyPatch, small_snapshot: Path
 ) -> None:
-    at = _run(monkeypatch, small_snapshot)
+    at = open_tab(_run(monkeypatch, small_snapshot), "Downloads")
     for view in ("citation", "similarity", "coauthor"):
         at.radio(key="view").set_value(view).run()
         assert not at.exception
@@ -169,7 +171,7 @@ def test_fetch_from_the_emulator_gives_the_cli_corpus(
     )  # fmt: skip
     assert _metric(at, "Works") == str(len(direct.works))
     assert _metric(at, "Links") == str(len(direct.links))
-    assert len(_table(at, "title")) == len(direct.works)
+    assert len(_table(open_tab(at, "Works"), "title")) == len(direct.works)
 
 
 def test_min_citations_filter_and_view_from_the_url(
@@ -184,7 +186,7 @@ def test_min_citations_filter_and_view_from_the_url(
     assert at.radio(key="view").value == "citation"
     # the box names what is loaded (the link's seed is not: auto-fetch is off in tests)
     assert at.sidebar.text_area[0].value == "900000001"
-    works = _table(at, "title")
+    works = _table(open_tab(at, "Works"), "title")
     threshold = 10
     expected = int((works["cited_by_count"].fillna(-1) >= threshold).sum())
     assert 0 < expected < len(works)

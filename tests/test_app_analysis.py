@@ -13,6 +13,7 @@ from citegraph import collect
 from citegraph.collect import make_clients
 from citegraph.model import make_table
 from citegraph.snapshot import save_snapshot
+from tests.apprunner import open_tab
 from tests.corpora import XSS_TITLE, small_corpus
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -53,6 +54,7 @@ def test_ranking_tab_lists_prior_and_derivative_works(
     assert not at.exception
     assert [t.label for t in at.tabs] == ["Graph", "Works", "Authors", "Clusters", "Ranking",
                                           "Timeline", "Downloads"]  # fmt: skip
+    open_tab(at, "Ranking")
     prior = _table(at, "cited_by", "share")
     assert prior["id"].tolist() == ["pmid:900000004", "pmid:900000005", OUTSIDE]
     assert prior["in_corpus"].tolist() == [True, True, False]
@@ -73,7 +75,7 @@ def _drawn(at: AppTest) -> dict:
 def test_works_table_has_rank_columns_and_node_size_follows_the_choice(
     monkeypatch: pytest.MonkeyPatch, snapshot: Path
 ) -> None:
-    at = _run(monkeypatch, snapshot)
+    at = open_tab(_run(monkeypatch, snapshot), "Works")
     works = _table(at, "title", "journal")
     assert {"citations", "cited_by_count", "pagerank"} <= set(works.columns)
     assert works.iloc[0]["citations"] == 3
@@ -85,7 +87,7 @@ def test_works_table_has_rank_columns_and_node_size_follows_the_choice(
     assert not at.exception
     after = _drawn(at)["sizes"]
     assert before != after  # sizes follow the works count now
-    authors = _table(at, "name", "works", "pagerank")
+    authors = _table(open_tab(at, "Ranking"), "name", "works", "pagerank")
     assert authors["works"].tolist() == sorted(authors["works"], reverse=True)
 
 
@@ -115,7 +117,7 @@ def test_timeline_view_and_charts(monkeypatch: pytest.MonkeyPatch, snapshot: Pat
     assert not at.exception
     drawn = _drawn(at)  # drawn where the timeline puts it (physics off), with its year axis
     assert drawn["physics"] is False and drawn["axis"]["years"]
-    charts = at.get("vega_lite_chart")
+    charts = open_tab(at, "Timeline").get("vega_lite_chart")
     assert len(charts) == 2
     assert any(s.value == "Works per year" for s in at.subheader)
     assert any(s.value == "Top journals" for s in at.subheader)
@@ -124,10 +126,9 @@ def test_timeline_view_and_charts(monkeypatch: pytest.MonkeyPatch, snapshot: Pat
 def test_clusters_tab_names_the_views_clusters_by_content(
     monkeypatch: pytest.MonkeyPatch, snapshot: Path
 ) -> None:
-    at = _run(monkeypatch, snapshot)
+    at = open_tab(_run(monkeypatch, snapshot), "Clusters")
     authors = _table(at, "cluster", "label", "terms", "lead", "countries")
     assert len(authors) >= 1
-    at.session_state["tab"] = "Clusters"  # outside the co-author view the tab builds when open
     at.radio(key="view").set_value("citation").run()
     assert not at.exception
     assert any(s.value == "Clusters of the citation network" for s in at.subheader)

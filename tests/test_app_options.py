@@ -19,6 +19,7 @@ from citegraph.cli import main as cli
 from citegraph.present import downloads as page_downloads
 from citegraph.present import md_text
 from citegraph.snapshot import save_snapshot
+from tests.apprunner import open_tab
 from tests.corpora import small_corpus
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -93,7 +94,7 @@ def test_each_download_equals_the_cli_file_for_the_same_options(
     at = _page(monkeypatch, small_snapshot, query)
     assert not at.exception and not at.warning, [w.value for w in at.warning]
     assert _query(at) == query  # the page shows (and keeps) exactly what the link says
-    buttons = {b.label: b for b in at.get("download_button")}
+    buttons = {b.label: b for b in open_tab(at, "Downloads").get("download_button")}
 
     def run(*args: str) -> bytes:
         out = tmp_path / "out"
