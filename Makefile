@@ -59,7 +59,7 @@ schema: $(VENV)/.installed
 	$(PY) -c 'import json; from citegraph.snapshot import snapshot_schema; print(json.dumps(snapshot_schema(), indent=1))' > docs/snapshot-schema.json
 
 # Each benchmark prints its medians; bench_scale.py (P3: similarity, Louvain, graphs + clusters +
-# layout at 1k and 10k works, against the previous code) also writes its table to benchmarks/RESULTS.md.
+# layout at 1k, 10k and 50k works, against the previous code and networkx) also writes its table to benchmarks/RESULTS.md.
 bench: $(VENV)/.installed-dev
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; PYTHONPATH=. $(PY) $$b; done
 

@@ -9,14 +9,20 @@ of ``--runs`` runs of:
   sparse products, top-k on the arrays); the two graphs are compared edge by edge, in order;
 - clustering the co-author graph: networkx Louvain over a sorted copy of the graph (the previous
   `author_clusters`) against igraph's ``community_multilevel``, with both modularities;
+- clustering the citation and co-author graphs with igraph's Louvain and Leiden (the default);
+- the citation graph's layout: networkx ``spring_layout`` (once, up to ``--spring-upto`` works:
+  it grows ~n^1.6, 40 s at 3,000) against `compute_layout`;
 - the whole of graphs + clusters + layout for the three views (citation, similarity, co-author),
-  the previous way and now;
+  the previous way and now, and each view alone as the page builds it;
 - the peak memory (max RSS) of a fresh process doing the whole once, the previous way and now.
+
+The previous implementations run up to ``--baseline-upto`` works (at 50k they take minutes).
 
 Then writes the table to ``benchmarks/RESULTS.md`` (its own section; other benchmarks may own
 other sections) with the machine, versions and date.
 
-    PYTHONPATH=. .venv/bin/python benchmarks/bench_scale.py [--sizes 1000 10000] [--runs 3]
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_scale.py [--sizes 1000 10000 50000] [--runs 3]
+        [--baseline-upto 10000] [--spring-upto 1000]
 
 The previous implementations live only here, as the baseline. Benchmarks are measurements, not
 tests: nothing here passes or fails on a timing.
@@ -192,6 +198,21 @@ def pipeline(corpus: Corpus, *, baseline: bool) -> dict[str, int]:
     return sizes
 
 
+def one_view(corpus: Corpus, view: str) -> int:
+    """What the page builds for the view on screen: its graph (work node attributes not yet
+    computed for this corpus), clusters and layout."""
+    graphs._WORK_NODE_ATTRS.clear()
+    build = {
+        "citation": build_citation_graph,
+        "similarity": lambda c: build_similarity_graph(c, max_edges=MAX_SIMILARITY_EDGES),
+        "coauthor": build_coauthor_graph,
+    }[view]
+    G = build(corpus)
+    clusters = author_clusters(G)
+    compute_layout(G)
+    return len(set(clusters.values()))
+
+
 # --- measuring ---------------------------------------------------------------------------------
 
 
@@ -244,7 +265,9 @@ def _peak_child(which: str, n: int) -> None:
     print(json.dumps({"corpus_mib": before, "peak_mib": after}))
 
 
-def bench_size(n: int, runs: int) -> dict[str, Any]:
+def bench_size(n: int, runs: int, *, baseline: bool = True, spring: bool = False) -> dict[str, Any]:
+    """One corpus size. ``baseline``: also the previous implementations (slow at 50k);
+    ``spring``: also networkx ``spring_layout`` on the citation graph, once (40 s at 3,000)."""
     corpus = make_corpus(n)
     row: dict[str, Any] = {
         "works": len(corpus.works),
@@ -253,17 +276,20 @@ def bench_size(n: int, runs: int) -> dict[str, Any]:
         "authors": len(corpus.authors),
     }
     k = MAX_SIMILARITY_EDGES
-    row["sim_old"], old = _median(lambda: baseline_similarity_graph(corpus, max_edges=k), runs)
     row["sim_new"], new = _median(lambda: build_similarity_graph(corpus, max_edges=k), runs)
     row["sim_edges"] = new.number_of_edges()
     row["sim_dropped"] = new.graph.get("dropped_edges", 0)
-    row["sim_same"] = same_graph(old, new)
     G = build_coauthor_graph(corpus)
     row["coauthor_size"] = (G.number_of_nodes(), G.number_of_edges())
-    row["louvain_old"], old_c = _median(lambda: baseline_clusters(G), runs)
     row["louvain_new"], new_c = _median(lambda: author_clusters(G, method="louvain"), runs)
-    row["q_old"], row["q_new"] = _modularity(G, old_c), _modularity(G, new_c)
-    row["clusters_old"], row["clusters_new"] = len(set(old_c.values())), len(set(new_c.values()))
+    row["q_new"], row["clusters_new"] = _modularity(G, new_c), len(set(new_c.values()))
+    if baseline:
+        row["sim_old"], old = _median(
+            lambda: baseline_similarity_graph(corpus, max_edges=k), runs
+        )
+        row["sim_same"] = same_graph(old, new)
+        row["louvain_old"], old_c = _median(lambda: baseline_clusters(G), runs)
+        row["q_old"], row["clusters_old"] = _modularity(G, old_c), len(set(old_c.values()))
     # Leiden, the default since it was measured here: per view, igraph Louvain against it.
     C = build_citation_graph(corpus)
     for view, graph in (("coauthor", G), ("citation", C)):
@@ -271,10 +297,18 @@ def bench_size(n: int, runs: int) -> dict[str, Any]:
         for method in ("louvain", "leiden"):
             took, parts = _median(lambda g=graph, m=method: author_clusters(g, method=m), runs)
             row[f"{view}_{method}"] = (took, _modularity(U, parts), len(set(parts.values())))
-    row["total_old"], _ = _median(lambda: pipeline(corpus, baseline=True), runs)
+    row["one_view"] = {
+        name: _median(lambda v=name: one_view(corpus, v), runs)[0]
+        for name in ("citation", "similarity", "coauthor")
+    }
+    row["layout_now"], _ = _median(lambda: compute_layout(C), runs)
+    if spring:
+        row["spring"], _ = _median(lambda: nx.spring_layout(C, seed=42), 1)
     row["total_new"], _ = _median(lambda: pipeline(corpus, baseline=False), runs)
-    row["mem_old"] = peak_memory(n, "baseline")
     row["mem_new"] = peak_memory(n, "new")
+    if baseline:
+        row["total_old"], _ = _median(lambda: pipeline(corpus, baseline=True), runs)
+        row["mem_old"] = peak_memory(n, "baseline")
     return row
 
 
@@ -297,8 +331,11 @@ def machine() -> str:
 
 
 def table(rows: list[dict[str, Any]], runs: int) -> str:
-    def ratio(old: float, new: float) -> str:
-        return f"{old / new:.1f}×" if new > 0 else "–"
+    def ratio(old: float | None, new: float) -> str:
+        return "–" if old is None or new <= 0 else f"{old / new:.1f}×"
+
+    def cell(r: dict[str, Any], key: str, fmt: Callable[[Any], str]) -> str:
+        return fmt(r[key]) if key in r else "not run"
 
     sizes = " | ".join(f"{r['works']:,} works" for r in rows)
     lines = [
@@ -312,30 +349,38 @@ def table(rows: list[dict[str, Any]], runs: int) -> str:
     add("corpus: references / authorships / authors",
         (f"{r['refs']:,} / {r['authorships']:,} / {r['authors']:,}" for r in rows))  # fmt: skip
     add(f"similarity graph, top {MAX_SIMILARITY_EDGES:,} edges: baseline (Python pairs)",
-        (f"{r['sim_old']:.2f}" for r in rows))  # fmt: skip
+        (cell(r, "sim_old", lambda v: f"{v:.2f}") for r in rows))  # fmt: skip
     add("similarity graph: now (scipy sparse, top-k on arrays)",
-        (f"{r['sim_new']:.2f} ({ratio(r['sim_old'], r['sim_new'])} faster)" for r in rows))  # fmt: skip
+        (f"{r['sim_new']:.2f} ({ratio(r.get('sim_old'), r['sim_new'])} faster)" for r in rows))  # fmt: skip
     add("similarity graph: edges kept / dropped; identical to baseline",
-        (f"{r['sim_edges']:,} / {r['sim_dropped']:,}; {'yes' if r['sim_same'] else 'NO'}"
-         for r in rows))  # fmt: skip
+        (f"{r['sim_edges']:,} / {r['sim_dropped']:,}; "
+         + cell(r, "sim_same", lambda v: "yes" if v else "NO") for r in rows))  # fmt: skip
     add("co-author Louvain: baseline (networkx, sorted copy)",
-        (f"{r['louvain_old']:.2f} (Q {r['q_old']:.4f}, {r['clusters_old']} clusters)"
-         for r in rows))  # fmt: skip
+        (cell(r, "louvain_old", lambda v, r=r: f"{v:.2f} (Q {r['q_old']:.4f}, "
+              f"{r['clusters_old']} clusters)") for r in rows))  # fmt: skip
     add("co-author Louvain: now (igraph multilevel)",
         (f"{r['louvain_new']:.2f} (Q {r['q_new']:.4f}, {r['clusters_new']} clusters; "
-         f"{ratio(r['louvain_old'], r['louvain_new'])} faster)" for r in rows))  # fmt: skip
+         f"{ratio(r.get('louvain_old'), r['louvain_new'])} faster)" for r in rows))  # fmt: skip
     for view in ("citation", "coauthor"):
         add(f"{view} clusters: igraph Louvain / Leiden, 2 passes (the default)",
             (f"{r[f'{view}_louvain'][0]:.2f} (Q {r[f'{view}_louvain'][1]:.4f}) / "
              f"{r[f'{view}_leiden'][0]:.2f} (Q {r[f'{view}_leiden'][1]:.4f})" for r in rows))  # fmt: skip
     add("co-author graph (nodes / edges)",
         (f"{r['coauthor_size'][0]:,} / {r['coauthor_size'][1]:,}" for r in rows))  # fmt: skip
-    add("graphs + clusters + layout, 3 views: baseline", (f"{r['total_old']:.2f}" for r in rows))
+    add("citation layout: networkx `spring_layout` (one run) / `compute_layout` (now)",
+        (cell(r, "spring", lambda v: f"{v:.2f}") + f" / {r['layout_now']:.2f}"
+         for r in rows))  # fmt: skip
+    add("graphs + clusters + layout, 3 views: baseline",
+        (cell(r, "total_old", lambda v: f"{v:.2f}") for r in rows))  # fmt: skip
     add("graphs + clusters + layout, 3 views: now",
-        (f"{r['total_new']:.2f} ({ratio(r['total_old'], r['total_new'])} faster)"
+        (f"{r['total_new']:.2f} ({ratio(r.get('total_old'), r['total_new'])} faster)"
+         for r in rows))  # fmt: skip
+    add("one view, as the page builds it: citation / similarity / co-author",
+        (" / ".join(f"{r['one_view'][v]:.2f}" for v in ("citation", "similarity", "coauthor"))
          for r in rows))  # fmt: skip
     add("peak memory: max RSS of the process, MiB (while building the corpus): baseline",
-        (f"{r['mem_old']['peak_mib']:.0f} ({r['mem_old']['corpus_mib']:.0f})" for r in rows))  # fmt: skip
+        (cell(r, "mem_old", lambda m: f"{m['peak_mib']:.0f} ({m['corpus_mib']:.0f})")
+         for r in rows))  # fmt: skip
     add("peak memory: max RSS of the process, MiB (while building the corpus): now",
         (f"{r['mem_new']['peak_mib']:.0f} ({r['mem_new']['corpus_mib']:.0f})" for r in rows))  # fmt: skip
     return "\n".join(lines)
@@ -373,8 +418,12 @@ def write_results(text: str, path: Path = RESULTS) -> None:
 def main(argv: list[str] | None = None) -> str:
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--baseline-upto", type=int, default=10000, metavar="N",
+                        help="run the previous implementations only up to N works")
+    parser.add_argument("--spring-upto", type=int, default=1000, metavar="N",
+                        help="run networkx spring_layout only up to N works (40 s at 3,000)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="the RESULTS.md to update")
     parser.add_argument("--peak", nargs=2, metavar=("WHICH", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -384,7 +433,8 @@ def main(argv: list[str] | None = None) -> str:
     rows = []
     for n in args.sizes:
         print(f"== {n} generated works", flush=True)
-        rows.append(bench_size(n, args.runs))
+        rows.append(bench_size(n, args.runs, baseline=n <= args.baseline_upto,
+                               spring=n <= args.spring_upto))  # fmt: skip
         print(json.dumps(rows[-1]), flush=True)  # each size as soon as it is measured
     text = section(rows, args.runs, argv)
     write_results(text, args.out)

@@ -505,14 +505,14 @@ def first_authors(corpus: Corpus) -> dict[str, str]:
                                                   corpus.authors["last_name"], strict=True)}  # fmt: skip
     ships = corpus.authorships
     # The byline order of `Corpus.authorships_of` (position, unknown last; then author id),
-    # over the whole table at once: 0.85 s → 0.1 s at 30k authorships.
-    rows = pd.DataFrame({
-        "work": ships["work_id"].astype(str),
-        "position": pd.to_numeric(ships["position"], errors="coerce").fillna(1 << 30),
-        "author": ships["author_id"].astype(str),
-        "name": ships["name"],
-    }).sort_values(["work", "position", "author"], kind="stable")  # fmt: skip
-    for wid, author, name in zip(rows["work"], rows["author"], rows["name"], strict=True):
+    # over the whole table at once: 0.51 s → 0.25 s at 30k authorships. Plain Python values:
+    # text from a source may hold what pandas' string dtype refuses (a lone surrogate).
+    rows = sorted(
+        (str(w), _position_key(p), str(a), i, n)  # i: two equal rows never compare names
+        for i, (w, p, a, n) in enumerate(zip(ships["work_id"], ships["position"],
+                                             ships["author_id"], ships["name"], strict=True))
+    )  # fmt: skip
+    for wid, _, author, _, name in rows:
         if wid in out:
             continue
         family = last_names.get(author) or parse_name(text_or_empty(name, strip=True)).family
@@ -522,6 +522,11 @@ def first_authors(corpus: Corpus) -> dict[str, str]:
         if str(wid) not in out and text_or_empty(collective, strip=True):
             out[str(wid)] = text_or_empty(collective, strip=True)
     return out
+
+
+def _position_key(value: Any) -> int:
+    """A byline position for sorting: unknown positions go last (as `Corpus.authorships_of`)."""
+    return 1 << 30 if is_missing(value) else int(value)
 
 
 def _flag(value: Any) -> bool:

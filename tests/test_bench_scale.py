@@ -18,10 +18,12 @@ def test_bench_scale_runs_and_writes_its_section(tmp_path: Path) -> None:
     bench = _bench()
     out = tmp_path / "RESULTS.md"
     out.write_text("# Benchmark results\n\n## another benchmark's section\n", encoding="utf-8")
-    bench.main(["--sizes", "30", "--runs", "1", "--out", str(out)])
+    bench.main(["--sizes", "30", "40", "--runs", "1", "--baseline-upto", "30",
+                "--spring-upto", "30", "--out", str(out)])  # fmt: skip
     text = out.read_text(encoding="utf-8")
     assert text.count(bench.BEGIN) == 1 and "another benchmark's section" in text
-    assert "| 30 works |" in text
+    assert "| 30 works | 40 works |" in text
+    assert "not run" in text  # 40 works: past --baseline-upto and --spring-upto
     assert "; yes |" in text  # the similarity graph is identical to the baseline's
     assert "nproc" in text and "scipy" in text
     bench.write_results(f"{bench.BEGIN}\nnew\n{bench.END}", out)  # replaces only its section
