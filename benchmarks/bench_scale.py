@@ -53,8 +53,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.results import write_section  # noqa: E402
-from citegraph.analysis import author_clusters  # noqa: E402
 from citegraph import graphs  # noqa: E402
+from citegraph.analysis import author_clusters  # noqa: E402
 from citegraph.graphs import (  # noqa: E402
     _KIND_NAMES,
     _add_work_nodes,

@@ -10,8 +10,8 @@ from citegraph.graphs import (
     build_citation_graph,
     build_coauthor_graph,
     build_similarity_graph,
-    first_authors,
     filter_corpus,
+    first_authors,
     journal_options,
     year_bounds,
 )
