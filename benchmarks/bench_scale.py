@@ -176,38 +176,38 @@ def baseline_clusters(G: nx.Graph, *, seed: int = 42, resolution: float = 1.0) -
     return {node: out[node] for node in sorted(out)}
 
 
+def _builders(*, baseline: bool) -> dict[str, Callable[[Corpus], nx.Graph]]:
+    """The three views' graph builders, as the page calls them (the previous similarity build
+    for the baseline)."""
+    similarity = baseline_similarity_graph if baseline else build_similarity_graph
+    return {
+        "citation": build_citation_graph,
+        "similarity": lambda c: similarity(c, max_edges=MAX_SIMILARITY_EDGES),
+        "coauthor": build_coauthor_graph,
+    }
+
+
 def pipeline(corpus: Corpus, *, baseline: bool) -> dict[str, int]:
     """Graphs + clusters + layout of the three views, the previous way or now."""
-    similarity = baseline_similarity_graph if baseline else build_similarity_graph
+    if not baseline:
+        return {name: one_view(corpus, name, fresh=False) for name in _builders(baseline=False)}
     sizes = {}
-    for name, build in (
-        ("citation", build_citation_graph),
-        ("similarity", lambda c: similarity(c, max_edges=MAX_SIMILARITY_EDGES)),
-        ("coauthor", build_coauthor_graph),
-    ):
-        if baseline:  # each graph computed its work nodes' attributes itself
-            graphs._WORK_NODE_ATTRS.clear()
+    for name, build in _builders(baseline=True).items():
+        graphs._WORK_NODE_ATTRS.clear()  # each graph computed its work nodes' attributes itself
         G = build(corpus)
-        if baseline:  # as views.build_view did: an undirected deep copy of the citation graph
-            clusters = baseline_clusters(G.to_undirected() if G.is_directed() else G)
-            compute_layout(G, niter=500)  # 500 iterations at every size
-        else:
-            clusters = author_clusters(G)
-            compute_layout(G)
+        # as views.build_view did: an undirected deep copy of the citation graph
+        clusters = baseline_clusters(G.to_undirected() if G.is_directed() else G)
+        compute_layout(G, niter=500)  # 500 iterations at every size
         sizes[name] = len(set(clusters.values()))
     return sizes
 
 
-def one_view(corpus: Corpus, view: str) -> int:
-    """What the page builds for the view on screen: its graph (work node attributes not yet
-    computed for this corpus), clusters and layout."""
-    graphs._WORK_NODE_ATTRS.clear()
-    build = {
-        "citation": build_citation_graph,
-        "similarity": lambda c: build_similarity_graph(c, max_edges=MAX_SIMILARITY_EDGES),
-        "coauthor": build_coauthor_graph,
-    }[view]
-    G = build(corpus)
+def one_view(corpus: Corpus, view: str, *, fresh: bool = True) -> int:
+    """What the page builds for the view on screen: its graph, clusters and layout. ``fresh``:
+    the work nodes' attributes not yet computed for this corpus (as on a first view)."""
+    if fresh:
+        graphs._WORK_NODE_ATTRS.clear()
+    G = _builders(baseline=False)[view](corpus)
     clusters = author_clusters(G)
     compute_layout(G)
     return len(set(clusters.values()))

@@ -26,7 +26,7 @@ from scipy import sparse
 from citegraph import check_option
 from citegraph.affiliations import institution_names
 from citegraph.journals import journal_index, title_key
-from citegraph.model import LINK_KINDS, Corpus, is_missing, text_or_empty
+from citegraph.model import LINK_KINDS, Corpus, byline_position, is_missing, text_or_empty
 from citegraph.names import parse_name
 
 #: At most this many work ids are listed in a co-author edge's ``works`` attribute.
@@ -508,7 +508,7 @@ def first_authors(corpus: Corpus) -> dict[str, str]:
     # over the whole table at once: 0.51 s → 0.14 s at 30k authorships. Plain Python values:
     # text from a source may hold what pandas' string dtype refuses (a lone surrogate).
     rows = sorted(
-        (str(w), _position_key(p), str(a), i, n)  # i: two equal rows never compare names
+        (str(w), byline_position(p), str(a), i, n)  # i: two equal rows never compare names
         for i, (w, p, a, n) in enumerate(zip(ships["work_id"], ships["position"],
                                              ships["author_id"], ships["name"], strict=True))
     )  # fmt: skip
@@ -522,11 +522,6 @@ def first_authors(corpus: Corpus) -> dict[str, str]:
         if str(wid) not in out and text_or_empty(collective, strip=True):
             out[str(wid)] = text_or_empty(collective, strip=True)
     return out
-
-
-def _position_key(value: Any) -> int:
-    """A byline position for sorting: unknown positions go last (as `Corpus.authorships_of`)."""
-    return 1 << 30 if is_missing(value) else int(value)
 
 
 def _flag(value: Any) -> bool:

@@ -196,7 +196,7 @@ def make_table(name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
     return df
 
 
-def _position(value: Any) -> int:
+def byline_position(value: Any) -> int:
     """A byline position for sorting: unknown positions go last."""
     return 1 << 30 if is_missing(value) else int(value)
 
@@ -319,7 +319,7 @@ class Corpus:
             by_work.setdefault(row["work_id"], []).append(row)
             by_author.setdefault(row["author_id"], {})[row["work_id"]] = None
         for rows in by_work.values():
-            rows.sort(key=lambda r: (_position(r["position"]), r["author_id"]))
+            rows.sort(key=lambda r: (byline_position(r["position"]), r["author_id"]))
         return by_work, {a: sorted(ws) for a, ws in by_author.items()}
 
     @cached_property

@@ -208,13 +208,7 @@ def prior_works(corpus: Corpus, *, top: int = 20) -> pd.DataFrame:
     >>> prior_works(c)[["id", "cited_by", "in_corpus"]].values.tolist()
     [['x', 3, False], ['c', 2, True]]
     """
-    works = corpus.works_by_id
-    refs = corpus.links[corpus.links["kind"] == "references"]
-    citers: dict[str, set[str]] = defaultdict(set)
-    for s, t in zip(refs["source"], refs["target"], strict=True):
-        s, t = str(s), str(t)
-        if s != t and s in works:
-            citers[t].add(s)
+    citers = _references_by(corpus, "target")  # who in the corpus cites each work
     citing = len({s for group in citers.values() for s in group})
     return _listed(corpus, citers, "cited_by", citing, top=top)
 
@@ -233,15 +227,23 @@ def derivative_works(corpus: Corpus, *, top: int = 20) -> pd.DataFrame:
     >>> derivative_works(c)[["id", "cites", "share"]].values.tolist()
     [['c', 2, 1.0], ['z', 2, 1.0]]
     """
-    works = corpus.works_by_id
-    refs = corpus.links[corpus.links["kind"] == "references"]
-    cited: dict[str, set[str]] = defaultdict(set)
-    for s, t in zip(refs["source"], refs["target"], strict=True):
-        s, t = str(s), str(t)
-        if s != t and t in works:
-            cited[s].add(t)
+    cited = _references_by(corpus, "source")  # which of the corpus's works each one cites
     targets = len({t for group in cited.values() for t in group})
     return _listed(corpus, cited, "cites", targets, top=top)
+
+
+def _references_by(corpus: Corpus, end: str) -> dict[str, set[str]]:
+    """Reference links grouped by their ``end`` ("source" or "target"): for each id there, the
+    works of the corpus at the other end (self-references left out)."""
+    works = corpus.works_by_id
+    refs = corpus.links[corpus.links["kind"] == "references"]
+    other = "target" if end == "source" else "source"
+    groups: dict[str, set[str]] = defaultdict(set)
+    for key, member in zip(refs[end], refs[other], strict=True):
+        key, member = str(key), str(member)
+        if key != member and member in works:
+            groups[key].add(member)
+    return groups
 
 
 def find_matches(corpus: Corpus, query: str, *, limit: int = 20) -> list[tuple[str, str]]:
